@@ -1,0 +1,66 @@
+// ObjectStore: the I/O boundary of lake (LevelDB's Env, for tables).
+//
+// A store is rooted at a table location; keys are relative to it and use '/' separators
+// ("_delta_log/00000000000000000000.json"). The interface is the intersection of what a
+// local filesystem and S3 offer, so that protocol code never knows which one it talks to.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lake/status.h"
+
+namespace lake {
+
+struct ObjectMeta {
+  std::string key;         // relative to the store root
+  uint64_t size = 0;
+  int64_t mtime_ms = 0;    // last modification, milliseconds since the epoch
+  std::string etag;        // opaque version token (local: size+mtime; S3: ETag)
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // The location this store is rooted at, as given ("file:///t", "/t", "s3://b/p").
+  virtual const std::string& root_uri() const = 0;
+
+  // All objects whose key starts with `prefix` (recursively, like S3), in lexicographic key
+  // order, strictly after `start_after` when it is non-empty. A missing prefix is an empty list.
+  virtual Result<std::vector<ObjectMeta>> List(std::string_view prefix,
+                                               std::string_view start_after = {}) = 0;
+
+  // Whole object. NotFound when it does not exist.
+  virtual Result<std::string> Get(std::string_view key) = 0;
+  // `length` bytes from `offset` (fewer at the end of the object).
+  virtual Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) = 0;
+  virtual Result<ObjectMeta> Head(std::string_view key) = 0;
+
+  // Creates or replaces the object atomically: readers see the old or the new bytes, never a mix.
+  virtual Status Put(std::string_view key, std::string_view data) = 0;
+  // Creates the object only if no object exists under `key`; AlreadyExists otherwise. This is
+  // the commit primitive of the Delta log, so it must be atomic against concurrent writers.
+  virtual Status PutIfAbsent(std::string_view key, std::string_view data) = 0;
+  // Deleting a missing object is not an error.
+  virtual Status Delete(std::string_view key) = 0;
+
+  // A path on the local filesystem that DuckDB can read for `key` (the file itself for the
+  // local store; a cached copy for remote stores).
+  virtual Result<std::string> LocalPath(std::string_view key) = 0;
+};
+
+// Opens the store for a table location: a plain path or a file:// URI. Other schemes are
+// refused with Unsupported until their store exists.
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view uri);
+
+// The local filesystem rooted at `root_dir`.
+std::unique_ptr<ObjectStore> NewLocalStore(std::string root_dir, std::string root_uri);
+
+// "file:///a/b%20c" -> "/a/b c"; a plain path is returned unchanged (made absolute).
+Result<std::string> LocalPathFromUri(std::string_view uri);
+
+}  // namespace lake

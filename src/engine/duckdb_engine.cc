@@ -1,0 +1,279 @@
+#include "engine/duckdb_engine.h"
+
+#include <duckdb.h>
+
+#include <algorithm>
+#include <mutex>
+
+namespace lake::engine {
+
+// ---------------------------------------------------------------------------------------------
+// QueryResult
+
+struct QueryResult::Impl {
+  std::vector<duckdb_data_chunk> chunks;
+  std::vector<size_t> chunk_start;  // first row index of each chunk
+  size_t rows = 0;
+  std::vector<std::string> names;
+  std::vector<duckdb_type> types;
+  std::vector<ColumnKind> kinds;
+
+  ~Impl() {
+    for (auto& c : chunks) duckdb_destroy_data_chunk(&c);
+  }
+
+  // Locates (chunk, row-in-chunk) for a global row.
+  std::pair<size_t, size_t> Locate(size_t row) const {
+    auto it = std::upper_bound(chunk_start.begin(), chunk_start.end(), row);
+    size_t ci = static_cast<size_t>(it - chunk_start.begin()) - 1;
+    return {ci, row - chunk_start[ci]};
+  }
+  duckdb_vector Vec(size_t col, size_t ci) const {
+    return duckdb_data_chunk_get_vector(chunks[ci], col);
+  }
+};
+
+QueryResult::QueryResult() : impl_(std::make_unique<Impl>()) {}
+QueryResult::~QueryResult() = default;
+QueryResult::QueryResult(QueryResult&&) noexcept = default;
+QueryResult& QueryResult::operator=(QueryResult&&) noexcept = default;
+
+size_t QueryResult::row_count() const { return impl_->rows; }
+size_t QueryResult::column_count() const { return impl_->names.size(); }
+const std::string& QueryResult::column_name(size_t col) const { return impl_->names[col]; }
+ColumnKind QueryResult::column_kind(size_t col) const { return impl_->kinds[col]; }
+
+bool QueryResult::IsNull(size_t col, size_t row) const {
+  auto [ci, r] = impl_->Locate(row);
+  uint64_t* validity = duckdb_vector_get_validity(impl_->Vec(col, ci));
+  return validity != nullptr && !duckdb_validity_row_is_valid(validity, r);
+}
+
+std::string_view QueryResult::GetString(size_t col, size_t row) const {
+  auto [ci, r] = impl_->Locate(row);
+  auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(impl_->Vec(col, ci)));
+  duckdb_string_t& s = data[r];
+  uint32_t len = duckdb_string_t_length(s);
+  const char* p = duckdb_string_t_data(&s);
+  return std::string_view(p, len);
+}
+
+int64_t QueryResult::GetInt64(size_t col, size_t row) const {
+  auto [ci, r] = impl_->Locate(row);
+  void* data = duckdb_vector_get_data(impl_->Vec(col, ci));
+  switch (impl_->types[col]) {
+    case DUCKDB_TYPE_BOOLEAN: return static_cast<bool*>(data)[r] ? 1 : 0;
+    case DUCKDB_TYPE_TINYINT: return static_cast<int8_t*>(data)[r];
+    case DUCKDB_TYPE_SMALLINT: return static_cast<int16_t*>(data)[r];
+    case DUCKDB_TYPE_INTEGER: return static_cast<int32_t*>(data)[r];
+    case DUCKDB_TYPE_BIGINT: return static_cast<int64_t*>(data)[r];
+    case DUCKDB_TYPE_UTINYINT: return static_cast<uint8_t*>(data)[r];
+    case DUCKDB_TYPE_USMALLINT: return static_cast<uint16_t*>(data)[r];
+    case DUCKDB_TYPE_UINTEGER: return static_cast<uint32_t*>(data)[r];
+    case DUCKDB_TYPE_UBIGINT: return static_cast<int64_t>(static_cast<uint64_t*>(data)[r]);
+    case DUCKDB_TYPE_HUGEINT: {
+      duckdb_hugeint h = static_cast<duckdb_hugeint*>(data)[r];
+      return static_cast<int64_t>(h.lower);  // callers CAST first when values may not fit
+    }
+    case DUCKDB_TYPE_DATE: return static_cast<int32_t*>(data)[r];
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return static_cast<int64_t*>(data)[r];
+    default: return 0;
+  }
+}
+
+double QueryResult::GetDouble(size_t col, size_t row) const {
+  auto [ci, r] = impl_->Locate(row);
+  void* data = duckdb_vector_get_data(impl_->Vec(col, ci));
+  switch (impl_->types[col]) {
+    case DUCKDB_TYPE_FLOAT: return static_cast<float*>(data)[r];
+    case DUCKDB_TYPE_DOUBLE: return static_cast<double*>(data)[r];
+    case DUCKDB_TYPE_HUGEINT: {
+      duckdb_hugeint h = static_cast<duckdb_hugeint*>(data)[r];
+      return static_cast<double>(h.upper) * 18446744073709551616.0 + static_cast<double>(h.lower);
+    }
+    default: return static_cast<double>(GetInt64(col, row));
+  }
+}
+
+bool QueryResult::GetBool(size_t col, size_t row) const { return GetInt64(col, row) != 0; }
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+struct Connection::Impl {
+  std::shared_ptr<Database> db;  // keeps the database alive
+  duckdb_connection conn = nullptr;
+  ~Impl() {
+    if (conn) duckdb_disconnect(&conn);
+  }
+};
+
+Connection::~Connection() = default;
+
+namespace {
+
+ColumnKind KindOf(duckdb_type t) {
+  switch (t) {
+    case DUCKDB_TYPE_BOOLEAN: return ColumnKind::kBool;
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_HUGEINT: return ColumnKind::kInt;
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT: return ColumnKind::kUInt;
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE: return ColumnKind::kDouble;
+    case DUCKDB_TYPE_VARCHAR: return ColumnKind::kString;
+    case DUCKDB_TYPE_BLOB: return ColumnKind::kBlob;
+    case DUCKDB_TYPE_DATE: return ColumnKind::kDate;
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return ColumnKind::kTimestamp;
+    default: return ColumnKind::kOther;
+  }
+}
+
+}  // namespace
+
+Status Connection::Execute(std::string_view sql) {
+  std::string q(sql);
+  duckdb_result res;
+  if (duckdb_query(impl_->conn, q.c_str(), &res) == DuckDBError) {
+    std::string err = duckdb_result_error(&res) ? duckdb_result_error(&res) : "unknown error";
+    duckdb_destroy_result(&res);
+    return Status::IOError("DuckDB: " + err);
+  }
+  duckdb_destroy_result(&res);
+  return Status::OK();
+}
+
+Result<QueryResult> Connection::Query(std::string_view sql) {
+  std::string q(sql);
+  duckdb_result res;
+  if (duckdb_query(impl_->conn, q.c_str(), &res) == DuckDBError) {
+    std::string err = duckdb_result_error(&res) ? duckdb_result_error(&res) : "unknown error";
+    duckdb_destroy_result(&res);
+    return Status::IOError("DuckDB: " + err);
+  }
+  QueryResult out;
+  auto& im = *out.impl_;
+  idx_t ncols = duckdb_column_count(&res);
+  for (idx_t c = 0; c < ncols; ++c) {
+    im.names.emplace_back(duckdb_column_name(&res, c));
+    duckdb_logical_type lt = duckdb_column_logical_type(&res, c);
+    im.types.push_back(duckdb_get_type_id(lt));
+    im.kinds.push_back(KindOf(im.types.back()));
+    duckdb_destroy_logical_type(&lt);
+  }
+  while (true) {
+    duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
+    if (chunk == nullptr) break;
+    idx_t n = duckdb_data_chunk_get_size(chunk);
+    if (n == 0) {
+      duckdb_destroy_data_chunk(&chunk);
+      continue;
+    }
+    im.chunk_start.push_back(im.rows);
+    im.chunks.push_back(chunk);
+    im.rows += n;
+  }
+  duckdb_destroy_result(&res);
+  return out;
+}
+
+Status Connection::AppendInt64Rows(const std::string& table,
+                                   const std::vector<std::vector<int64_t>>& rows) {
+  duckdb_appender app;
+  if (duckdb_appender_create(impl_->conn, nullptr, table.c_str(), &app) == DuckDBError) {
+    std::string err = duckdb_appender_error(app) ? duckdb_appender_error(app) : "unknown";
+    duckdb_appender_destroy(&app);
+    return Status::IOError("DuckDB appender for '" + table + "': " + err);
+  }
+  for (const auto& row : rows) {
+    for (int64_t v : row) duckdb_append_int64(app, v);
+    if (duckdb_appender_end_row(app) == DuckDBError) {
+      std::string err = duckdb_appender_error(app) ? duckdb_appender_error(app) : "unknown";
+      duckdb_appender_destroy(&app);
+      return Status::IOError("DuckDB append to '" + table + "': " + err);
+    }
+  }
+  if (duckdb_appender_destroy(&app) == DuckDBError) {
+    return Status::IOError("DuckDB appender flush for '" + table + "' failed");
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database
+
+struct Database::Impl {
+  duckdb_database db = nullptr;
+  ~Impl() {
+    if (db) duckdb_close(&db);
+  }
+};
+
+Database::~Database() = default;
+
+Result<std::shared_ptr<Database>> Database::Open() {
+  std::shared_ptr<Database> d(new Database());
+  d->impl_ = std::make_unique<Impl>();
+  duckdb_config config;
+  if (duckdb_create_config(&config) == DuckDBError) return Status::Internal("DuckDB config");
+  // Extensions are built in; never try to download one at run time.
+  duckdb_set_config(config, "autoinstall_known_extensions", "false");
+  duckdb_set_config(config, "autoload_known_extensions", "true");
+  char* err = nullptr;
+  if (duckdb_open_ext(nullptr, &d->impl_->db, config, &err) == DuckDBError) {
+    std::string msg = err ? err : "unknown error";
+    if (err) duckdb_free(err);
+    duckdb_destroy_config(&config);
+    return Status::Internal("cannot open DuckDB: " + msg);
+  }
+  duckdb_destroy_config(&config);
+  return d;
+}
+
+Result<std::unique_ptr<Connection>> Database::Connect() {
+  std::unique_ptr<Connection> c(new Connection());
+  c->impl_ = std::make_unique<Connection::Impl>();
+  if (duckdb_connect(impl_->db, &c->impl_->conn) == DuckDBError) {
+    return Status::Internal("cannot connect to DuckDB");
+  }
+  return c;
+}
+
+Result<std::shared_ptr<Database>> SharedDatabase() {
+  static std::mutex mu;
+  static std::shared_ptr<Database> db;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!db) {
+    LAKE_ASSIGN_OR_RETURN(db, Database::Open());
+  }
+  return db;
+}
+
+std::string QuoteString(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string QuoteIdent(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += "\"\"";
+    else out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace lake::engine

@@ -1,0 +1,98 @@
+// The engine boundary: everything lake asks of DuckDB goes through this adapter.
+//
+// Protocol code (log, snapshot, scan planning) never includes duckdb.h; it sends SQL text and
+// reads typed cells back. That keeps the C API in one place and makes the engine swappable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lake/status.h"
+
+namespace lake::engine {
+
+// The kinds of column the adapter can hand back; anything else should be CAST in SQL first.
+enum class ColumnKind {
+  kBool, kInt, kUInt, kDouble, kString, kBlob, kDate, kTimestamp, kOther
+};
+
+// A fully materialised query result (all chunks held), read cell by cell.
+class QueryResult {
+ public:
+  QueryResult();
+  ~QueryResult();
+  QueryResult(QueryResult&&) noexcept;
+  QueryResult& operator=(QueryResult&&) noexcept;
+  QueryResult(const QueryResult&) = delete;
+  QueryResult& operator=(const QueryResult&) = delete;
+
+  size_t row_count() const;
+  size_t column_count() const;
+  const std::string& column_name(size_t col) const;
+  ColumnKind column_kind(size_t col) const;
+
+  bool IsNull(size_t col, size_t row) const;
+  // kString / kBlob columns. The view lives as long as this result.
+  std::string_view GetString(size_t col, size_t row) const;
+  // kInt / kUInt / kBool / kDate (days) / kTimestamp (microseconds) columns.
+  int64_t GetInt64(size_t col, size_t row) const;
+  double GetDouble(size_t col, size_t row) const;  // also accepts integer columns
+  bool GetBool(size_t col, size_t row) const;
+
+ private:
+  friend class Connection;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Database;
+
+// One connection; not thread-safe (use one per thread).
+class Connection {
+ public:
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs statements, discarding any result.
+  Status Execute(std::string_view sql);
+  Result<QueryResult> Query(std::string_view sql);
+
+  // Bulk-loads rows into an existing table: each row is a vector of cells matching the
+  // table's columns, given as int64 values (for integer columns).
+  Status AppendInt64Rows(const std::string& table, const std::vector<std::vector<int64_t>>& rows);
+
+ private:
+  friend class Database;
+  Connection() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// An in-memory DuckDB instance.
+class Database {
+ public:
+  static Result<std::shared_ptr<Database>> Open();
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Result<std::unique_ptr<Connection>> Connect();
+
+ private:
+  Database() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The process-wide database, opened on first use.
+Result<std::shared_ptr<Database>> SharedDatabase();
+
+// SQL literal and identifier quoting.
+std::string QuoteString(std::string_view s);  // 'it''s'
+std::string QuoteIdent(std::string_view s);   // "a""b"
+
+}  // namespace lake::engine
