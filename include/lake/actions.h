@@ -18,9 +18,9 @@ using PartitionValues = std::vector<std::pair<std::string, std::optional<std::st
 
 // PROTOCOL.md "Deletion Vector Descriptor Schema".
 struct DeletionVectorDescriptor {
-  std::string storage_type;        // "u" (relative, uuid), "i" (inline), "p" (absolute path)
+  std::string storage_type;  // "u" (relative, uuid), "i" (inline), "p" (absolute path)
   std::string path_or_inline_dv;
-  std::optional<int32_t> offset;   // start of the DV in its file (not for "i")
+  std::optional<int32_t> offset;  // start of the DV in its file (not for "i")
   int32_t size_in_bytes = 0;
   int64_t cardinality = 0;
 
@@ -29,13 +29,13 @@ struct DeletionVectorDescriptor {
 };
 
 struct AddFile {
-  std::string path;                 // relative (URI-encoded) or an absolute URI
+  std::string path;  // relative (URI-encoded) or an absolute URI
   PartitionValues partition_values;
   int64_t size = 0;
   int64_t modification_time = 0;
   bool data_change = true;
-  std::string stats;                // JSON text ("" when absent); from stats_parsed in checkpoints
-  std::string tags;                 // JSON object text ("" when absent)
+  std::string stats;  // JSON text ("" when absent); from stats_parsed in checkpoints
+  std::string tags;   // JSON object text ("" when absent)
   std::optional<DeletionVectorDescriptor> deletion_vector;
   std::optional<int64_t> base_row_id;
   std::optional<int64_t> default_row_commit_version;
@@ -74,8 +74,8 @@ struct Metadata {
   std::optional<std::string> name;
   std::optional<std::string> description;
   Format format;
-  std::string schema_string;                        // JSON of the table's struct type
-  std::vector<std::string> partition_columns;       // logical names
+  std::string schema_string;                   // JSON of the table's struct type
+  std::vector<std::string> partition_columns;  // logical names
   std::map<std::string, std::string> configuration;
   std::optional<int64_t> created_time;
 };
@@ -103,7 +103,7 @@ struct DomainMetadata {
 };
 
 struct CommitInfo {
-  std::string json;                         // the whole commitInfo object as written
+  std::string json;  // the whole commitInfo object as written
   std::optional<int64_t> timestamp;
   std::optional<int64_t> in_commit_timestamp;
   std::optional<std::string> operation;

@@ -16,10 +16,10 @@
 namespace lake {
 
 struct ObjectMeta {
-  std::string key;         // relative to the store root
+  std::string key;  // relative to the store root
   uint64_t size = 0;
-  int64_t mtime_ms = 0;    // last modification, milliseconds since the epoch
-  std::string etag;        // opaque version token (local: size+mtime; S3: ETag)
+  int64_t mtime_ms = 0;  // last modification, milliseconds since the epoch
+  std::string etag;      // opaque version token (local: size+mtime; S3: ETag)
 };
 
 class ObjectStore {

@@ -37,12 +37,12 @@ struct DataType {
   // kPrimitive: the Delta name: string, long, integer, short, byte, float, double, boolean,
   // binary, date, timestamp, timestamp_ntz, variant, void, ... (collated strings keep "string").
   std::string name;
-  int precision = 0, scale = 0;                 // kDecimal
-  std::vector<StructField> fields;              // kStruct
-  DataTypePtr element;                          // kArray
-  bool contains_null = true;                    // kArray
-  DataTypePtr key, value;                       // kMap
-  bool value_contains_null = true;              // kMap
+  int precision = 0, scale = 0;     // kDecimal
+  std::vector<StructField> fields;  // kStruct
+  DataTypePtr element;              // kArray
+  bool contains_null = true;        // kArray
+  DataTypePtr key, value;           // kMap
+  bool value_contains_null = true;  // kMap
 
   bool IsStruct() const { return kind == Kind::kStruct; }
   // Delta's textual form: "long", "decimal(10,2)", "struct<a:int,...>", "array<string>", ...
@@ -53,7 +53,7 @@ struct DataType {
 struct Schema {
   std::vector<StructField> fields;
 
-  const StructField* Find(std::string_view name) const;            // exact match
+  const StructField* Find(std::string_view name) const;  // exact match
   const StructField* FindCaseInsensitive(std::string_view name) const;
 };
 

@@ -16,10 +16,10 @@ enum class StatusCode {
   kNotFound,
   kAlreadyExists,  // e.g. put-if-absent lost: another writer created the object first
   kInvalidArgument,
-  kCorruption,     // malformed log line, bad checksum, inconsistent table state
-  kUnsupported,    // unknown reader feature, newer protocol, type we cannot represent
+  kCorruption,   // malformed log line, bad checksum, inconsistent table state
+  kUnsupported,  // unknown reader feature, newer protocol, type we cannot represent
   kIOError,
-  kConflict,       // a concurrent commit conflicts with this transaction
+  kConflict,  // a concurrent commit conflicts with this transaction
   kInternal,
 };
 
@@ -65,7 +65,7 @@ const char* StatusCodeName(StatusCode code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result constructed from an OK status");
   }
@@ -92,10 +92,10 @@ class [[nodiscard]] Result {
 #define LAKE_CONCAT_IMPL(a, b) a##b
 #define LAKE_CONCAT(a, b) LAKE_CONCAT_IMPL(a, b)
 
-#define LAKE_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::lake::Status _lake_st = (expr);       \
-    if (!_lake_st.ok()) return _lake_st;    \
+#define LAKE_RETURN_IF_ERROR(expr)       \
+  do {                                   \
+    ::lake::Status _lake_st = (expr);    \
+    if (!_lake_st.ok()) return _lake_st; \
   } while (0)
 
 #define LAKE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \

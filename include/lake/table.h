@@ -66,9 +66,9 @@ class Snapshot {
 // One entry of `history`: a commit and its commitInfo.
 struct CommitSummary {
   int64_t version = 0;
-  int64_t timestamp_ms = 0;    // as Snapshot::timestamp_ms
-  std::string operation;       // commitInfo.operation, "" when absent
-  std::string commit_info;     // commitInfo JSON, "" when absent
+  int64_t timestamp_ms = 0;  // as Snapshot::timestamp_ms
+  std::string operation;     // commitInfo.operation, "" when absent
+  std::string commit_info;   // commitInfo JSON, "" when absent
 };
 
 class Table {

@@ -62,23 +62,35 @@ int64_t QueryResult::GetInt64(size_t col, size_t row) const {
   auto [ci, r] = impl_->Locate(row);
   void* data = duckdb_vector_get_data(impl_->Vec(col, ci));
   switch (impl_->types[col]) {
-    case DUCKDB_TYPE_BOOLEAN: return static_cast<bool*>(data)[r] ? 1 : 0;
-    case DUCKDB_TYPE_TINYINT: return static_cast<int8_t*>(data)[r];
-    case DUCKDB_TYPE_SMALLINT: return static_cast<int16_t*>(data)[r];
-    case DUCKDB_TYPE_INTEGER: return static_cast<int32_t*>(data)[r];
-    case DUCKDB_TYPE_BIGINT: return static_cast<int64_t*>(data)[r];
-    case DUCKDB_TYPE_UTINYINT: return static_cast<uint8_t*>(data)[r];
-    case DUCKDB_TYPE_USMALLINT: return static_cast<uint16_t*>(data)[r];
-    case DUCKDB_TYPE_UINTEGER: return static_cast<uint32_t*>(data)[r];
-    case DUCKDB_TYPE_UBIGINT: return static_cast<int64_t>(static_cast<uint64_t*>(data)[r]);
+    case DUCKDB_TYPE_BOOLEAN:
+      return static_cast<bool*>(data)[r] ? 1 : 0;
+    case DUCKDB_TYPE_TINYINT:
+      return static_cast<int8_t*>(data)[r];
+    case DUCKDB_TYPE_SMALLINT:
+      return static_cast<int16_t*>(data)[r];
+    case DUCKDB_TYPE_INTEGER:
+      return static_cast<int32_t*>(data)[r];
+    case DUCKDB_TYPE_BIGINT:
+      return static_cast<int64_t*>(data)[r];
+    case DUCKDB_TYPE_UTINYINT:
+      return static_cast<uint8_t*>(data)[r];
+    case DUCKDB_TYPE_USMALLINT:
+      return static_cast<uint16_t*>(data)[r];
+    case DUCKDB_TYPE_UINTEGER:
+      return static_cast<uint32_t*>(data)[r];
+    case DUCKDB_TYPE_UBIGINT:
+      return static_cast<int64_t>(static_cast<uint64_t*>(data)[r]);
     case DUCKDB_TYPE_HUGEINT: {
       duckdb_hugeint h = static_cast<duckdb_hugeint*>(data)[r];
       return static_cast<int64_t>(h.lower);  // callers CAST first when values may not fit
     }
-    case DUCKDB_TYPE_DATE: return static_cast<int32_t*>(data)[r];
+    case DUCKDB_TYPE_DATE:
+      return static_cast<int32_t*>(data)[r];
     case DUCKDB_TYPE_TIMESTAMP:
-    case DUCKDB_TYPE_TIMESTAMP_TZ: return static_cast<int64_t*>(data)[r];
-    default: return 0;
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return static_cast<int64_t*>(data)[r];
+    default:
+      return 0;
   }
 }
 
@@ -86,13 +98,16 @@ double QueryResult::GetDouble(size_t col, size_t row) const {
   auto [ci, r] = impl_->Locate(row);
   void* data = duckdb_vector_get_data(impl_->Vec(col, ci));
   switch (impl_->types[col]) {
-    case DUCKDB_TYPE_FLOAT: return static_cast<float*>(data)[r];
-    case DUCKDB_TYPE_DOUBLE: return static_cast<double*>(data)[r];
+    case DUCKDB_TYPE_FLOAT:
+      return static_cast<float*>(data)[r];
+    case DUCKDB_TYPE_DOUBLE:
+      return static_cast<double*>(data)[r];
     case DUCKDB_TYPE_HUGEINT: {
       duckdb_hugeint h = static_cast<duckdb_hugeint*>(data)[r];
       return static_cast<double>(h.upper) * 18446744073709551616.0 + static_cast<double>(h.lower);
     }
-    default: return static_cast<double>(GetInt64(col, row));
+    default:
+      return static_cast<double>(GetInt64(col, row));
   }
 }
 
@@ -115,24 +130,33 @@ namespace {
 
 ColumnKind KindOf(duckdb_type t) {
   switch (t) {
-    case DUCKDB_TYPE_BOOLEAN: return ColumnKind::kBool;
+    case DUCKDB_TYPE_BOOLEAN:
+      return ColumnKind::kBool;
     case DUCKDB_TYPE_TINYINT:
     case DUCKDB_TYPE_SMALLINT:
     case DUCKDB_TYPE_INTEGER:
     case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_HUGEINT: return ColumnKind::kInt;
+    case DUCKDB_TYPE_HUGEINT:
+      return ColumnKind::kInt;
     case DUCKDB_TYPE_UTINYINT:
     case DUCKDB_TYPE_USMALLINT:
     case DUCKDB_TYPE_UINTEGER:
-    case DUCKDB_TYPE_UBIGINT: return ColumnKind::kUInt;
+    case DUCKDB_TYPE_UBIGINT:
+      return ColumnKind::kUInt;
     case DUCKDB_TYPE_FLOAT:
-    case DUCKDB_TYPE_DOUBLE: return ColumnKind::kDouble;
-    case DUCKDB_TYPE_VARCHAR: return ColumnKind::kString;
-    case DUCKDB_TYPE_BLOB: return ColumnKind::kBlob;
-    case DUCKDB_TYPE_DATE: return ColumnKind::kDate;
+    case DUCKDB_TYPE_DOUBLE:
+      return ColumnKind::kDouble;
+    case DUCKDB_TYPE_VARCHAR:
+      return ColumnKind::kString;
+    case DUCKDB_TYPE_BLOB:
+      return ColumnKind::kBlob;
+    case DUCKDB_TYPE_DATE:
+      return ColumnKind::kDate;
     case DUCKDB_TYPE_TIMESTAMP:
-    case DUCKDB_TYPE_TIMESTAMP_TZ: return ColumnKind::kTimestamp;
-    default: return ColumnKind::kOther;
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return ColumnKind::kTimestamp;
+    default:
+      return ColumnKind::kOther;
   }
 }
 
@@ -259,8 +283,10 @@ Result<std::shared_ptr<Database>> SharedDatabase() {
 std::string QuoteString(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "''";
-    else out.push_back(c);
+    if (c == '\'')
+      out += "''";
+    else
+      out.push_back(c);
   }
   out.push_back('\'');
   return out;
@@ -269,8 +295,10 @@ std::string QuoteString(std::string_view s) {
 std::string QuoteIdent(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"') out += "\"\"";
-    else out.push_back(c);
+    if (c == '"')
+      out += "\"\"";
+    else
+      out.push_back(c);
   }
   out.push_back('"');
   return out;

@@ -15,9 +15,7 @@
 namespace lake::engine {
 
 // The kinds of column the adapter can hand back; anything else should be CAST in SQL first.
-enum class ColumnKind {
-  kBool, kInt, kUInt, kDouble, kString, kBlob, kDate, kTimestamp, kOther
-};
+enum class ColumnKind { kBool, kInt, kUInt, kDouble, kString, kBlob, kDate, kTimestamp, kOther };
 
 // A fully materialised query result (all chunks held), read cell by cell.
 class QueryResult {

@@ -35,19 +35,20 @@ TEST(LocalStore, PutGetHeadDelete) {
 TEST(LocalStore, ListIsSortedRecursiveAndHonoursStartAfter) {
   testing::TempDir dir;
   auto store = NewLocalStore(dir.path(), dir.path());
-  for (const char* k : {"_delta_log/00000000000000000002.json", "_delta_log/00000000000000000000.json",
-                        "_delta_log/00000000000000000001.json", "_delta_log/_sidecars/x.parquet",
-                        "part-0.parquet", "_delta_logx/other"}) {
+  for (const char* k :
+       {"_delta_log/00000000000000000002.json", "_delta_log/00000000000000000000.json",
+        "_delta_log/00000000000000000001.json", "_delta_log/_sidecars/x.parquet", "part-0.parquet",
+        "_delta_logx/other"}) {
     ASSERT_TRUE(store->Put(k, "x").ok());
   }
   auto all = store->List("_delta_log/");
   ASSERT_TRUE(all.ok());
   std::vector<std::string> keys;
   for (auto& m : *all) keys.push_back(m.key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"_delta_log/00000000000000000000.json",
-                                            "_delta_log/00000000000000000001.json",
-                                            "_delta_log/00000000000000000002.json",
-                                            "_delta_log/_sidecars/x.parquet"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{
+                "_delta_log/00000000000000000000.json", "_delta_log/00000000000000000001.json",
+                "_delta_log/00000000000000000002.json", "_delta_log/_sidecars/x.parquet"}));
   auto after = store->List("_delta_log/", "_delta_log/00000000000000000001.json");
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), 2u);
@@ -84,8 +85,10 @@ TEST(LocalStore, PutIfAbsentExactlyOneWinnerAcrossProcesses) {
       for (int k = 0; k < kKeys; ++k) {
         std::string body(4096, static_cast<char>('a' + p));
         Status st = store->PutIfAbsent("k/" + std::to_string(k), body);
-        if (st.ok()) ++wins;
-        else if (!st.IsAlreadyExists()) _exit(100);
+        if (st.ok())
+          ++wins;
+        else if (!st.IsAlreadyExists())
+          _exit(100);
       }
       _exit(wins);
     }
