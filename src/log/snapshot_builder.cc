@@ -189,9 +189,12 @@ class ReplayVisitor : public log::ActionVisitor {
     KeyOf(path, dv, &canon, &dv_id, &view);
     uint64_t h = Mix(std::hash<std::string_view>{}(view) * 31 +
                      (dv ? std::hash<std::string>{}(dv_id) + 1 : 0));
-    auto range = seen_.equal_range(h);
-    for (auto it = range.first; it != range.second; ++it) {
-      uint32_t other = it->second;
+    if ((used_ + 1) * 2 > slots_.size()) Grow();
+    size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    for (; slots_[i].ref != kEmpty; i = (i + 1) & mask) {
+      if (slots_[i].hash != h) continue;
+      uint32_t other = slots_[i].ref;
       std::string ocanon, odv;
       std::string_view oview;
       if (other & 0x80000000u) {
@@ -206,12 +209,41 @@ class ReplayVisitor : public log::ActionVisitor {
           return true;
       }
     }
-    seen_.emplace(h, ref);
+    slots_[i] = Slot{h, ref};
+    ++used_;
     return false;
   }
 
+ public:
+  // Sizes the seen-set for about `n` keys up front.
+  void ReserveKeys(size_t n) {
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    if (cap > slots_.size()) Rehash(cap);
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = 0xffffffffu;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t ref = kEmpty;
+  };
+  void Grow() { Rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+  void Rehash(size_t cap) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(cap, Slot{});
+    for (const Slot& s : old) {
+      if (s.ref == kEmpty) continue;
+      size_t i = s.hash & (cap - 1);
+      while (slots_[i].ref != kEmpty) i = (i + 1) & (cap - 1);
+      slots_[i] = s;
+    }
+  }
+
   std::string root_;
-  std::unordered_multimap<uint64_t, uint32_t> seen_;
+  // Open addressing (linear probing) over (hash, ref): 16 bytes per slot, no node allocations.
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
 };
 
 }  // namespace
@@ -226,6 +258,21 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     while (root.size() > 1 && root.back() == '/') root.pop_back();
   }
   log::ReplayVisitor replay(root);
+  // Memory: vector doubling would leave up to 2x slack (and a 3x peak while growing) in the
+  // files vector, which dominates RSS for 10^5+ files. For large local logs, count the lines
+  // of the commits first (re-reading is cheap from the page cache; a line holds at most one
+  // add) and reserve once.
+  uint64_t commit_bytes = 0;
+  for (const log::LogFile& f : segment.commits) commit_bytes += f.size;
+  if (commit_bytes > (4u << 20) && !root.empty()) {
+    size_t lines = 0;
+    for (const log::LogFile& f : segment.commits) {
+      LAKE_ASSIGN_OR_RETURN(std::string data, store->Get(f.key));
+      lines += static_cast<size_t>(std::count(data.begin(), data.end(), '\n')) + 1;
+    }
+    replay.files.reserve(lines);
+    replay.ReserveKeys(lines);
+  }
   for (auto it = segment.commits.rbegin(); it != segment.commits.rend(); ++it) {
     replay.in_target_commit = it->version == segment.version;
     LAKE_ASSIGN_OR_RETURN(std::string data, store->Get(it->key));

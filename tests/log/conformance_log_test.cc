@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +98,9 @@ std::string CheckTable(const Entry& e, const std::string& location) {
       err += " rows_from_stats " + (rows ? std::to_string(*rows) : std::string("n/a")) +
              " != " + std::to_string(*e.rows_from_stats);
   }
+  // The scale table: every one of its 300,000 adds is live.
+  if (e.name.find("300k-add-files") != std::string::npos && snap->files().size() != 300000)
+    err += " 300k table has " + std::to_string(snap->files().size()) + " files";
   // Time travel to the version found must agree.
   if (err.empty() && e.version > 0) {
     auto older = (*table)->SnapshotAtVersion(e.version);
@@ -132,6 +138,36 @@ TEST(ConformanceLog, OpensEveryManifestTable) {
     }
   }
   std::cout << "conformance log: " << passed << "/" << entries.size() << " tables pass\n";
+}
+
+}  // namespace
+}  // namespace lake
+
+namespace lake {
+namespace {
+
+// Load time and peak RSS of the 300k-add table (run alone for a meaningful RSS:
+// --gtest_filter=ConformanceLog.Scale300k).
+TEST(ConformanceLog, Scale300k) {
+  std::string dir = testing::ConformanceDir();
+  if (dir.empty()) GTEST_SKIP() << "!!! conformance tables not found (../shared/conformance): SKIPPED";
+  testing::TempDir tmp;
+  std::string cmd = "zstd -dc '" + dir +
+                    "/tables/delta-kernel-rs/300k-add-files-100-col-partitioned.tar.zst' | tar -x -C '" +
+                    tmp.path() + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "cannot unpack (zstd/tar missing?)";
+  auto t0 = std::chrono::steady_clock::now();
+  auto table = Table::Open(tmp.path() + "/300k-add-files-100-col-partitioned");
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  auto snap = (*table)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ((*snap)->version(), 4);
+  EXPECT_EQ((*snap)->files().size(), 300000u);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  std::cout << "300k snapshot: " << ms << " ms, peak RSS " << ru.ru_maxrss / 1024 << " MB\n";
 }
 
 }  // namespace
