@@ -86,11 +86,12 @@ Result<std::string> ReadFromFile(ObjectStore& store, const std::string& key, uin
   const uint64_t lead = offset == 1 ? 1 : 0;
   const uint64_t want = lead + 4 + uint64_t{size} + 4;
   LAKE_ASSIGN_OR_RETURN(std::string buf, store.GetRange(key, offset - lead, want));
-  if (buf.size() < want) {
+  auto truncated = [&] {
     return Status::Corruption("file '" + key + "' is truncated: need " + std::to_string(want) +
                               " bytes at offset " + std::to_string(offset - lead) + ", got " +
                               std::to_string(buf.size()));
-  }
+  };
+  if (buf.size() < lead + 4) return truncated();
   const unsigned char* p = U8(buf);
   if (lead == 1 && p[0] != 1) {
     return Status::Unsupported("file '" + key + "' has deletion vector file format version " +
@@ -103,6 +104,7 @@ Result<std::string> ReadFromFile(ObjectStore& store, const std::string& key, uin
                               "-byte deletion vector at offset " + std::to_string(offset) +
                               " but the descriptor says sizeInBytes " + std::to_string(size));
   }
+  if (buf.size() < want) return truncated();
   const uint32_t stored_crc = LoadBE32(p + 4 + size);
   const uint32_t crc = static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), p + 4, size));
   if (crc != stored_crc) {
@@ -115,14 +117,43 @@ Result<std::string> ReadFromFile(ObjectStore& store, const std::string& key, uin
   return std::string(reinterpret_cast<const char*>(p + 4), size);
 }
 
+// Z85 text of an inline DV. Delta (Java) pads the bytes with zeros to a multiple of 4; other
+// writers (delta-rs, through the Rust z85 crate) encode a final partial block of n bytes as n + 1
+// digits left-filled with '#' to 5 characters: "##093" is the two bytes 03 00. A leading '#' (84)
+// can never start a valid full group (84 * 85^4 > 2^32), so the two forms are unambiguous.
+Result<std::string> DecodeInline(std::string_view text) {
+  if (text.size() < 5 || text.size() % 5 != 0 || text[text.size() - 5] != '#') {
+    return Z85Decode(text);
+  }
+  const std::string_view tail = text.substr(text.size() - 5);
+  LAKE_ASSIGN_OR_RETURN(std::string bytes, Z85Decode(text.substr(0, text.size() - 5)));
+  const size_t fill = tail.find_first_not_of('#');
+  if (fill == std::string_view::npos || fill > 3) {
+    return Status::Corruption("invalid padded Z85 tail '" + std::string(tail) + "'");
+  }
+  const size_t nbytes = 4 - fill;  // 5 - fill digits encode 4 - fill bytes
+  uint64_t value = 0;
+  for (char c : tail.substr(fill)) {
+    const int8_t digit = kZ85Table[static_cast<unsigned char>(c)];
+    if (digit < 0) return Status::Corruption("invalid Z85 character in '" + std::string(tail) + "'");
+    value = value * 85 + static_cast<uint64_t>(digit);
+  }
+  if (value >> (8 * nbytes) != 0) {
+    return Status::Corruption("padded Z85 tail '" + std::string(tail) + "' overflows " +
+                              std::to_string(nbytes) + " bytes");
+  }
+  for (size_t i = nbytes; i-- > 0;) bytes.push_back(static_cast<char>(value >> (8 * i)));
+  return bytes;
+}
+
 Result<std::string> ReadBytesUnchecked(ObjectStore& table_store,
                                        const DeletionVectorDescriptor& dv) {
   LAKE_RETURN_IF_ERROR(CheckDescriptor(dv));
   const auto size = static_cast<uint32_t>(dv.size_in_bytes);
   if (dv.storage_type == "i") {
-    LAKE_ASSIGN_OR_RETURN(std::string bytes, Z85Decode(dv.path_or_inline_dv));
-    // Writers pad the bytes with zeros to a multiple of 4 before encoding (sizeInBytes is the
-    // unpadded size), so the decoded text is up to 3 bytes longer than the DV.
+    LAKE_ASSIGN_OR_RETURN(std::string bytes, DecodeInline(dv.path_or_inline_dv));
+    // Delta pads the bytes with zeros to a multiple of 4 before encoding (sizeInBytes is the
+    // unpadded size), so the decoded text may be up to 3 bytes longer than the DV.
     if (bytes.size() < size || bytes.size() - size > 3) {
       return Status::Corruption("inline data decodes to " + std::to_string(bytes.size()) +
                                 " bytes but sizeInBytes is " + std::to_string(size));
