@@ -1,2 +1,40 @@
+// lake: the command-line surface of the library. Each command lives in its own cmd_*.cc.
 #include <cstdio>
-int main() { std::puts("lake"); return 0; }
+#include <cstring>
+#include <string>
+
+#include "cli/cli_common.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"lake: ACID tables on Parquet (the Delta Lake protocol), powered by DuckDB"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version-info", "lake 0.1.0 (DuckDB 1.4.4)");
+  lake::cli::RegisterDescribe(app);
+  lake::cli::RegisterHistory(app);
+  lake::cli::RegisterFiles(app);
+  lake::cli::RegisterScan(app);
+  lake::cli::RegisterConformance(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "lake: error: %s (see 'lake --help')\n", e.what());
+    return 2;
+  } catch (const lake::cli::CliError& e) {
+    std::fflush(stdout);
+    // One line, always: engine messages can span several lines.
+    std::string msg = e.status.message();
+    std::string flat;
+    for (char c : msg) {
+      if (c == '\n' || c == '\r') {
+        if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
+      } else {
+        flat.push_back(c);
+      }
+    }
+    while (!flat.empty() && flat.back() == ' ') flat.pop_back();
+    std::fprintf(stderr, "lake: error: %s\n", flat.c_str());
+    return e.exit_code;
+  }
+  return 0;
+}

@@ -3,6 +3,7 @@
 #include <duckdb.h>
 
 #include <algorithm>
+#include <cassert>
 #include <mutex>
 
 namespace lake::engine {
@@ -17,9 +18,14 @@ struct QueryResult::Impl {
   std::vector<std::string> names;
   std::vector<duckdb_type> types;
   std::vector<ColumnKind> kinds;
+  // Fetched chunks may point into string heaps the result owns, so the result lives as long
+  // as the chunks do.
+  duckdb_result result;
+  bool has_result = false;
 
   ~Impl() {
     for (auto& c : chunks) duckdb_destroy_data_chunk(&c);
+    if (has_result) duckdb_destroy_result(&result);
   }
 
   // Locates (chunk, row-in-chunk) for a global row.
@@ -50,6 +56,10 @@ bool QueryResult::IsNull(size_t col, size_t row) const {
 }
 
 std::string_view QueryResult::GetString(size_t col, size_t row) const {
+  // Reading another type's cells as strings would interpret numbers as pointers.
+  assert(impl_->kinds[col] == ColumnKind::kString || impl_->kinds[col] == ColumnKind::kBlob ||
+         impl_->types[col] == DUCKDB_TYPE_ENUM);
+  if (impl_->kinds[col] != ColumnKind::kString && impl_->kinds[col] != ColumnKind::kBlob) return {};
   auto [ci, r] = impl_->Locate(row);
   auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(impl_->Vec(col, ci)));
   duckdb_string_t& s = data[r];
@@ -204,7 +214,8 @@ Result<QueryResult> Connection::Query(std::string_view sql) {
     im.chunks.push_back(chunk);
     im.rows += n;
   }
-  duckdb_destroy_result(&res);
+  im.result = res;
+  im.has_result = true;
   return out;
 }
 
@@ -250,8 +261,6 @@ Result<std::shared_ptr<Database>> Database::Open() {
   // Extensions are built in; never try to download one at run time.
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "true");
-  // Delta timestamps are UTC instants; render and convert them in UTC, not the host's zone.
-  duckdb_set_config(config, "TimeZone", "UTC");
   char* err = nullptr;
   if (duckdb_open_ext(nullptr, &d->impl_->db, config, &err) == DuckDBError) {
     std::string msg = err ? err : "unknown error";
@@ -260,6 +269,16 @@ Result<std::shared_ptr<Database>> Database::Open() {
     return Status::Internal("cannot open DuckDB: " + msg);
   }
   duckdb_destroy_config(&config);
+  // Delta timestamps are UTC instants; render and convert them in UTC, not the host's zone.
+  // (A config option cannot set this: ICU, which owns the setting, loads after the config.)
+  duckdb_connection c;
+  if (duckdb_connect(d->impl_->db, &c) == DuckDBError) return Status::Internal("DuckDB connect");
+  duckdb_result res;
+  bool ok = duckdb_query(c, "SET GLOBAL TimeZone = 'UTC'", &res) != DuckDBError;
+  std::string tz_err = ok ? "" : (duckdb_result_error(&res) ? duckdb_result_error(&res) : "");
+  duckdb_destroy_result(&res);
+  duckdb_disconnect(&c);
+  if (!ok) return Status::Internal("cannot set DuckDB time zone to UTC: " + tz_err);
   return d;
 }
 

@@ -81,8 +81,8 @@ Result<std::vector<std::shared_ptr<const FileSchema>>> LoadFileSchemas(
   LAKE_ASSIGN_OR_RETURN(
       engine::QueryResult r,
       conn.Query("SELECT file_name, name, CAST(type AS VARCHAR), CAST(num_children AS BIGINT), "
-                 "CAST(converted_type AS VARCHAR), CAST(scale AS BIGINT), "
-                 "CAST(precision AS BIGINT), CAST(field_id AS BIGINT), "
+                 "CAST(converted_type AS VARCHAR), CAST(scale AS VARCHAR), "
+                 "CAST(precision AS VARCHAR), CAST(field_id AS BIGINT), "
                  "CAST(logical_type AS VARCHAR) FROM parquet_schema(" +
                  SqlList(missing) + ")"));
   std::map<std::string, std::shared_ptr<FileSchema>> parsed;

@@ -1,0 +1,65 @@
+#include "cli/cli_common.h"
+
+#include <cmath>
+#include <ctime>
+
+#include "engine/duckdb_engine.h"
+
+namespace lake::cli {
+
+Result<int64_t> ParseUserTimestamp(const std::string& text) {
+  bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits && text.size() > 8) return static_cast<int64_t>(std::stoll(text));
+  LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+  LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  auto r = conn->Query("SELECT epoch_ms(CAST(" + engine::QuoteString(text) + " AS TIMESTAMPTZ))");
+  if (!r.ok() || r->row_count() != 1 || r->IsNull(0, 0)) {
+    return Status::InvalidArgument("cannot parse timestamp '" + text +
+                                   "' (use e.g. '2026-11-01 10:00:00' or epoch milliseconds)");
+  }
+  return r->GetInt64(0, 0);
+}
+
+std::shared_ptr<const Snapshot> OpenSnapshot(const std::string& table_uri,
+                                             std::optional<int64_t> version,
+                                             std::optional<std::string> timestamp) {
+  if (version && timestamp) {
+    throw CliError{Status::InvalidArgument("give --version or --timestamp, not both"), 2};
+  }
+  auto table = OrDie(Table::Open(table_uri));
+  if (version) return OrDie(table->SnapshotAtVersion(*version));
+  if (timestamp) {
+    int64_t ms = OrDie(ParseUserTimestamp(*timestamp));
+    return OrDie(table->SnapshotAtTimestamp(ms));
+  }
+  return OrDie(table->LatestSnapshot());
+}
+
+std::string FormatTimestampMs(int64_t ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  char out[96];
+  std::snprintf(out, sizeof out, "%s.%03d UTC", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+std::string FormatBytes(int64_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+}  // namespace lake::cli

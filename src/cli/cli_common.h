@@ -1,0 +1,52 @@
+// Shared helpers of the lake CLI commands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "lake/status.h"
+#include "lake/table.h"
+
+namespace lake::cli {
+
+// Thrown by command bodies: main prints "lake: error: <message>" and exits with `exit_code`.
+struct CliError {
+  Status status;
+  int exit_code = 1;
+};
+
+// Returns the value or throws CliError with the status, prefixed by `what` when non-empty.
+template <typename T>
+T OrDie(Result<T> r, const std::string& what = "") {
+  if (!r.ok()) throw CliError{what.empty() ? r.status() : r.status().WithContext(what)};
+  return std::move(r).value();
+}
+inline void OrDie(const Status& st, const std::string& what = "") {
+  if (!st.ok()) throw CliError{what.empty() ? st : st.WithContext(what)};
+}
+
+// Parses a user timestamp ("2026-11-01 10:00", ISO 8601, a date, or epoch milliseconds) to
+// epoch milliseconds (UTC unless the text carries an offset).
+Result<int64_t> ParseUserTimestamp(const std::string& text);
+
+// Opens TABLE and the snapshot selected by --version / --timestamp (latest otherwise).
+std::shared_ptr<const Snapshot> OpenSnapshot(const std::string& table_uri,
+                                             std::optional<int64_t> version,
+                                             std::optional<std::string> timestamp);
+
+// "2026-11-25 12:00:00.123 UTC" for epoch milliseconds.
+std::string FormatTimestampMs(int64_t ms);
+// "1.5 MB"
+std::string FormatBytes(int64_t bytes);
+
+void RegisterDescribe(CLI::App& app);
+void RegisterHistory(CLI::App& app);
+void RegisterFiles(CLI::App& app);
+void RegisterScan(CLI::App& app);
+void RegisterConformance(CLI::App& app);
+
+}  // namespace lake::cli

@@ -1,0 +1,91 @@
+// Scan planning: prune the snapshot's files with the predicate, then hand the survivors to the
+// scan SQL builder (partition values, column mapping, casts, deletion vectors).
+#include "lake/scan.h"
+
+#include "engine/duckdb_engine.h"
+#include "lake/predicate.h"
+#include "scan/deletion_vector.h"
+#include "scan/scan_sql.h"
+
+namespace lake {
+using scan::BuildScanSql;
+using scan::ScanInput;
+}  // namespace lake
+
+namespace lake {
+
+Result<Scan> Scan::Plan(std::shared_ptr<const Snapshot> snapshot, ScanOptions options) {
+  Scan scan;
+  const Schema& schema = snapshot->schema();
+  // Resolve the projection to the schema's spelling (case-insensitive, as Spark).
+  for (auto& c : options.columns) {
+    const StructField* f = schema.Find(c);
+    if (f == nullptr) f = schema.FindCaseInsensitive(c);
+    if (f == nullptr) {
+      return Status::InvalidArgument("unknown column '" + c + "' in --columns (the table has " +
+                                     std::to_string(schema.fields.size()) +
+                                     " columns; see 'lake describe')");
+    }
+    c = f->name;
+  }
+  PruningStats& st = scan.stats_;
+  for (const AddFile& f : snapshot->files()) {
+    st.files_total++;
+    st.bytes_total += f.size;
+  }
+  std::optional<FilePruner> pruner;
+  if (!options.where.empty()) {
+    auto pred = ParsePredicate(options.where, schema);
+    if (!pred.ok()) {
+      // An unknown column is the user's error; any other construct the pruning grammar does not
+      // know just means no pruning (DuckDB still filters the rows).
+      if (pred.status().message().find("unknown column") != std::string::npos) {
+        return Status::InvalidArgument("--where: " + pred.status().message());
+      }
+      st.pruning_note = "no pruning: " + pred.status().message();
+    } else {
+      auto p = FilePruner::Make(*pred, schema, snapshot->metadata().partition_columns,
+                                snapshot->column_mapping_mode());
+      if (!p.ok()) {
+        st.pruning_note = "no pruning: " + p.status().message();
+      } else {
+        pruner.emplace(std::move(p).value());
+      }
+    }
+  }
+  scan.files_.reserve(snapshot->files().size());
+  for (const AddFile& f : snapshot->files()) {
+    SkipReason r = pruner ? pruner->Evaluate(f) : SkipReason::kKept;
+    if (r != SkipReason::kPartition) {
+      st.files_after_partition++;
+      st.bytes_after_partition += f.size;
+    }
+    if (r == SkipReason::kKept) {
+      st.files_after_stats++;
+      st.bytes_after_stats += f.size;
+      scan.files_.push_back(&f);
+    }
+  }
+  scan.snapshot_ = std::move(snapshot);
+  scan.options_ = std::move(options);
+  return scan;
+}
+
+Result<std::string> Scan::ToSql(engine::Connection& conn) const {
+  LAKE_ASSIGN_OR_RETURN(std::string root, snapshot_->store().LocalPath(""));
+  ScanInput in;
+  in.table_root_local = root;
+  in.schema = &snapshot_->schema();
+  in.partition_columns = snapshot_->metadata().partition_columns;
+  in.mapping_mode = snapshot_->column_mapping_mode();
+  in.files = files_;
+  in.columns = options_.columns;
+  in.where = options_.where;
+  in.limit = options_.limit;
+  ObjectStore& store = snapshot_->store();
+  return BuildScanSql(conn, in, [&store](const AddFile& f) -> Result<std::vector<uint64_t>> {
+    return LoadDeletedRows(store, *f.deletion_vector);
+  });
+}
+
+}  // namespace lake
