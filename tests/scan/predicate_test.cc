@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -926,6 +928,35 @@ TEST(PredicateProperty, NeverSkipsAMatchingFile) {
   EXPECT_GT(skipped, checked / 10);
   EXPECT_GT(matching, checked / 10);
   std::cout << "checked " << checked << ", skipped " << skipped << ", matching " << matching << "\n";
+}
+
+// Throughput: 1,000,000 files in 1,000 partitions. Run with --gtest_also_run_disabled_tests.
+TEST(PredicateBench, DISABLED_MillionFiles) {
+  const Schema schema = MakeSchema({Field("id", R"("long")"), Field("name", R"("string")"),
+                                    Field("v", R"("double")"), Field("ts", R"("timestamp")"),
+                                    Field("part", R"("string")")});
+  std::vector<AddFile> files(1000000);
+  for (size_t i = 0; i < files.size(); ++i) {
+    AddFile& f = files[i];
+    f.partition_values = {{"part", "p" + std::to_string(i % 1000)}};
+    int64_t lo = static_cast<int64_t>(i) * 100;
+    f.stats = R"({"numRecords":100,"minValues":{"id":)" + std::to_string(lo) +
+              R"(,"name":"aaaa","v":0.5,"ts":"2024-01-01T00:00:00.000Z"},"maxValues":{"id":)" +
+              std::to_string(lo + 99) +
+              R"(,"name":"zzzz","v":99.5,"ts":"2024-01-02T00:00:00.000Z"},"nullCount":{"id":0,"name":0,"v":3,"ts":0}})";
+  }
+  for (const char* where : {"part = 'p500'", "id = 50000123", "part = 'p123' AND id = 12300042"}) {
+    auto pred = ParsePredicate(where, schema);
+    ASSERT_TRUE(pred.ok());
+    auto pruner = FilePruner::Make(*pred, schema, {"part"}, "none");
+    ASSERT_TRUE(pruner.ok());
+    auto t0 = std::chrono::steady_clock::now();
+    size_t kept = 0;
+    for (const auto& f : files) kept += pruner->Evaluate(f) == SkipReason::kKept;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << where << ": kept " << kept << " of " << files.size() << " in " << secs
+              << " s = " << static_cast<int64_t>(files.size() / secs) << " files/s\n";
+  }
 }
 
 }  // namespace
