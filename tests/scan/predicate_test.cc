@@ -372,6 +372,14 @@ TEST(PredicateStats, DecimalAndDouble) {
   EXPECT_EQ(Eval("d > 100", f), S);
   EXPECT_EQ(Eval("d = 1e2", f), S);
   EXPECT_EQ(Eval("d = 99.99e0", f), K);
+  // A string literal is cast to DECIMAL(10,2), which rounds: only exact fits are used.
+  EXPECT_EQ(Eval("d = '1.26'", f), K);
+  EXPECT_EQ(Eval("d = '1.24'", f), S);
+  EXPECT_EQ(Eval("d = '1.245'", f), K);
+  EXPECT_EQ(Eval("d < '1.245'", f), K);
+  // Past 38 digits in the common decimal type the engine may compare as doubles: unknown.
+  EXPECT_EQ(Eval("d < 0.0000000000000000000000000000001", f), K);
+  EXPECT_EQ(Eval("d < 0.00000000000000000000000000001", f), S);
   EXPECT_EQ(Eval("x < -1.5", f), S);
   EXPECT_EQ(Eval("x <= -1.5", f), K);
   EXPECT_EQ(Eval("x = 3", f), S);
