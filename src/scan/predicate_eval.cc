@@ -9,6 +9,7 @@
 // x >= 1, NOT (x IN (..)) is x NOT IN (..), both also NULL when x is NULL).
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -82,6 +83,7 @@ enum class LeafOp {
 struct Col {
   std::string display;
   TypeClass cls = TypeClass::kOther;
+  int precision = 0, scale = 0;  // decimals
   bool is_partition = false;
   std::string partition_key;  // physical name in partitionValues
   int stats_slot = -1;        // index into the per-file raw stats; -1 = no stats used
@@ -252,6 +254,8 @@ class Compiler {
     Col col;
     col.display = ref.display;
     col.cls = ClassOf(*ref.type);
+    col.precision = ref.type->precision;
+    col.scale = ref.type->scale;
     // Walk the schema for physical names.
     const std::vector<StructField>* fields = &schema_.fields;
     std::vector<std::string> phys;
@@ -305,7 +309,8 @@ class Compiler {
 
   // Converts a non-null literal for comparison with a column of class `cls`: sets the domain
   // and the flags of `leaf` (first literal) or checks they agree (later IN elements).
-  bool Coerce(TypeClass cls, const Literal& lit, Leaf* leaf, bool first, Scalar* out) {
+  bool Coerce(const Col& col, const Literal& lit, Leaf* leaf, bool first, Scalar* out) {
+    const TypeClass cls = col.cls;
     Domain dom;
     bool approx = false, date_to_ts = false;
     using K = Literal::Kind;
@@ -313,6 +318,13 @@ class Compiler {
       case TypeClass::kInt:
       case TypeClass::kDecimal:
         if (lit.kind == K::kExact) {
+          // The engine compares exactly in a common DECIMAL type; past 38 digits it may
+          // fall back to doubles, so such comparisons are left unknown.
+          int int_digits = cls == TypeClass::kInt ? 19 : col.precision - col.scale;
+          int lit_digits = 0;
+          for (int128 a = lit.m < 0 ? -lit.m : lit.m; a != 0; a /= 10) ++lit_digits;
+          int_digits = std::max(int_digits, lit_digits - lit.scale);
+          if (int_digits + std::max(lit.scale, col.scale) > 38) return false;
           dom = Domain::kExact;
           out->m = lit.m;
           out->scale = lit.scale;
@@ -322,8 +334,9 @@ class Compiler {
           out->d = lit.d;
         } else if (lit.kind == K::kString) {
           // DuckDB casts the string to the column type; only accept exact fits.
+          // A string cast to DECIMAL(p,s) rounds to s digits: only accept exact fits.
           if (!ParseExact(lit.s, &out->m, &out->scale)) return false;
-          if (cls == TypeClass::kInt && out->scale != 0) return false;
+          if (out->scale > (cls == TypeClass::kInt ? 0 : col.scale)) return false;
           dom = Domain::kExact;
         } else {
           return false;
@@ -422,7 +435,7 @@ class Compiler {
     Leaf leaf;
     leaf.col = ci;
     Scalar v;
-    if (!Coerce(c_->cols[ci].cls, e.rhs.literal, &leaf, true, &v)) return Unknown();
+    if (!Coerce(c_->cols[ci], e.rhs.literal, &leaf, true, &v)) return Unknown();
     leaf.values.push_back(std::move(v));
     switch (op) {
       case CmpOp::kEq: leaf.op = LeafOp::kEq; break;
@@ -478,7 +491,7 @@ class Compiler {
         continue;
       }
       Scalar v;
-      if (!Coerce(c_->cols[ci].cls, o.literal, &leaf, first, &v)) return Unknown();
+      if (!Coerce(c_->cols[ci], o.literal, &leaf, first, &v)) return Unknown();
       first = false;
       leaf.values.push_back(std::move(v));
     }

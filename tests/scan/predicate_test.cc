@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -370,6 +372,14 @@ TEST(PredicateStats, DecimalAndDouble) {
   EXPECT_EQ(Eval("d > 100", f), S);
   EXPECT_EQ(Eval("d = 1e2", f), S);
   EXPECT_EQ(Eval("d = 99.99e0", f), K);
+  // A string literal is cast to DECIMAL(10,2), which rounds: only exact fits are used.
+  EXPECT_EQ(Eval("d = '1.26'", f), K);
+  EXPECT_EQ(Eval("d = '1.24'", f), S);
+  EXPECT_EQ(Eval("d = '1.245'", f), K);
+  EXPECT_EQ(Eval("d < '1.245'", f), K);
+  // Past 38 digits in the common decimal type the engine may compare as doubles: unknown.
+  EXPECT_EQ(Eval("d < 0.0000000000000000000000000000001", f), K);
+  EXPECT_EQ(Eval("d < 0.00000000000000000000000000001", f), S);
   EXPECT_EQ(Eval("x < -1.5", f), S);
   EXPECT_EQ(Eval("x <= -1.5", f), K);
   EXPECT_EQ(Eval("x = 3", f), S);
@@ -508,6 +518,452 @@ TEST(Predicate, ThreeValuedTruthTables) {
       expect("NOT NOT (p = 'a')", a.truth);
       expect("NOT (p = 'a')", not3(a.truth));
     }
+  }
+}
+
+// ---- randomized property test ------------------------------------------------------------
+//
+// Random files (random rows -> real stats, as writers produce them: truncated strings,
+// millisecond timestamps, NaN handled either way, wide bounds after deletes) and random
+// predicates; a reference evaluator over the rows. The pruner must never skip a file that has
+// a row for which the predicate is TRUE.
+
+enum class CK { kI, kX, kS, kTs, kDec, kP, kQ };
+const char* const kColName[] = {"i", "x", "s", "ts", "dec", "p", "q"};
+
+struct Cell {
+  int64_t n = 0;  // kI, kP: value; kDec: hundredths; kTs: micros
+  double d = 0;
+  std::string s;
+};
+using Row = std::vector<std::optional<Cell>>;  // indexed by CK (kP/kQ: the file's values)
+
+struct Lit {
+  bool null = false;
+  int64_t n = 0;  // hundredths for kI/kP/kDec; micros for kTs
+  double d = 0;
+  std::string s, sql;
+};
+
+int Sign(long double v) { return v < 0 ? -1 : (v > 0 ? 1 : 0); }
+
+int CmpCell(CK k, const Cell& c, const Lit& l) {
+  switch (k) {
+    case CK::kI: case CK::kP: return Sign(static_cast<long double>(c.n) * 100 - l.n);
+    case CK::kDec: case CK::kTs: return Sign(static_cast<long double>(c.n - l.n));
+    case CK::kX: {
+      bool a = std::isnan(c.d), b = std::isnan(l.d);
+      if (a || b) return a == b ? 0 : (a ? 1 : -1);
+      return c.d < l.d ? -1 : (c.d > l.d ? 1 : 0);
+    }
+    case CK::kS: case CK::kQ: {
+      int r = c.s.compare(l.s);
+      return r < 0 ? -1 : (r > 0 ? 1 : 0);
+    }
+  }
+  return 0;
+}
+
+std::string Hundredths(int64_t h) {
+  std::string sign = h < 0 ? "-" : "";
+  int64_t a = h < 0 ? -h : h;
+  char buf[64];
+  snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(a / 100), static_cast<long long>(a % 100));
+  return sign + buf;
+}
+
+std::string FormatTs(int64_t micros, bool ms_only) {
+  time_t secs = static_cast<time_t>(micros / 1000000);
+  int64_t frac = micros % 1000000;
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  if (ms_only) {
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(frac / 1000));
+  } else {
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(frac));
+  }
+  return buf;
+}
+
+std::string JsonStr(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+constexpr int64_t kTsBase = 1700000000000000LL;
+const double kDoubles[] = {-1.5, -0.0, 0.0, 0.5, 1.25, 2.0, std::nan("")};
+
+class Gen {
+ public:
+  explicit Gen(uint64_t seed) : rng_(seed) {}
+  int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+
+  std::string Str() {
+    static const char* const kPieces[] = {"a", "b", "c", "\xc3\xa9"};
+    std::string s;
+    int n = Int(0, 3);
+    for (int i = 0; i < n; ++i) s += kPieces[Int(0, 3)];
+    return s;
+  }
+
+  std::optional<Cell> Value(CK k) {
+    if (Chance(0.2)) return std::nullopt;
+    Cell c;
+    switch (k) {
+      case CK::kI: c.n = Int(-5, 5); break;
+      case CK::kP: c.n = Int(-2, 2); break;
+      case CK::kDec: c.n = Int(-300, 300); break;
+      case CK::kTs: c.n = kTsBase + Int(0, 5) * 1000 + Int(0, 3) * 333; break;
+      case CK::kX: c.d = kDoubles[Int(0, 6)]; break;
+      case CK::kS: c.s = Str(); break;
+      case CK::kQ: c.s = Chance(0.5) ? "a" : "b"; break;
+    }
+    return c;
+  }
+
+  Lit Literal(CK k) {
+    Lit l;
+    switch (k) {
+      case CK::kI:
+      case CK::kP: {
+        int v = Int(-6, 6);
+        int form = Int(0, 2);
+        l.n = v * 100;
+        if (form == 0) {
+          l.sql = std::to_string(v);
+        } else if (form == 1) {
+          l.n += v < 0 ? -50 : 50;
+          l.sql = Hundredths(l.n);
+        } else {
+          l.sql = std::to_string(v) + "e0";
+        }
+        break;
+      }
+      case CK::kDec: {
+        l.n = Int(-350, 350);
+        int form = Int(0, 2);
+        if (form == 0) {
+          l.sql = Hundredths(l.n);
+        } else if (form == 1) {
+          l.n = l.n / 100 * 100;
+          l.sql = std::to_string(l.n / 100);
+        } else {
+          l.n = l.n / 25 * 25;  // exactly representable as a double
+          l.sql = Hundredths(l.n) + "e0";
+        }
+        break;
+      }
+      case CK::kTs:
+        l.n = kTsBase + Int(-1, 6) * 1000 + Int(0, 4) * 250;
+        l.sql = "TIMESTAMP '" + FormatTs(l.n, false) + "'";
+        break;
+      case CK::kX: {
+        l.d = kDoubles[Int(0, 6)];
+        if (std::isnan(l.d)) {
+          l.sql = "'NaN'";
+        } else {
+          char buf[32];
+          snprintf(buf, sizeof buf, "%.2f", l.d);
+          l.sql = buf;
+        }
+        break;
+      }
+      case CK::kS:
+      case CK::kQ:
+        l.s = Str();
+        l.sql = "'" + l.s + "'";
+        break;
+    }
+    return l;
+  }
+
+  std::mt19937_64 rng_;
+};
+
+// 3VL: 1 true, 0 false, -1 null.
+int And3(int a, int b) { return (a == 0 || b == 0) ? 0 : ((a == 1 && b == 1) ? 1 : -1); }
+int Or3(int a, int b) { return (a == 1 || b == 1) ? 1 : ((a == 0 && b == 0) ? 0 : -1); }
+int Not3(int a) { return a == -1 ? -1 : 1 - a; }
+
+struct PNode {
+  enum { kAnd, kOr, kNot, kCmp, kIn, kBetween, kIsNull, kLike } kind;
+  std::vector<PNode> kids;
+  CK col = CK::kI;
+  int op = 0;  // 0 = 1 <> 2 < 3 <= 4 > 5 >=
+  bool neg = false;
+  std::vector<Lit> lits;
+  std::string sql;
+
+  int Eval(const Row& r) const {
+    switch (kind) {
+      case kAnd: return And3(kids[0].Eval(r), kids[1].Eval(r));
+      case kOr: return Or3(kids[0].Eval(r), kids[1].Eval(r));
+      case kNot: return Not3(kids[0].Eval(r));
+      default: break;
+    }
+    const auto& v = r[static_cast<int>(col)];
+    if (kind == kIsNull) return (!v) != neg ? 1 : 0;
+    if (!v) return -1;
+    if (kind == kCmp) {
+      int c = CmpCell(col, *v, lits[0]);
+      bool t = op == 0 ? c == 0 : op == 1 ? c != 0 : op == 2 ? c < 0 : op == 3 ? c <= 0 : op == 4 ? c > 0 : c >= 0;
+      return t ? 1 : 0;
+    }
+    if (kind == kBetween) {
+      int r3 = And3(CmpCell(col, *v, lits[0]) >= 0 ? 1 : 0, CmpCell(col, *v, lits[1]) <= 0 ? 1 : 0);
+      return neg ? Not3(r3) : r3;
+    }
+    if (kind == kLike) {
+      bool t = v->s.compare(0, lits[0].s.size(), lits[0].s) == 0 && v->s.size() >= lits[0].s.size();
+      return (t != neg) ? 1 : 0;
+    }
+    // IN
+    int res = 0;
+    for (const auto& l : lits) {
+      if (l.null) {
+        if (res == 0) res = -1;
+      } else if (CmpCell(col, *v, l) == 0) {
+        res = 1;
+      }
+    }
+    return neg ? Not3(res) : res;
+  }
+};
+
+PNode RandomPred(Gen& g, int depth) {
+  PNode n;
+  if (depth > 0 && g.Chance(0.5)) {
+    int k = g.Int(0, 2);
+    n.kind = k == 0 ? PNode::kAnd : (k == 1 ? PNode::kOr : PNode::kNot);
+    n.kids.push_back(RandomPred(g, depth - 1));
+    if (n.kind == PNode::kNot) {
+      n.sql = "NOT (" + n.kids[0].sql + ")";
+    } else {
+      n.kids.push_back(RandomPred(g, depth - 1));
+      n.sql = "(" + n.kids[0].sql + (n.kind == PNode::kAnd ? ") AND (" : ") OR (") + n.kids[1].sql + ")";
+    }
+    return n;
+  }
+  n.col = static_cast<CK>(g.Int(0, 6));
+  std::string c = kColName[static_cast<int>(n.col)];
+  int k = g.Int(0, 9);
+  bool is_str = n.col == CK::kS || n.col == CK::kQ;
+  if (k <= 4) {
+    static const char* const kOps[] = {"=", "<>", "<", "<=", ">", ">="};
+    n.kind = PNode::kCmp;
+    n.op = g.Int(0, 5);
+    n.lits.push_back(g.Literal(n.col));
+    // Literal on the left sometimes (flip the operator).
+    if (g.Chance(0.2)) {
+      static const char* const kFlipped[] = {"=", "<>", ">", ">=", "<", "<="};
+      n.sql = n.lits[0].sql + " " + kFlipped[n.op] + " " + c;
+    } else {
+      n.sql = c + " " + kOps[n.op] + " " + n.lits[0].sql;
+    }
+  } else if (k <= 6) {
+    n.kind = PNode::kIn;
+    n.neg = g.Chance(0.5);
+    int m = g.Int(1, 3);
+    n.sql = c + (n.neg ? " NOT IN (" : " IN (");
+    for (int i = 0; i < m; ++i) {
+      Lit l;
+      if (g.Chance(0.1)) {
+        l.null = true;
+        l.sql = "NULL";
+      } else {
+        l = g.Literal(n.col);
+      }
+      n.sql += (i ? ", " : "") + l.sql;
+      n.lits.push_back(l);
+    }
+    n.sql += ")";
+  } else if (k == 7) {
+    n.kind = PNode::kBetween;
+    n.neg = g.Chance(0.3);
+    n.lits = {g.Literal(n.col), g.Literal(n.col)};
+    n.sql = c + (n.neg ? " NOT BETWEEN " : " BETWEEN ") + n.lits[0].sql + " AND " + n.lits[1].sql;
+  } else if (k == 8 && is_str) {
+    n.kind = PNode::kLike;
+    n.neg = g.Chance(0.3);
+    Lit l;
+    l.s = g.Str();
+    if (l.s.size() > 2) l.s.resize(2);
+    n.lits.push_back(l);
+    n.sql = c + (n.neg ? " NOT LIKE '" : " LIKE '") + l.s + "%'";
+  } else {
+    n.kind = PNode::kIsNull;
+    n.neg = g.Chance(0.5);
+    n.sql = c + (n.neg ? " IS NOT NULL" : " IS NULL");
+  }
+  return n;
+}
+
+struct TestFile {
+  AddFile add;
+  std::vector<Row> valid_rows;
+};
+
+TestFile RandomFile(Gen& g) {
+  TestFile tf;
+  std::optional<Cell> p = g.Value(CK::kP), q = g.Value(CK::kQ);
+  if (p) {
+    tf.add.partition_values.emplace_back("p", std::to_string(p->n));
+  } else if (g.Chance(0.5)) {
+    tf.add.partition_values.emplace_back("p", std::nullopt);
+  }
+  tf.add.partition_values.emplace_back("q", q ? std::optional<std::string>(q->s)
+                                              : (g.Chance(0.5) ? std::optional<std::string>("") : std::nullopt));
+  int nrows = g.Int(1, 6);
+  std::vector<Row> rows;
+  for (int i = 0; i < nrows; ++i) {
+    Row r(7);
+    for (int c = 0; c < 5; ++c) r[c] = g.Value(static_cast<CK>(c));
+    r[5] = p;
+    r[6] = q;
+    rows.push_back(std::move(r));
+  }
+  // Stats from the physical rows.
+  if (!g.Chance(0.1)) {
+    std::string mins, maxs, nulls;
+    bool nan_is_max = g.Chance(0.5);
+    for (int c = 0; c < 5; ++c) {
+      if (g.Chance(0.1)) continue;  // column without stats
+      CK k = static_cast<CK>(c);
+      int64_t nn = 0;
+      std::optional<Cell> lo, hi;
+      for (const auto& r : rows) {
+        if (!r[c]) {
+          ++nn;
+          continue;
+        }
+        const Cell& v = *r[c];
+        if (k == CK::kX && std::isnan(v.d) && !nan_is_max) continue;
+        auto less = [&](const Cell& a, const Cell& b) {
+          Lit lb;
+          lb.n = k == CK::kI ? b.n * 100 : b.n;
+          lb.d = b.d;
+          lb.s = b.s;
+          return CmpCell(k, a, lb) < 0;
+        };
+        if (!lo || less(v, *lo)) lo = v;
+        if (!hi || less(*hi, v)) hi = v;
+      }
+      std::string name = JsonStr(kColName[c]);
+      nulls += (nulls.empty() ? "" : ",") + name + ":" + std::to_string(nn);
+      if (!lo) continue;
+      auto render = [&](const Cell& v, bool is_max) -> std::string {
+        switch (k) {
+          case CK::kI: return std::to_string(v.n);
+          case CK::kDec: return Hundredths(v.n);
+          case CK::kTs: return JsonStr(FormatTs(v.n / 1000 * 1000, true));
+          case CK::kX: {
+            if (std::isnan(v.d)) return "\"NaN\"";
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.17g", v.d);
+            return buf;
+          }
+          default: {
+            std::string s = v.s;
+            size_t keep = static_cast<size_t>(g.Int(1, 4));
+            if (s.size() > keep) {
+              s.resize(keep);
+              // Do not cut inside a UTF-8 sequence.
+              while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+              if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0xC0) s.pop_back();
+            }
+            (void)is_max;
+            return JsonStr(s);
+          }
+        }
+      };
+      mins += (mins.empty() ? "" : ",") + name + ":" + render(*lo, false);
+      maxs += (maxs.empty() ? "" : ",") + name + ":" + render(*hi, true);
+    }
+    bool dv = g.Chance(0.3);
+    tf.add.stats = R"({"numRecords":)" + std::to_string(nrows) + (dv ? R"(,"tightBounds":false)" : "") +
+                   R"(,"minValues":{)" + mins + R"(},"maxValues":{)" + maxs + R"(},"nullCount":{)" + nulls + "}}";
+    if (dv) {
+      // Deletion vector: some rows are no longer valid; stats stay as they were.
+      std::vector<Row> kept;
+      for (auto& r : rows) {
+        if (g.Chance(0.6)) kept.push_back(std::move(r));
+      }
+      rows = std::move(kept);
+    }
+  }
+  tf.valid_rows = std::move(rows);
+  return tf;
+}
+
+TEST(PredicateProperty, NeverSkipsAMatchingFile) {
+  const Schema schema = MakeSchema({Field("i", R"("long")"), Field("x", R"("double")"),
+                                    Field("s", R"("string")"), Field("ts", R"("timestamp")"),
+                                    Field("dec", "\"decimal(6,2)\""), Field("p", R"("integer")"),
+                                    Field("q", R"("string")")});
+  Gen g(20240601);
+  std::vector<TestFile> files;
+  for (int i = 0; i < 400; ++i) files.push_back(RandomFile(g));
+  int checked = 0, skipped = 0, matching = 0;
+  for (int it = 0; it < 1500; ++it) {
+    PNode pn = RandomPred(g, 3);
+    auto pred = ParsePredicate(pn.sql, schema);
+    ASSERT_TRUE(pred.ok()) << pn.sql << ": " << pred.status().ToString();
+    auto pruner = FilePruner::Make(*pred, schema, {"p", "q"}, "none");
+    ASSERT_TRUE(pruner.ok());
+    for (const auto& tf : files) {
+      bool any = false;
+      for (const auto& r : tf.valid_rows) any = any || pn.Eval(r) == 1;
+      SkipReason sr = pruner->Evaluate(tf.add);
+      ++checked;
+      if (sr != SkipReason::kKept) ++skipped;
+      if (any) {
+        ++matching;
+        ASSERT_EQ(sr, SkipReason::kKept)
+            << "wrongly skipped (" << SkipReasonName(sr) << ")\n  predicate: " << pn.sql
+            << "\n  parsed: " << (*pred)->ToString() << "\n  stats: " << tf.add.stats;
+      }
+    }
+  }
+  // The test must exercise real pruning, not just keep everything.
+  EXPECT_GT(skipped, checked / 10);
+  EXPECT_GT(matching, checked / 10);
+  std::cout << "checked " << checked << ", skipped " << skipped << ", matching " << matching << "\n";
+}
+
+// Throughput: 1,000,000 files in 1,000 partitions. Run with --gtest_also_run_disabled_tests.
+TEST(PredicateBench, DISABLED_MillionFiles) {
+  const Schema schema = MakeSchema({Field("id", R"("long")"), Field("name", R"("string")"),
+                                    Field("v", R"("double")"), Field("ts", R"("timestamp")"),
+                                    Field("part", R"("string")")});
+  std::vector<AddFile> files(1000000);
+  for (size_t i = 0; i < files.size(); ++i) {
+    AddFile& f = files[i];
+    f.partition_values = {{"part", "p" + std::to_string(i % 1000)}};
+    int64_t lo = static_cast<int64_t>(i) * 100;
+    f.stats = R"({"numRecords":100,"minValues":{"id":)" + std::to_string(lo) +
+              R"(,"name":"aaaa","v":0.5,"ts":"2024-01-01T00:00:00.000Z"},"maxValues":{"id":)" +
+              std::to_string(lo + 99) +
+              R"(,"name":"zzzz","v":99.5,"ts":"2024-01-02T00:00:00.000Z"},"nullCount":{"id":0,"name":0,"v":3,"ts":0}})";
+  }
+  for (const char* where : {"part = 'p500'", "id = 50000123", "part = 'p123' AND id = 12300042"}) {
+    auto pred = ParsePredicate(where, schema);
+    ASSERT_TRUE(pred.ok());
+    auto pruner = FilePruner::Make(*pred, schema, {"part"}, "none");
+    ASSERT_TRUE(pruner.ok());
+    auto t0 = std::chrono::steady_clock::now();
+    size_t kept = 0;
+    for (const auto& f : files) kept += pruner->Evaluate(f) == SkipReason::kKept;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << where << ": kept " << kept << " of " << files.size() << " in " << secs
+              << " s = " << static_cast<int64_t>(files.size() / secs) << " files/s\n";
   }
 }
 
