@@ -250,6 +250,8 @@ Result<std::shared_ptr<Database>> Database::Open() {
   // Extensions are built in; never try to download one at run time.
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "true");
+  // Delta timestamps are UTC instants; render and convert them in UTC, not the host's zone.
+  duckdb_set_config(config, "TimeZone", "UTC");
   char* err = nullptr;
   if (duckdb_open_ext(nullptr, &d->impl_->db, config, &err) == DuckDBError) {
     std::string msg = err ? err : "unknown error";

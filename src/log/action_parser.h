@@ -1,0 +1,48 @@
+// Parsing Delta log actions (PROTOCOL.md "Actions") from newline-delimited JSON.
+//
+// The hot path (snapshot load of large commits) uses the visitor API: each action is parsed
+// into a reusable struct and handed to the visitor by reference, so no vector of actions is
+// materialised. The visitor may move out of the struct it is given.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lake/actions.h"
+#include "lake/status.h"
+
+namespace lake::log {
+
+class ActionVisitor {
+ public:
+  virtual ~ActionVisitor() = default;
+  // Every callback may move from its argument. A non-OK status stops parsing and is returned.
+  virtual Status OnAdd(AddFile&) { return Status::OK(); }
+  virtual Status OnRemove(RemoveFile&) { return Status::OK(); }
+  virtual Status OnCdc(AddCdcFile&) { return Status::OK(); }
+  virtual Status OnMetadata(Metadata&) { return Status::OK(); }
+  virtual Status OnProtocol(Protocol&) { return Status::OK(); }
+  virtual Status OnTxn(Txn&) { return Status::OK(); }
+  virtual Status OnDomainMetadata(DomainMetadata&) { return Status::OK(); }
+  virtual Status OnCommitInfo(CommitInfo&) { return Status::OK(); }
+  virtual Status OnCheckpointMetadata(CheckpointMetadata&) { return Status::OK(); }
+  virtual Status OnSidecar(Sidecar&) { return Status::OK(); }
+  // Checked after every line: true stops parsing early (e.g. History only needs commitInfo).
+  virtual bool Done() const { return false; }
+};
+
+// Parses one line of a commit file (without its newline). A blank line is OK and visits
+// nothing; a line that is not a JSON object is Corruption. Keys other than the known action
+// names are ignored (PROTOCOL.md: readers must ignore unknown actions/fields).
+Status ParseActionLine(std::string_view line, ActionVisitor& visitor);
+
+// Parses a whole commit (or v2 JSON checkpoint) file. Errors name `file_name` and the 1-based
+// line number: "corrupt: _delta_log/0...3.json:7: malformed action: ...".
+Status ParseCommitFile(std::string_view data, std::string_view file_name, ActionVisitor& visitor);
+
+// Convenience (tests, tools): all actions of a file, in order.
+Result<std::vector<Action>> ParseCommitFileToActions(std::string_view data,
+                                                     std::string_view file_name);
+
+}  // namespace lake::log

@@ -1,0 +1,41 @@
+// Snapshot reconstruction (PROTOCOL.md "Action Reconciliation") and the reader protocol gate.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lake/table.h"
+#include "log/log_segment.h"
+
+namespace lake {
+
+// Builds Snapshot objects; the friend of Snapshot that fills its private state.
+class SnapshotBuilder {
+ public:
+  // Replays `segment` of the table in `store` (commits newest first, then the checkpoint).
+  static Result<std::shared_ptr<const Snapshot>> Build(std::shared_ptr<ObjectStore> store,
+                                                       const std::string& table_uri,
+                                                       const log::LogSegment& segment);
+};
+
+namespace log {
+
+// The reader features lake can read (PROTOCOL.md "Table Features" / "Valid Feature Names").
+bool IsSupportedReaderFeature(std::string_view feature);
+
+// OK when lake can read a table with this protocol; Unsupported naming the reader version or
+// the first unknown reader feature otherwise.
+Status CheckReadable(const Protocol& protocol);
+
+// The key under which a file is live (PROTOCOL.md "Action Reconciliation": the canonical path
+// plus the DV unique id). Canonicalization: "file:" URIs and absolute paths inside the table
+// become relative, percent-encoding is decoded. `table_root` is the table's absolute local
+// path ("" when the store is not local).
+std::string CanonicalPath(std::string_view path, std::string_view table_root);
+
+// numRecords from a stats JSON text; nullopt when absent or unparsable.
+std::optional<int64_t> NumRecordsFromStats(std::string_view stats);
+
+}  // namespace log
+}  // namespace lake
