@@ -117,9 +117,9 @@ Result<std::string> ReadFromFile(ObjectStore& store, const std::string& key, uin
   return std::string(reinterpret_cast<const char*>(p + 4), size);
 }
 
-// Z85 text of an inline DV. Delta (Java) pads the bytes with zeros to a multiple of 4; other
-// writers (delta-rs, through the Rust z85 crate) encode a final partial block of n bytes as n + 1
-// digits left-filled with '#' to 5 characters: "##093" is the two bytes 03 00. A leading '#' (84)
+// Z85 text of an inline DV. Delta (Java) pads the bytes with zeros to a multiple of 4; some other
+// writer (seen in delta-kernel-rs's cdf-table-with-dv test data) encodes a final partial block of
+// n bytes as n + 1 digits left-filled with '#' to 5 characters: "##093" is the two bytes 03 00. A leading '#' (84)
 // can never start a valid full group (84 * 85^4 > 2^32), so the two forms are unambiguous.
 Result<std::string> DecodeInline(std::string_view text) {
   if (text.size() < 5 || text.size() % 5 != 0 || text[text.size() - 5] != '#') {
@@ -228,18 +228,16 @@ Result<std::string> DeletionVectorRelativePath(const DeletionVectorDescriptor& d
   }
   const std::string& s = dv.path_or_inline_dv;
   if (s.size() < 20) {
-    return Status::Corruption(Describe(dv) + ": pathOrInlineDv is shorter than a 20-character "
-                              "Z85 UUID");
+    return Status::Corruption("pathOrInlineDv '" + s + "' is shorter than a 20-character Z85 UUID");
   }
   const std::string prefix = s.substr(0, s.size() - 20);
   // The prefix is a random directory name; refuse anything that would leave the table root.
   if (!prefix.empty() && (prefix[0] == '/' || prefix == ".." || prefix.find("../") == 0 ||
                           prefix.find("/..") != std::string::npos)) {
-    return Status::Corruption(Describe(dv) + ": invalid random prefix '" + prefix + "'");
+    return Status::Corruption("invalid random prefix '" + prefix + "' in pathOrInlineDv");
   }
-  auto uuid = UuidFromZ85(std::string_view(s).substr(s.size() - 20));
-  if (!uuid.ok()) return uuid.status().WithContext(Describe(dv));
-  return (prefix.empty() ? "" : prefix + "/") + "deletion_vector_" + *uuid + ".bin";
+  LAKE_ASSIGN_OR_RETURN(std::string uuid, UuidFromZ85(std::string_view(s).substr(s.size() - 20)));
+  return (prefix.empty() ? "" : prefix + "/") + "deletion_vector_" + uuid + ".bin";
 }
 
 Result<std::string> ReadDeletionVectorBytes(ObjectStore& table_store,
