@@ -52,7 +52,7 @@ contains "describe --json version" "$(json_get "$out" "j['version']")" "0"
 expect_rc "describe (text)" 0 "$lake" describe "file://$work/pv"
 contains "describe text shows schema" "$out" "as_big_decimal: decimal"
 expect_rc "describe --version of a time-travel table" 0 "$lake" describe "$work/tt" --version 1 --json
-contains "describe --version 1" "$(json_get "$out" "j['version'], j['num_files']")" "(1, "
+contains "describe --version 1" "$(json_get "$out" "(j['version'], j['num_files'])")" "(1, "
 
 # history
 expect_rc "history" 0 "$lake" history "$work/tt"
