@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -53,14 +54,15 @@ inline void GenerateEventsTable(const std::string& dir, int64_t rows, int files,
   auto conn = (*db)->Connect();
   Die(conn.status(), "connect");
   auto& c = **conn;
-  int per_part = std::max(1, files / partitions);
+  // Rows arrive in id order (as events arrive in time order): each file holds one contiguous id
+  // range, and files are dealt round-robin to the partitions.
+  std::string file_no = "(i * " + std::to_string(files) + " // " + std::to_string(rows) + ")";
   std::string gen =
       "SELECT i AS id, TIMESTAMP '2026-01-01' + to_seconds(i % 31536000) AS ts, "
       "(i * 7919) % 1000000 AS user_id, ['click','view','buy','scroll','share'][1 + i % 5] AS "
-      "event_type, (i % 1000) / 10.0 AS value, 'c' || lpad(((i // " +
-      std::to_string(per_part) + ") % " + std::to_string(partitions) +
-      ")::VARCHAR, 3, '0') AS country, i % " + std::to_string(per_part) + " AS bucket FROM range(" +
-      std::to_string(rows) + ") t(i)";
+      "event_type, (i % 1000) / 10.0 AS value, 'c' || lpad((" + file_no + " % " +
+      std::to_string(partitions) + ")::VARCHAR, 3, '0') AS country, " + file_no + " // " +
+      std::to_string(partitions) + " AS bucket FROM range(" + std::to_string(rows) + ") t(i)";
   Die(c.Execute("COPY (" + gen + ") TO " + engine::QuoteString(dir) +
                 " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (country, bucket), "
                 "FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE true)"),
@@ -76,6 +78,9 @@ inline void GenerateEventsTable(const std::string& dir, int64_t rows, int files,
   Die(st.status(), "collect stats");
   const auto& r = *st;
   std::string log;
+  log += R"({"commitInfo":{"timestamp":)" + std::to_string(time(nullptr) * 1000LL) +
+         R"(,"operation":"WRITE","operationParameters":{"mode":"ErrorIfExists"},)"
+         R"("engineInfo":"lake bench generator"}})" "\n";
   log += R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})"
          "\n";
   const char* schema =
