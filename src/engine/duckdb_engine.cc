@@ -250,8 +250,6 @@ Result<std::shared_ptr<Database>> Database::Open() {
   // Extensions are built in; never try to download one at run time.
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "true");
-  // Delta timestamps are UTC instants; render and convert them in UTC, not the host's zone.
-  duckdb_set_config(config, "TimeZone", "UTC");
   char* err = nullptr;
   if (duckdb_open_ext(nullptr, &d->impl_->db, config, &err) == DuckDBError) {
     std::string msg = err ? err : "unknown error";
@@ -260,6 +258,19 @@ Result<std::shared_ptr<Database>> Database::Open() {
     return Status::Internal("cannot open DuckDB: " + msg);
   }
   duckdb_destroy_config(&config);
+  // Delta timestamps are UTC instants; render and convert them in UTC, not the host's zone.
+  // Set after opening: as an open-time config option the TimeZone setting is applied before
+  // the (built-in) icu extension is loaded, and the open fails.
+  duckdb_connection conn = nullptr;
+  if (duckdb_connect(d->impl_->db, &conn) == DuckDBError) {
+    return Status::Internal("cannot connect to DuckDB");
+  }
+  duckdb_result res;
+  bool tz_ok = duckdb_query(conn, "SET GLOBAL TimeZone = 'UTC'", &res) != DuckDBError;
+  std::string tz_err = tz_ok ? "" : duckdb_result_error(&res);
+  duckdb_destroy_result(&res);
+  duckdb_disconnect(&conn);
+  if (!tz_ok) return Status::Internal("cannot set the DuckDB time zone to UTC: " + tz_err);
   return d;
 }
 

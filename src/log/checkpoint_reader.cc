@@ -30,6 +30,8 @@ class SidecarCollector : public ActionVisitor {
   explicit SidecarCollector(ActionVisitor& inner) : inner_(inner) {}
   std::vector<Sidecar> sidecars;
   Status OnAdd(AddFile& a) override { return inner_.OnAdd(a); }
+  AddFile* AddSlot() override { return inner_.AddSlot(); }
+  PartitionValuesCache* partition_cache() override { return inner_.partition_cache(); }
   Status OnRemove(RemoveFile& a) override { return inner_.OnRemove(a); }
   Status OnCdc(AddCdcFile& a) override { return inner_.OnCdc(a); }
   Status OnMetadata(Metadata& a) override { return inner_.OnMetadata(a); }

@@ -2,7 +2,11 @@
 
 #include <simdjson.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -115,19 +119,29 @@ uint64_t Mix(uint64_t h) {
 //  - the newest protocol and metaData win;
 //  - the newest txn per appId wins; the newest domainMetadata per domain wins, removed=true
 //    dropping it.
-// The seen-set stores only 64-bit hashes plus the index of the deciding action; on a hash
-// match the stored action's key is recomputed, so the set stays small for 10^5+ files.
+// Adds are parsed straight into `files` (AddSlot) and dropped again when already decided.
+// The seen-set stores 8 bytes per key (32 bits of the hash plus the index of the deciding
+// action); on a match the stored action's key is recomputed, so the set stays small (and
+// cache-friendly) for 10^5+ files.
 class ReplayVisitor : public log::ActionVisitor {
  public:
   explicit ReplayVisitor(std::string table_root) : root_(std::move(table_root)) {}
 
+  AddFile* AddSlot() override { return &files.emplace_back(); }
+  log::PartitionValuesCache* partition_cache() override { return &partition_cache_; }
+
   Status OnAdd(AddFile& a) override {
-    if (Seen(a.path, a.deletion_vector, Ref(files.size(), false))) return Status::OK();
-    files.push_back(std::move(a));
+    bool in_slot = !files.empty() && &a == &files.back();
+    size_t idx = in_slot ? files.size() - 1 : files.size();
+    if (Seen(a.path, a.deletion_vector.get(), Ref(idx, false))) {
+      if (in_slot) files.pop_back();
+      return Status::OK();
+    }
+    if (!in_slot) files.push_back(std::move(a));
     return Status::OK();
   }
   Status OnRemove(RemoveFile& r) override {
-    if (Seen(r.path, r.deletion_vector, Ref(tombstones.size(), true))) return Status::OK();
+    if (Seen(r.path, r.deletion_vector.get(), Ref(tombstones.size(), true))) return Status::OK();
     tombstones.push_back(std::move(r));
     return Status::OK();
   }
@@ -165,89 +179,142 @@ class ReplayVisitor : public log::ActionVisitor {
   std::vector<AddFile> files;
   std::vector<RemoveFile> tombstones;
 
+  // Sizes the seen-set for about `n` keys up front.
+  void ReserveKeys(size_t n) {
+    size_t cap = 16;
+    while (cap * 5 < n * 8) cap *= 2;  // load factor <= 5/8
+    if (cap > slots_.size()) Rehash(cap);
+  }
+
  private:
   static uint32_t Ref(size_t idx, bool tomb) {
     return static_cast<uint32_t>(idx) | (tomb ? 0x80000000u : 0u);
   }
 
-  void KeyOf(std::string_view path, const std::optional<DeletionVectorDescriptor>& dv,
-             std::string* canon, std::string* dv_id, std::string_view* canon_view) const {
-    if (NeedsCanonicalization(path)) {
-      *canon = log::CanonicalPath(path, root_);
-      *canon_view = *canon;
-    } else {
-      *canon_view = path;
-    }
-    if (dv) *dv_id = dv->UniqueId();
+  std::string_view Canonical(std::string_view path, std::string* buf) const {
+    if (!NeedsCanonicalization(path)) return path;
+    *buf = log::CanonicalPath(path, root_);
+    return *buf;
+  }
+
+  static bool SameDv(const DeletionVectorDescriptor* a, const DeletionVectorDescriptor* b) {
+    if (!a || !b) return a == b;
+    return a->UniqueId() == b->UniqueId();
   }
 
   // True when the key was already decided by a newer action; else records `ref` for it.
-  bool Seen(std::string_view path, const std::optional<DeletionVectorDescriptor>& dv,
-            uint32_t ref) {
-    std::string canon, dv_id;
-    std::string_view view;
-    KeyOf(path, dv, &canon, &dv_id, &view);
-    uint64_t h = Mix(std::hash<std::string_view>{}(view) * 31 +
-                     (dv ? std::hash<std::string>{}(dv_id) + 1 : 0));
-    if ((used_ + 1) * 2 > slots_.size()) Grow();
+  bool Seen(std::string_view path, const DeletionVectorDescriptor* dv, uint32_t ref) {
+    std::string canon;
+    std::string_view view = Canonical(path, &canon);
+    uint64_t h = std::hash<std::string_view>{}(view);
+    if (dv) h = h * 31 + std::hash<std::string>{}(dv->UniqueId()) + 1;
+    h = Mix(h);
+    if ((used_ + 1) * 8 > slots_.size() * 5) Grow();
     size_t mask = slots_.size() - 1;
+    uint32_t tag = static_cast<uint32_t>(h >> 32);
     size_t i = h & mask;
     for (; slots_[i].ref != kEmpty; i = (i + 1) & mask) {
-      if (slots_[i].hash != h) continue;
+      if (slots_[i].tag != tag) continue;
       uint32_t other = slots_[i].ref;
-      std::string ocanon, odv;
-      std::string_view oview;
+      std::string ocanon;
       if (other & 0x80000000u) {
         const RemoveFile& r = tombstones[other & 0x7fffffffu];
-        KeyOf(r.path, r.deletion_vector, &ocanon, &odv, &oview);
-        if (oview == view && odv == dv_id && r.deletion_vector.has_value() == dv.has_value())
-          return true;
+        if (SameDv(r.deletion_vector.get(), dv) && Canonical(r.path, &ocanon) == view) return true;
       } else {
         const AddFile& a = files[other];
-        KeyOf(a.path, a.deletion_vector, &ocanon, &odv, &oview);
-        if (oview == view && odv == dv_id && a.deletion_vector.has_value() == dv.has_value())
-          return true;
+        if (SameDv(a.deletion_vector.get(), dv) && Canonical(a.path, &ocanon) == view) return true;
       }
     }
-    slots_[i] = Slot{h, ref};
+    slots_[i] = Slot{tag, ref};
     ++used_;
     return false;
   }
 
- public:
-  // Sizes the seen-set for about `n` keys up front.
-  void ReserveKeys(size_t n) {
-    size_t cap = 16;
-    while (cap < 2 * n) cap *= 2;
-    if (cap > slots_.size()) Rehash(cap);
-  }
-
- private:
   static constexpr uint32_t kEmpty = 0xffffffffu;
   struct Slot {
-    uint64_t hash = 0;
+    uint32_t tag = 0;
     uint32_t ref = kEmpty;
   };
   void Grow() { Rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+  // Slots keep only 32 bits of the hash, so a rehash recomputes the keys' hashes.
   void Rehash(size_t cap) {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(cap, Slot{});
     for (const Slot& s : old) {
       if (s.ref == kEmpty) continue;
-      size_t i = s.hash & (cap - 1);
+      std::string canon;
+      const DeletionVectorDescriptor* dv;
+      std::string_view view;
+      if (s.ref & 0x80000000u) {
+        const RemoveFile& r = tombstones[s.ref & 0x7fffffffu];
+        view = Canonical(r.path, &canon);
+        dv = r.deletion_vector.get();
+      } else {
+        const AddFile& a = files[s.ref];
+        view = Canonical(a.path, &canon);
+        dv = a.deletion_vector.get();
+      }
+      uint64_t h = std::hash<std::string_view>{}(view);
+      if (dv) h = h * 31 + std::hash<std::string>{}(dv->UniqueId()) + 1;
+      h = Mix(h);
+      size_t i = h & (cap - 1);
       while (slots_[i].ref != kEmpty) i = (i + 1) & (cap - 1);
-      slots_[i] = s;
+      slots_[i] = Slot{static_cast<uint32_t>(h >> 32), s.ref};
     }
   }
 
   std::string root_;
-  // Open addressing (linear probing) over (hash, ref): 16 bytes per slot, no node allocations.
+  log::PartitionValuesCache partition_cache_;
+  // Open addressing (linear probing) over (tag, ref): 8 bytes per slot, no node allocations.
   std::vector<Slot> slots_;
   size_t used_ = 0;
 };
 
 }  // namespace
 }  // namespace log
+
+namespace {
+
+// Reads a commit file into `buf`, leaving at least SIMDJSON_PADDING bytes of capacity spare.
+// Local files are read directly into the reused buffer.
+Status ReadLogFile(ObjectStore& store, const log::LogFile& f, std::string* buf) {
+  if (auto local = store.LocalPath(f.key); local.ok()) {
+    FILE* fp = std::fopen(local->c_str(), "rb");
+    if (fp) {
+      struct stat st;
+      if (fstat(fileno(fp), &st) == 0) {
+        size_t n = static_cast<size_t>(st.st_size);
+        buf->reserve(n + simdjson::SIMDJSON_PADDING);
+        buf->resize(n);
+        size_t got = n ? std::fread(buf->data(), 1, n, fp) : 0;
+        // A short read (file changed under us): fall back to the store's own read.
+        bool ok = got == n && std::fgetc(fp) == EOF;
+        std::fclose(fp);
+        if (ok) return Status::OK();
+      } else {
+        std::fclose(fp);
+      }
+    }
+  }
+  LAKE_ASSIGN_OR_RETURN(*buf, store.Get(f.key));
+  buf->reserve(buf->size() + simdjson::SIMDJSON_PADDING);
+  return Status::OK();
+}
+
+size_t CountLines(std::string_view data) {
+  size_t n = 0;
+  const char* p = data.data();
+  const char* end = p + data.size();
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    ++n;
+    if (!nl) break;
+    p = static_cast<const char*>(nl) + 1;
+  }
+  return n;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<ObjectStore> store,
                                                                const std::string& table_uri,
@@ -258,26 +325,38 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     while (root.size() > 1 && root.back() == '/') root.pop_back();
   }
   log::ReplayVisitor replay(root);
+  // Commit files are read into one reused buffer (no allocation and page faults per file),
+  // with simdjson's padding as spare capacity so that no line is copied to be parsed.
+  std::string buf;
+  int64_t buf_version = -1;
+  auto read_commit = [&](const log::LogFile& f) -> Status {
+    if (buf_version == f.version) return Status::OK();
+    buf_version = -1;
+    LAKE_RETURN_IF_ERROR(ReadLogFile(*store, f, &buf));
+    buf_version = f.version;
+    return Status::OK();
+  };
   // Memory: vector doubling would leave up to 2x slack (and a 3x peak while growing) in the
   // files vector, which dominates RSS for 10^5+ files. For large local logs, count the lines
-  // of the commits first (re-reading is cheap from the page cache; a line holds at most one
-  // add) and reserve once.
+  // of the commits first (a line holds at most one add) and reserve once. Counting goes
+  // oldest first so that the newest commit, replayed first, is still in the buffer.
   uint64_t commit_bytes = 0;
   for (const log::LogFile& f : segment.commits) commit_bytes += f.size;
   if (commit_bytes > (4u << 20) && !root.empty()) {
     size_t lines = 0;
     for (const log::LogFile& f : segment.commits) {
-      LAKE_ASSIGN_OR_RETURN(std::string data, store->Get(f.key));
-      lines += static_cast<size_t>(std::count(data.begin(), data.end(), '\n')) + 1;
+      LAKE_RETURN_IF_ERROR(read_commit(f));
+      lines += CountLines(buf);
     }
     replay.files.reserve(lines);
     replay.ReserveKeys(lines);
   }
   for (auto it = segment.commits.rbegin(); it != segment.commits.rend(); ++it) {
     replay.in_target_commit = it->version == segment.version;
-    LAKE_ASSIGN_OR_RETURN(std::string data, store->Get(it->key));
-    LAKE_RETURN_IF_ERROR(log::ParseCommitFile(data, it->key, replay));
+    LAKE_RETURN_IF_ERROR(read_commit(*it));
+    LAKE_RETURN_IF_ERROR(log::ParseCommitFile(buf, buf.capacity(), it->key, replay));
   }
+  std::string().swap(buf);
   replay.in_target_commit = false;
   if (segment.checkpoint) {
     LAKE_RETURN_IF_ERROR(log::ReadCheckpoint(*store, *segment.checkpoint, replay));
