@@ -41,7 +41,29 @@ Status Type(sj::value& v, sj::json_type* t) {
 
 // --- typed readers: JSON null leaves the target at its default ----------------------------
 
+// The key of a field. Keys without escapes (all keys lake looks for) are viewed in place in
+// the input; only keys with a backslash are unescaped (into the parser's string buffer).
+Status FieldKey(sj::field& f, std::string_view* out) {
+  const char* p = f.key().raw();
+  const char* q = p;
+  while (*q != '"' && *q != '\\') ++q;  // stage 1 validated the closing quote
+  if (*q == '"') {
+    *out = std::string_view(p, static_cast<size_t>(q - p));
+    return Status::OK();
+  }
+  LAKE_SJ(f.unescaped_key().get(*out));
+  return Status::OK();
+}
+
+// The getters below try the expected type first: on a type mismatch simdjson does not
+// advance, and the slow path (null, wrong types, integral doubles) looks at the type.
+
 Status ReadString(sj::value& v, std::string_view name, std::string* out) {
+  std::string_view fast;
+  if (!v.get_string().get(fast)) {
+    out->assign(fast.data(), fast.size());
+    return Status::OK();
+  }
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
   if (t == sj::json_type::null) return Status::OK();
@@ -61,6 +83,11 @@ Status ReadOptString(sj::value& v, std::string_view name, std::optional<std::str
 }
 
 Status ReadInt64(sj::value& v, std::string_view name, int64_t* out, bool* present = nullptr) {
+  if (int64_t fast; !v.get_int64().get(fast)) {
+    *out = fast;
+    if (present) *present = true;
+    return Status::OK();
+  }
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
   if (t == sj::json_type::null) return Status::OK();
@@ -95,6 +122,10 @@ Status ReadInt32(sj::value& v, std::string_view name, int32_t* out) {
 }
 
 Status ReadBool(sj::value& v, std::string_view name, bool* out) {
+  if (bool fast; !v.get_bool().get(fast)) {
+    *out = fast;
+    return Status::OK();
+  }
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
   if (t == sj::json_type::null) return Status::OK();
@@ -158,7 +189,7 @@ Status ForEachObjectField(sj::object& obj, Fn&& fn) {
     sj::field field;
     LAKE_SJ(std::move(field_res).get(field));
     std::string_view key;
-    LAKE_SJ(field.unescaped_key().get(key));
+    LAKE_RETURN_IF_ERROR(FieldKey(field, &key));
     LAKE_RETURN_IF_ERROR(fn(key, field.value()));
   }
   return Status::OK();
@@ -438,7 +469,7 @@ Status ParseCommitInfo(sj::value& v, CommitInfo* c) {
     sj::field field;
     LAKE_SJ(std::move(field_res).get(field));
     std::string_view k;
-    LAKE_SJ(field.unescaped_key().get(k));
+    LAKE_RETURN_IF_ERROR(FieldKey(field, &k));
     sj::value& x = field.value();
     sj::json_type xt = sj::json_type::null;
     LAKE_RETURN_IF_ERROR(Type(x, &xt));
@@ -466,7 +497,7 @@ Status ParseLine(const char* data, size_t len, size_t capacity, ActionVisitor& v
     sj::field field;
     LAKE_SJ(std::move(field_res).get(field));
     std::string_view key;
-    LAKE_SJ(field.unescaped_key().get(key));
+    LAKE_RETURN_IF_ERROR(FieldKey(field, &key));
     sj::value& v = field.value();
     if (key == "add") {
       AddFile* slot = visitor.AddSlot();

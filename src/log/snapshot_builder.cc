@@ -2,7 +2,10 @@
 
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -127,24 +130,35 @@ class ReplayVisitor : public log::ActionVisitor {
  public:
   explicit ReplayVisitor(std::string table_root) : root_(std::move(table_root)) {}
 
-  AddFile* AddSlot() override { return &files.emplace_back(); }
+  // Adds are decided one action late: OnAdd hashes the key and prefetches its seen-set slot,
+  // and the lookup happens when the next action (or Finish) comes, so the cache miss on the
+  // slot overlaps parsing the next line. Every action that consults the seen-set settles the
+  // pending add first, so the order of decisions is unchanged.
+  AddFile* AddSlot() override {
+    SettlePendingAdd();
+    return &files.emplace_back();
+  }
   log::PartitionValuesCache* partition_cache() override { return &partition_cache_; }
 
   Status OnAdd(AddFile& a) override {
-    bool in_slot = !files.empty() && &a == &files.back();
-    size_t idx = in_slot ? files.size() - 1 : files.size();
-    if (Seen(a.path, a.deletion_vector.get(), Ref(idx, false))) {
-      if (in_slot) files.pop_back();
-      return Status::OK();
-    }
-    if (!in_slot) files.push_back(std::move(a));
+    SettlePendingAdd();
+    if (files.empty() || &a != &files.back()) files.push_back(std::move(a));
+    const AddFile& f = files.back();
+    pending_hash_ = KeyHash(f.path, f.deletion_vector.get());
+    pending_ = true;
+    if (!slots_.empty()) __builtin_prefetch(&slots_[pending_hash_ & (slots_.size() - 1)]);
     return Status::OK();
   }
   Status OnRemove(RemoveFile& r) override {
-    if (Seen(r.path, r.deletion_vector.get(), Ref(tombstones.size(), true))) return Status::OK();
+    SettlePendingAdd();
+    if (Seen(KeyHash(r.path, r.deletion_vector.get()), r.path, r.deletion_vector.get(),
+             Ref(tombstones.size(), true)))
+      return Status::OK();
     tombstones.push_back(std::move(r));
     return Status::OK();
   }
+  // Settles the last add; call once after the replay.
+  void Finish() { SettlePendingAdd(); }
   Status OnMetadata(Metadata& m) override {
     if (!metadata) metadata = std::move(m);
     return Status::OK();
@@ -202,13 +216,25 @@ class ReplayVisitor : public log::ActionVisitor {
     return a->UniqueId() == b->UniqueId();
   }
 
-  // True when the key was already decided by a newer action; else records `ref` for it.
-  bool Seen(std::string_view path, const DeletionVectorDescriptor* dv, uint32_t ref) {
+  uint64_t KeyHash(std::string_view path, const DeletionVectorDescriptor* dv) const {
+    std::string canon;
+    uint64_t h = std::hash<std::string_view>{}(Canonical(path, &canon));
+    if (dv) h = h * 31 + std::hash<std::string>{}(dv->UniqueId()) + 1;
+    return Mix(h);
+  }
+
+  void SettlePendingAdd() {
+    if (!pending_) return;
+    pending_ = false;
+    const AddFile& a = files.back();
+    if (Seen(pending_hash_, a.path, a.deletion_vector.get(), Ref(files.size() - 1, false)))
+      files.pop_back();
+  }
+
+  // True when the key (hash `h`) was already decided by a newer action; else records `ref`.
+  bool Seen(uint64_t h, std::string_view path, const DeletionVectorDescriptor* dv, uint32_t ref) {
     std::string canon;
     std::string_view view = Canonical(path, &canon);
-    uint64_t h = std::hash<std::string_view>{}(view);
-    if (dv) h = h * 31 + std::hash<std::string>{}(dv->UniqueId()) + 1;
-    h = Mix(h);
     if ((used_ + 1) * 8 > slots_.size() * 5) Grow();
     size_t mask = slots_.size() - 1;
     uint32_t tag = static_cast<uint32_t>(h >> 32);
@@ -242,21 +268,10 @@ class ReplayVisitor : public log::ActionVisitor {
     slots_.assign(cap, Slot{});
     for (const Slot& s : old) {
       if (s.ref == kEmpty) continue;
-      std::string canon;
-      const DeletionVectorDescriptor* dv;
-      std::string_view view;
-      if (s.ref & 0x80000000u) {
-        const RemoveFile& r = tombstones[s.ref & 0x7fffffffu];
-        view = Canonical(r.path, &canon);
-        dv = r.deletion_vector.get();
-      } else {
-        const AddFile& a = files[s.ref];
-        view = Canonical(a.path, &canon);
-        dv = a.deletion_vector.get();
-      }
-      uint64_t h = std::hash<std::string_view>{}(view);
-      if (dv) h = h * 31 + std::hash<std::string>{}(dv->UniqueId()) + 1;
-      h = Mix(h);
+      uint64_t h = (s.ref & 0x80000000u)
+                       ? KeyHash(tombstones[s.ref & 0x7fffffffu].path,
+                                 tombstones[s.ref & 0x7fffffffu].deletion_vector.get())
+                       : KeyHash(files[s.ref].path, files[s.ref].deletion_vector.get());
       size_t i = h & (cap - 1);
       while (slots_[i].ref != kEmpty) i = (i + 1) & (cap - 1);
       slots_[i] = Slot{static_cast<uint32_t>(h >> 32), s.ref};
@@ -264,42 +279,76 @@ class ReplayVisitor : public log::ActionVisitor {
   }
 
   std::string root_;
+  bool pending_ = false;
+  uint64_t pending_hash_ = 0;
   log::PartitionValuesCache partition_cache_;
   // Open addressing (linear probing) over (tag, ref): 8 bytes per slot, no node allocations.
   std::vector<Slot> slots_;
   size_t used_ = 0;
 };
 
-}  // namespace
-}  // namespace log
+// A commit file's bytes: a read-only mapping of a local file (no copy; the page cache is
+// shared), else the store's Get into an owned buffer. `capacity` is how many bytes from
+// data() may be read: simdjson reads up to SIMDJSON_PADDING bytes past a line, so lines that
+// end within the padding of the end of the data are copied by the parser.
+class CommitData {
+ public:
+  CommitData() = default;
+  CommitData(const CommitData&) = delete;
+  CommitData& operator=(const CommitData&) = delete;
+  ~CommitData() { Unmap(); }
 
-namespace {
-
-// Reads a commit file into `buf`, leaving at least SIMDJSON_PADDING bytes of capacity spare.
-// Local files are read directly into the reused buffer.
-Status ReadLogFile(ObjectStore& store, const log::LogFile& f, std::string* buf) {
-  if (auto local = store.LocalPath(f.key); local.ok()) {
-    FILE* fp = std::fopen(local->c_str(), "rb");
-    if (fp) {
-      struct stat st;
-      if (fstat(fileno(fp), &st) == 0) {
-        size_t n = static_cast<size_t>(st.st_size);
-        buf->reserve(n + simdjson::SIMDJSON_PADDING);
-        buf->resize(n);
-        size_t got = n ? std::fread(buf->data(), 1, n, fp) : 0;
-        // A short read (file changed under us): fall back to the store's own read.
-        bool ok = got == n && std::fgetc(fp) == EOF;
-        std::fclose(fp);
-        if (ok) return Status::OK();
-      } else {
-        std::fclose(fp);
-      }
-    }
+  Status Load(ObjectStore& store, const log::LogFile& f) {
+    Unmap();
+    owned_.clear();
+    if (auto local = store.LocalPath(f.key); local.ok() && Map(*local)) return Status::OK();
+    LAKE_ASSIGN_OR_RETURN(owned_, store.Get(f.key));
+    owned_.reserve(owned_.size() + simdjson::SIMDJSON_PADDING);
+    data_ = owned_;
+    capacity_ = owned_.capacity();
+    return Status::OK();
   }
-  LAKE_ASSIGN_OR_RETURN(*buf, store.Get(f.key));
-  buf->reserve(buf->size() + simdjson::SIMDJSON_PADDING);
-  return Status::OK();
-}
+  std::string_view data() const { return data_; }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  bool Map(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    size_t n = ok ? static_cast<size_t>(st.st_size) : 0;
+    if (ok && n > 0) {
+      void* p = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ok = false;
+      } else {
+        map_ = p;
+        map_len_ = n;
+        data_ = std::string_view(static_cast<const char*>(p), n);
+        capacity_ = n;
+      }
+    } else if (ok) {
+      data_ = {};
+      capacity_ = 0;
+    }
+    ::close(fd);
+    return ok;
+  }
+  void Unmap() {
+    if (map_) ::munmap(map_, map_len_);
+    map_ = nullptr;
+    map_len_ = 0;
+    data_ = {};
+    capacity_ = 0;
+  }
+
+  void* map_ = nullptr;
+  size_t map_len_ = 0;
+  std::string owned_;
+  std::string_view data_;
+  size_t capacity_ = 0;
+};
 
 size_t CountLines(std::string_view data) {
   size_t n = 0;
@@ -315,6 +364,7 @@ size_t CountLines(std::string_view data) {
 }
 
 }  // namespace
+}  // namespace log
 
 Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<ObjectStore> store,
                                                                const std::string& table_uri,
@@ -325,28 +375,27 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     while (root.size() > 1 && root.back() == '/') root.pop_back();
   }
   log::ReplayVisitor replay(root);
-  // Commit files are read into one reused buffer (no allocation and page faults per file),
-  // with simdjson's padding as spare capacity so that no line is copied to be parsed.
-  std::string buf;
+  // Local commit files are mapped, not copied (see CommitData).
+  log::CommitData buf;
   int64_t buf_version = -1;
   auto read_commit = [&](const log::LogFile& f) -> Status {
     if (buf_version == f.version) return Status::OK();
     buf_version = -1;
-    LAKE_RETURN_IF_ERROR(ReadLogFile(*store, f, &buf));
+    LAKE_RETURN_IF_ERROR(buf.Load(*store, f));
     buf_version = f.version;
     return Status::OK();
   };
   // Memory: vector doubling would leave up to 2x slack (and a 3x peak while growing) in the
   // files vector, which dominates RSS for 10^5+ files. For large local logs, count the lines
   // of the commits first (a line holds at most one add) and reserve once. Counting goes
-  // oldest first so that the newest commit, replayed first, is still in the buffer.
+  // oldest first so that the newest commit, replayed first, is still loaded.
   uint64_t commit_bytes = 0;
   for (const log::LogFile& f : segment.commits) commit_bytes += f.size;
   if (commit_bytes > (4u << 20) && !root.empty()) {
     size_t lines = 0;
     for (const log::LogFile& f : segment.commits) {
       LAKE_RETURN_IF_ERROR(read_commit(f));
-      lines += CountLines(buf);
+      lines += log::CountLines(buf.data());
     }
     replay.files.reserve(lines);
     replay.ReserveKeys(lines);
@@ -354,13 +403,13 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
   for (auto it = segment.commits.rbegin(); it != segment.commits.rend(); ++it) {
     replay.in_target_commit = it->version == segment.version;
     LAKE_RETURN_IF_ERROR(read_commit(*it));
-    LAKE_RETURN_IF_ERROR(log::ParseCommitFile(buf, buf.capacity(), it->key, replay));
+    LAKE_RETURN_IF_ERROR(log::ParseCommitFile(buf.data(), buf.capacity(), it->key, replay));
   }
-  std::string().swap(buf);
   replay.in_target_commit = false;
   if (segment.checkpoint) {
     LAKE_RETURN_IF_ERROR(log::ReadCheckpoint(*store, *segment.checkpoint, replay));
   }
+  replay.Finish();
   std::string at = " in the log of " + table_uri + " at version " + std::to_string(segment.version);
   if (!replay.protocol) return Status::Corruption("no protocol action found" + at);
   if (!replay.metadata) return Status::Corruption("no metaData action found" + at);
