@@ -350,6 +350,21 @@ class CommitData {
   size_t capacity_ = 0;
 };
 
+// Asks for transparent huge pages for a large, freshly reserved buffer: filling a 10^5-file
+// vector otherwise costs one page fault per 4 KiB (a large share of the load time). Only
+// the 2 MiB-aligned interior is advised, so RSS grows by at most 2 MiB beyond what is used.
+void AdviseHugePages(const void* p, size_t len) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = 2u << 20;
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + len) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)len;
+#endif
+}
+
 size_t CountLines(std::string_view data) {
   size_t n = 0;
   const char* p = data.data();
@@ -399,6 +414,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     }
     replay.files.reserve(lines);
     replay.ReserveKeys(lines);
+    log::AdviseHugePages(replay.files.data(), replay.files.capacity() * sizeof(AddFile));
   }
   for (auto it = segment.commits.rbegin(); it != segment.commits.rend(); ++it) {
     replay.in_target_commit = it->version == segment.version;
