@@ -331,6 +331,64 @@ TEST_F(LogTest, InCommitTimestamps) {
   EXPECT_EQ((*latest)->timestamp_ms(), 700);
 }
 
+// Delta's time-travel timestamps: mtimes adjusted to be strictly increasing
+// (ts[i] = max(mtime[i], ts[i-1] + 1 ms)), then the newest version with ts <= t.
+TEST_F(LogTest, TimeTravelAdjustsNonMonotonicMtimes) {
+  Commit(0, {CommitInfo(1, "CREATE"), kProtocol, kMeta, Add("a")}, 1000);
+  Commit(1, {CommitInfo(2, "WRITE"), Add("b")}, 500);  // clock skew: older than v0
+  Commit(2, {CommitInfo(3, "WRITE"), Add("c")}, 900);  // still older than v0
+  Commit(3, {CommitInfo(4, "WRITE"), Add("d")}, 3000);
+  auto t = Open();
+  auto version_at = [&](int64_t ts) -> int64_t {
+    auto s = t->SnapshotAtTimestamp(ts);
+    return s.ok() ? (*s)->version() : -1;
+  };
+  EXPECT_EQ(version_at(1000000), 0);      // v0 at 1000000
+  EXPECT_EQ(version_at(1000001), 1);      // v1 adjusted to 1000001
+  EXPECT_EQ(version_at(1000002), 2);      // v2 adjusted to 1000002
+  EXPECT_EQ(version_at(2999999), 2);
+  EXPECT_EQ(version_at(3000000), 3);
+  EXPECT_EQ(version_at(INT64_MAX), 3);
+  // v1's raw mtime (500 s) is <= t, but its adjusted timestamp is not: before the earliest.
+  auto before = t->SnapshotAtTimestamp(600000);
+  ASSERT_FALSE(before.ok());
+  EXPECT_NE(before.status().message().find("before the earliest"), std::string::npos)
+      << before.status().ToString();
+}
+
+// In-commit timestamps from the enablement version on (binary searched by reading only the
+// probed commits), adjusted mtimes before it.
+TEST_F(LogTest, TimeTravelInCommitTimestampsFromEnablementVersion) {
+  std::string meta = kMeta;
+  meta.replace(meta.find("\"configuration\":{}"), 18,
+               R"("configuration":{"delta.enableInCommitTimestamps":"true","delta.inCommitTimestampEnablementVersion":"3"})");
+  Commit(0, {CommitInfo(1, "CREATE"), kProtocol, kMeta, Add("a")}, 100);
+  Commit(1, {CommitInfo(2, "WRITE"), Add("b")}, 50);  // adjusted to 100001
+  Commit(2, {CommitInfo(3, "WRITE"), Add("c")}, 200);
+  Commit(3, {CommitInfo(4, "SET TBLPROPERTIES", 300000), meta}, 9000);
+  for (int v = 4; v < 20; ++v) {
+    // ICTs 300000 + 1000 * (v - 3); mtimes deliberately unrelated.
+    Commit(v, {CommitInfo(v, "WRITE", 300000 + 1000 * (v - 3)), Add("f" + std::to_string(v))},
+           1000 - v);
+  }
+  auto t = Open();
+  auto version_at = [&](int64_t ts) -> int64_t {
+    auto s = t->SnapshotAtTimestamp(ts);
+    return s.ok() ? (*s)->version() : -1;
+  };
+  EXPECT_EQ(version_at(99999), -1);
+  EXPECT_EQ(version_at(100000), 0);
+  EXPECT_EQ(version_at(100001), 1);
+  EXPECT_EQ(version_at(250000), 2);
+  EXPECT_EQ(version_at(299999), 2);
+  EXPECT_EQ(version_at(300000), 3);
+  for (int v = 4; v < 20; ++v) {
+    EXPECT_EQ(version_at(300000 + 1000 * (v - 3)), v) << v;
+    EXPECT_EQ(version_at(300000 + 1000 * (v - 3) + 999), v) << v;
+  }
+  EXPECT_EQ(version_at(INT64_MAX), 19);
+}
+
 TEST_F(LogTest, ColumnMappingMode) {
   std::string meta = kMeta;
   meta.replace(meta.find("\"configuration\":{}"), 18,
