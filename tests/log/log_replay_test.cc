@@ -243,6 +243,54 @@ TEST_F(LogTest, StructStatsFromCheckpoint) {
   EXPECT_EQ(s->TotalRecords(), 2);
 }
 
+// Checkpoint stats_parsed timestamps come out in Delta's JSON stats form, whatever DuckDB's
+// own rendering; strings that merely look like timestamps are left alone.
+TEST_F(LogTest, CheckpointStructStatsTimestampsAreIso) {
+  auto db = engine::SharedDatabase();
+  ASSERT_TRUE(db.ok());
+  auto conn = (*db)->Connect();
+  ASSERT_TRUE(conn.ok());
+  std::string vals =
+      "STRUCT(ts TIMESTAMP WITH TIME ZONE, ntz TIMESTAMP, s VARCHAR, nested STRUCT(t TIMESTAMP WITH TIME ZONE))";
+  std::string add_type =
+      "STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, "
+      "modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, "
+      "stats_parsed STRUCT(numRecords BIGINT, minValues " + vals + ", maxValues " + vals +
+      ", nullCount STRUCT(ts BIGINT)))";
+  std::string sql =
+      "COPY (SELECT NULL::" + add_type +
+      " AS \"add\", {'minReaderVersion': 1, 'minWriterVersion': 2} AS protocol, "
+      "NULL::STRUCT(id VARCHAR, schemaString VARCHAR, partitionColumns VARCHAR[], "
+      "configuration MAP(VARCHAR, VARCHAR)) AS metaData "
+      "UNION ALL SELECT NULL, NULL, {'id': 't1', 'schemaString': "
+      "'{\"type\":\"struct\",\"fields\":[]}', 'partitionColumns': [], 'configuration': "
+      "MAP {}} "
+      "UNION ALL SELECT {'path': 'a', 'partitionValues': MAP {}, 'size': 1, "
+      "'modificationTime': 1, 'dataChange': false, 'stats': NULL, 'stats_parsed': "
+      "{'numRecords': 2, 'minValues': {'ts': TIMESTAMPTZ '2021-01-01 00:00:00+00', "
+      "'ntz': TIMESTAMP '2021-01-02 03:04:05.678', 's': '2021-01-01 00:00:00', "
+      "'nested': {'t': TIMESTAMPTZ '2020-12-31 23:00:00-02'}}, "
+      "'maxValues': {'ts': TIMESTAMPTZ '2021-06-01 12:00:00.5+00', 'ntz': NULL, 's': 'z', "
+      "'nested': NULL}, 'nullCount': {'ts': 0}}}, NULL, NULL"
+      ") TO " + engine::QuoteString(dir_.path() + "/_delta_log/" + PadVersion(0) + ".checkpoint.parquet") +
+      " (FORMAT parquet)";
+  std::filesystem::create_directories(dir_.path() + "/_delta_log");
+  auto st = (*conn)->Execute(sql);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto s = Latest();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->files().size(), 1u);
+  const std::string& stats = s->files()[0].stats;
+  EXPECT_NE(stats.find(R"("ts":"2021-01-01T00:00:00.000Z")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("ntz":"2021-01-02T03:04:05.678")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("s":"2021-01-01 00:00:00")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("t":"2021-01-01T01:00:00.000Z")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("ts":"2021-06-01T12:00:00.500Z")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("numRecords":2)"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("nullCount":{"ts":0})"), std::string::npos) << stats;
+  EXPECT_EQ(s->TotalRecords(), 2);
+}
+
 TEST_F(LogTest, CorruptOrStaleLastCheckpointIsOnlyAHint) {
   Commit(0, {kProtocol, kMeta, Add("a")});
   Commit(1, {Add("b")});
