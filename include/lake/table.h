@@ -83,7 +83,12 @@ class Table {
   Result<std::shared_ptr<const Snapshot>> LatestSnapshot();
   Result<std::shared_ptr<const Snapshot>> SnapshotAtVersion(int64_t version);
   // The newest version whose timestamp is <= `timestamp_ms`; an error when the timestamp is
-  // before the earliest version still recoverable from the log.
+  // before the earliest version still recoverable from the log. Timestamps as Delta defines
+  // them for time travel: inCommitTimestamp from the feature's enablement version on; before
+  // it, commit-file mtimes made strictly increasing (a commit's timestamp is max(its mtime,
+  // the previous commit's timestamp + 1 ms), from the earliest retained commit on), so that
+  // skewed mtimes cannot make time travel non-monotonic. Binary search: only the probed
+  // commits are read.
   Result<std::shared_ptr<const Snapshot>> SnapshotAtTimestamp(int64_t timestamp_ms);
   // Newest first; `limit` 0 = all retained commits.
   Result<std::vector<CommitSummary>> History(size_t limit = 0);
