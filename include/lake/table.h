@@ -76,6 +76,9 @@ class Table {
   // Opens the table at `uri` (a path or file:// URI). Fails with NotFound when there is no
   // _delta_log. Does not read the log yet.
   static Result<std::shared_ptr<Table>> Open(const std::string& uri);
+  // Like Open, but also accepts a location without a _delta_log (a table about to be created
+  // by a Transaction): until version 0 is committed, LatestSnapshot is NotFound.
+  static Result<std::shared_ptr<Table>> OpenForCreate(const std::string& uri);
 
   const std::string& uri() const { return uri_; }
   const std::shared_ptr<ObjectStore>& store() const { return store_; }

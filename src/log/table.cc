@@ -40,6 +40,14 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& uri) {
   return t;
 }
 
+Result<std::shared_ptr<Table>> Table::OpenForCreate(const std::string& uri) {
+  LAKE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenObjectStore(uri));
+  auto t = std::shared_ptr<Table>(new Table());
+  t->uri_ = uri;
+  t->store_ = std::shared_ptr<ObjectStore>(std::move(store));
+  return t;
+}
+
 Result<std::shared_ptr<const Snapshot>> Table::LatestSnapshot() {
   LAKE_ASSIGN_OR_RETURN(log::LogSegment seg, log::BuildLogSegment(*store_, std::nullopt));
   return SnapshotBuilder::Build(store_, uri_, seg);
