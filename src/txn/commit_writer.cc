@@ -49,15 +49,17 @@ void WriteAdd(JsonWriter& w, const AddFile& a) {
   w.Key("modificationTime").Int(a.modification_time);
   w.Key("dataChange").Bool(a.data_change);
   if (!a.stats.empty()) w.Key("stats").String(a.stats);  // a JSON document in a string
-  if (!a.tags.empty()) w.Key("tags").Raw(a.tags);
+  if (!a.tags().empty()) w.Key("tags").Raw(a.tags());
   if (a.deletion_vector) {
     w.Key("deletionVector");
     WriteDv(w, *a.deletion_vector);
   }
   if (a.base_row_id) w.Key("baseRowId").Int(*a.base_row_id);
-  if (a.default_row_commit_version)
-    w.Key("defaultRowCommitVersion").Int(*a.default_row_commit_version);
-  if (!a.clustering_provider.empty()) w.Key("clusteringProvider").String(a.clustering_provider);
+  if (a.default_row_commit_version())
+    w.Key("defaultRowCommitVersion").Int(*a.default_row_commit_version());
+  if (!a.clustering_provider().empty()) {
+    w.Key("clusteringProvider").String(a.clustering_provider());
+  }
   w.EndObject();
 }
 

@@ -8,7 +8,7 @@
 namespace lake {
 namespace {
 
-std::string FileKey(std::string_view path, const std::optional<DeletionVectorDescriptor>& dv,
+std::string FileKey(std::string_view path, const HeapOptional<DeletionVectorDescriptor>& dv,
                     std::string_view root) {
   std::string k = log::CanonicalPath(path, root);
   if (dv) {

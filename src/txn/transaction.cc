@@ -88,10 +88,10 @@ lake::RemoveFile RemoveFor(const lake::AddFile& f, int64_t deletion_timestamp_ms
   r.partition_values = f.partition_values;
   r.size = f.size;
   r.stats = f.stats;
-  r.tags = f.tags;
+  r.tags = f.tags();
   r.deletion_vector = f.deletion_vector;
   r.base_row_id = f.base_row_id;
-  r.default_row_commit_version = f.default_row_commit_version;
+  r.default_row_commit_version = f.default_row_commit_version();
   return r;
 }
 

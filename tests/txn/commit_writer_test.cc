@@ -13,8 +13,8 @@ namespace {
 
 using txn::SerializeAction;
 
-bool DvEq(const std::optional<DeletionVectorDescriptor>& a,
-          const std::optional<DeletionVectorDescriptor>& b) {
+bool DvEq(const HeapOptional<DeletionVectorDescriptor>& a,
+          const HeapOptional<DeletionVectorDescriptor>& b) {
   if (a.has_value() != b.has_value()) return false;
   if (!a) return true;
   return a->storage_type == b->storage_type && a->path_or_inline_dv == b->path_or_inline_dv &&
@@ -37,11 +37,11 @@ TEST(CommitWriterTest, AddRoundTrip) {
   AddFile a = testing::FakeAdd("f 1.parquet", "x y");
   a.path = EncodeDeltaPath("p=x y/f 1.parquet");
   a.partition_values.emplace_back("q", std::nullopt);
-  a.tags = R"({"INSERTION_TIME":"1767225600000000","k":"v \"q\""})";
+  a.mutable_extras().tags = R"({"INSERTION_TIME":"1767225600000000","k":"v \"q\""})";
   a.deletion_vector = DeletionVectorDescriptor{"u", "ab^-aqEH.-t@S}K{vb[*k^", 1, 36, 5};
   a.base_row_id = 42;
-  a.default_row_commit_version = 3;
-  a.clustering_provider = "liquid";
+  a.mutable_extras().default_row_commit_version = 3;
+  a.mutable_extras().clustering_provider = "liquid";
   a.data_change = false;
   EXPECT_EQ(a.path, "p=x%20y/f%201.parquet");
   Action back = RoundTrip(a);
@@ -52,11 +52,11 @@ TEST(CommitWriterTest, AddRoundTrip) {
   EXPECT_EQ(b.modification_time, a.modification_time);
   EXPECT_EQ(b.data_change, a.data_change);
   EXPECT_EQ(b.stats, a.stats);  // the JSON document, not an object: stats is a string field
-  EXPECT_EQ(b.tags, a.tags);
+  EXPECT_EQ(b.tags(), a.tags());
   EXPECT_TRUE(DvEq(b.deletion_vector, a.deletion_vector));
   EXPECT_EQ(b.base_row_id, a.base_row_id);
-  EXPECT_EQ(b.default_row_commit_version, a.default_row_commit_version);
-  EXPECT_EQ(b.clustering_provider, a.clustering_provider);
+  EXPECT_EQ(b.default_row_commit_version(), a.default_row_commit_version());
+  EXPECT_EQ(b.clustering_provider(), a.clustering_provider());
   // stats is written as a JSON string.
   EXPECT_NE(SerializeAction(a).find(R"("stats":"{\"numRecords\":10,)"), std::string::npos);
 }

@@ -56,7 +56,7 @@ int Writer(const std::string& dir, int id, const std::string& out_path) {
       part = kind < 9 ? "x" : "y";  // predicate overwrite
       x.ReadPredicate("p = '" + part + "'");
       for (const AddFile& f : snap->files()) {
-        if (f.partition_values.at(0).second == part) {
+        if (f.partition_values[0].second == part) {
           x.ReadFile(f);
           x.RemoveFile(RemoveFor(f, 1767225600000));
         }
