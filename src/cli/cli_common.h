@@ -48,5 +48,6 @@ void RegisterHistory(CLI::App& app);
 void RegisterFiles(CLI::App& app);
 void RegisterScan(CLI::App& app);
 void RegisterConformance(CLI::App& app);
+void RegisterCheckpoint(CLI::App& app);
 
 }  // namespace lake::cli
