@@ -489,7 +489,6 @@ TEST_F(CheckpointTest, WriteCheckpointIfDueIsIdempotentAndNeverThrows) {
   std::string key = dir_.path() + "/_delta_log/" + PadVersion(10) + ".checkpoint.parquet";
   SetMtimeMs(key, 1000);
   EXPECT_TRUE(WriteCheckpointIfDue(table, 10).ok());
-  EXPECT_EQ(fs::last_write_time(key).time_since_epoch().count() != 0, true);
   struct stat st;
   ASSERT_EQ(stat(key.c_str(), &st), 0);
   EXPECT_EQ(st.st_mtime, 1);
@@ -636,17 +635,11 @@ TEST(LogCleanup, RandomHistoriesKeepEveryRetainedVersion) {
     const int64_t exact_cutoff = now - retention_days * log::kMsPerDay;
     EXPECT_LE(res->cutoff_ms, exact_cutoff);
     for (const std::string& k : res->deleted) {
-      log::ParsedLogName p;
-      std::string name = k.substr(log::kLogDir.size());
-      int64_t v = std::stoll(name.substr(0, 20));
+      int64_t v = std::stoll(k.substr(log::kLogDir.size(), 20));
       EXPECT_LT(v, res->cutoff_checkpoint_version) << k;
-      (void)p;
     }
     for (int v = 0; v < n; ++v) {
-      bool within = ts[v] >= exact_cutoff;
-      // A version is retained if it or any later version is within retention with a monotonic
-      // clock; check exactly the versions within retention.
-      if (!within) continue;
+      if (ts[v] < exact_cutoff) continue;  // expired: may be gone
       ++versions_checked;
       std::string after = DescribeAt(dir.path(), v);
       EXPECT_EQ(after, before[v]) << "iteration " << iter << " version " << v << " cutoff cp "
@@ -676,8 +669,8 @@ TEST(LogCleanup, KeepsEverythingWithoutAnOldEnoughCheckpoint) {
   b.Commit(0, {ProtocolLine(), MetaLine(), AddLine("a", 1, "x")}, old);
   b.Commit(1, {AddLine("b", 1, "x")}, old + 1000);
   b.Commit(2, {AddLine("c", 1, "x")}, now - 1000);
-  // The only checkpoint is recent (version 2): versions 0, 1 are expired but nothing may go,
-  // since version 2 ... wait: the cutoffCommit is 1; no checkpoint <= 1: keep all.
+  // Versions 0 and 1 are expired (cutoffCommit = 1) but the only checkpoint is at 2, newer
+  // than the cutoffCommit: nothing may be deleted.
   auto s = SnapAt(dir.path(), 2);
   ASSERT_TRUE(WriteCheckpoint(*s).ok());
   auto res = CleanupExpiredLogs(OpenTable(dir.path()), now);
