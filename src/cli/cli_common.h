@@ -49,5 +49,6 @@ void RegisterFiles(CLI::App& app);
 void RegisterScan(CLI::App& app);
 void RegisterConformance(CLI::App& app);
 void RegisterExplain(CLI::App& app);
+void RegisterCheckpoint(CLI::App& app);
 
 }  // namespace lake::cli
