@@ -60,8 +60,10 @@ constexpr const char* kTxnType = "STRUCT(appId VARCHAR, version BIGINT, lastUpda
 constexpr const char* kProtocolType =
     "STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], "
     "writerFeatures VARCHAR[])";
-constexpr const char* kDomainType = "STRUCT(domain VARCHAR, configuration VARCHAR, removed BOOLEAN)";
-constexpr const char* kCheckpointMetadataType = "STRUCT(version BIGINT, tags MAP(VARCHAR, VARCHAR))";
+constexpr const char* kDomainType =
+    "STRUCT(domain VARCHAR, configuration VARCHAR, removed BOOLEAN)";
+constexpr const char* kCheckpointMetadataType =
+    "STRUCT(version BIGINT, tags MAP(VARCHAR, VARCHAR))";
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -103,9 +105,8 @@ Result<std::string> ReadLocalFile(const std::string& path) {
 }
 
 bool HasWriterFeature(const Protocol& p, const std::string& f) {
-  return p.writer_features &&
-         std::find(p.writer_features->begin(), p.writer_features->end(), f) !=
-             p.writer_features->end();
+  return p.writer_features && std::find(p.writer_features->begin(), p.writer_features->end(), f) !=
+                                  p.writer_features->end();
 }
 
 // PROTOCOL.md "How to URL encode keys and string values".
@@ -246,8 +247,8 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
   CheckpointInfo info;
   info.version = snap.version();
   info.key = std::string(log::kLogDir) + log::PadVersion(snap.version()) + ".checkpoint.parquet";
-  const std::string what = "checkpoint of " + snap.table_uri() + " at version " +
-                           std::to_string(snap.version());
+  const std::string what =
+      "checkpoint of " + snap.table_uri() + " at version " + std::to_string(snap.version());
 
   auto conf = [&](const char* k) -> std::string {
     auto it = md.configuration.find(k);
@@ -310,22 +311,22 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
 
   // 2. JSON lines -> Parquet with the explicit checkpoint schema.
   LAKE_ASSIGN_OR_RETURN(TempFile parquet, TempFile::Create(".parquet"));
-  std::string columns = "{txn: '" + std::string(kTxnType) + "', \"add\": '" + AddType(json_stats) +
-                        "', remove: '" + RemoveType() + "', metaData: '" + MetadataType() +
-                        "', protocol: '" + kProtocolType + "', domainMetadata: '" + kDomainType +
-                        "'" + (v2 ? std::string(", checkpointMetadata: '") + kCheckpointMetadataType + "'" : "") +
-                        "}";
+  std::string columns =
+      "{txn: '" + std::string(kTxnType) + "', \"add\": '" + AddType(json_stats) + "', remove: '" +
+      RemoveType() + "', metaData: '" + MetadataType() + "', protocol: '" + kProtocolType +
+      "', domainMetadata: '" + kDomainType + "'" +
+      (v2 ? std::string(", checkpointMetadata: '") + kCheckpointMetadataType + "'" : "") + "}";
   std::string select = "txn, \"add\", remove, metaData, protocol, domainMetadata";
   if (v2) select += ", checkpointMetadata";
-  std::string sql = "COPY (SELECT " + select + " FROM read_json(" +
-                    engine::QuoteString(rows.path()) +
-                    ", format='newline_delimited', maximum_object_size=1073741824, columns=" +
-                    columns + ")) TO " + engine::QuoteString(parquet.path()) +
-                    " (FORMAT parquet, COMPRESSION snappy)";
+  std::string sql =
+      "COPY (SELECT " + select + " FROM read_json(" + engine::QuoteString(rows.path()) +
+      ", format='newline_delimited', maximum_object_size=1073741824, columns=" + columns +
+      ")) TO " + engine::QuoteString(parquet.path()) + " (FORMAT parquet, COMPRESSION snappy)";
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   auto copied = conn->Query(sql);
-  if (!copied.ok()) return Status::Internal("cannot write " + what + ": " + copied.status().message());
+  if (!copied.ok())
+    return Status::Internal("cannot write " + what + ": " + copied.status().message());
   if (copied->row_count() == 1 && copied->GetInt64(0, 0) != info.num_actions) {
     return Status::Internal("cannot write " + what + ": wrote " +
                             std::to_string(copied->GetInt64(0, 0)) + " of " +
@@ -348,18 +349,24 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
   return info;
 }
 
-Status WriteCheckpointIfDue(const std::shared_ptr<Table>& table, int64_t committed_version) noexcept {
+Status WriteCheckpointIfDue(const std::shared_ptr<Table>& table, int64_t committed_version,
+                            std::shared_ptr<const Snapshot> snapshot) noexcept {
   try {
     if (!table) return Status::InvalidArgument("no table");
     if (committed_version <= 0) return Status::OK();
+    if (snapshot && snapshot->version() != committed_version) snapshot = nullptr;
+    if (!snapshot) {
+      auto snap = table->SnapshotAtVersion(committed_version);
+      if (!snap.ok()) return snap.status().WithContext("checkpoint not written");
+      snapshot = *snap;
+    }
+    if (!ShouldCheckpoint(committed_version, CheckpointInterval(snapshot->metadata()))) {
+      return Status::OK();
+    }
     std::string key =
         std::string(log::kLogDir) + log::PadVersion(committed_version) + ".checkpoint.parquet";
-    auto snap = table->SnapshotAtVersion(committed_version);
-    if (!snap.ok()) return snap.status().WithContext("checkpoint not written");
-    if (!ShouldCheckpoint(committed_version, CheckpointInterval((*snap)->metadata())))
-      return Status::OK();
     if (table->store()->Head(key).ok()) return Status::OK();  // already checkpointed
-    auto info = WriteCheckpoint(**snap);
+    auto info = WriteCheckpoint(*snapshot);
     if (!info.ok()) return info.status().WithContext("checkpoint not written");
     return Status::OK();
   } catch (const std::exception& e) {

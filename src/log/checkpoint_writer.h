@@ -31,9 +31,9 @@ struct CheckpointOptions {
 
 struct CheckpointInfo {
   int64_t version = -1;
-  std::string key;             // "_delta_log/<v>.checkpoint.parquet"
-  int64_t num_actions = 0;     // rows = actions (_last_checkpoint "size")
-  int64_t size_in_bytes = 0;   // of the Parquet file
+  std::string key;            // "_delta_log/<v>.checkpoint.parquet"
+  int64_t num_actions = 0;    // rows = actions (_last_checkpoint "size")
+  int64_t size_in_bytes = 0;  // of the Parquet file
   int64_t num_add_files = 0;
   int64_t num_tombstones = 0;  // remove actions kept (not expired)
   int64_t num_expired_tombstones = 0;
@@ -55,8 +55,10 @@ bool ShouldCheckpoint(int64_t version, int64_t interval);
 // To be called after a successful commit of `committed_version`: writes its checkpoint when
 // ShouldCheckpoint says so and no checkpoint of that version exists yet (idempotent). Never
 // throws; an error only reports that no checkpoint was written; the commit itself stands.
-// OK when not due, already there or written.
-Status WriteCheckpointIfDue(const std::shared_ptr<Table>& table, int64_t committed_version) noexcept;
+// OK when not due, already there or written. `snapshot`, when given and at that version, saves
+// reloading it (a committing transaction already holds it).
+Status WriteCheckpointIfDue(const std::shared_ptr<Table>& table, int64_t committed_version,
+                            std::shared_ptr<const Snapshot> snapshot = nullptr) noexcept;
 
 // The JSON of _delta_log/_last_checkpoint for `info`, with its "checksum" (PROTOCOL.md "JSON
 // checksum").

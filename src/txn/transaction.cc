@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "log/checkpoint_writer.h"
 #include "log/log_segment.h"
 #include "log/snapshot_builder.h"
 #include "txn/commit_schema.h"
@@ -291,6 +292,11 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
             SnapshotBuilder::Apply(read_snapshot_.get(), table_->store(), table_->uri(), applied);
         if (snap.ok()) result.snapshot = std::move(*snap);
         // A snapshot failure does not undo a durable commit; the caller can reload.
+      }
+      if (options.write_checkpoints) {
+        // PROTOCOL.md "Checkpoints": every delta.checkpointInterval commits (default 10).
+        Status cp = WriteCheckpointIfDue(table_, version, result.snapshot);
+        if (!cp.ok()) result.post_commit_warning = cp.message();
       }
       return result;
     }
