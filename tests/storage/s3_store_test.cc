@@ -602,6 +602,8 @@ TEST_F(S3Store, MultipartUploadOfLargeObjects) {
   auto head = store->Head("big/object.parquet");
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(head->size, data.size());
+  EXPECT_NE(head->etag.find("-3"), std::string::npos)
+      << "a multipart object's ETag ends in -<parts>: " << head->etag;
   auto got = store->Get("big/object.parquet");
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(*got == data) << "multipart object differs";
