@@ -714,6 +714,11 @@ class S3Store final : public ObjectStore {
   // download the same object twice, but a reader never sees a partial file.
   // TODO: bound the cache size (LRU by mtime, which a hit refreshes).
   Result<std::string> LocalPath(std::string_view key) override {
+    if (key.empty() || key.back() == '/') {
+      return Status::Unsupported(root_uri() + (key.empty() ? "" : "/" + std::string(key)) +
+                                 " is a prefix of a remote store, which has no local directory; "
+                                 "only its objects can be downloaded");
+    }
     std::string full = FullKey(key);
     for (int round = 0; round < 3; ++round) {
       LAKE_ASSIGN_OR_RETURN(ObjectMeta meta, Head(key));

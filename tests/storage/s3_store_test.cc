@@ -635,6 +635,8 @@ TEST_F(S3Store, LocalPathDownloadsToTheCacheOncePerVersion) {
   ss2 << in2.rdbuf();
   EXPECT_EQ(ss2.str(), "version two!");
   EXPECT_TRUE(store->LocalPath("missing.parquet").status().IsNotFound());
+  EXPECT_EQ(store->LocalPath("").status().code(), StatusCode::kUnsupported)
+      << "the table root is no local directory";
 }
 
 TEST_F(S3Store, OpenObjectStoreReadsTheAwsEnvironment) {
