@@ -15,8 +15,10 @@ bin=${1:-$root/build/release/tests/lake_tests}
 [ -x "$bin" ] || { echo "run_s3_tests: '$bin' is not an executable lake_tests (build it first)" >&2; exit 1; }
 
 dir=${RGW_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/lake-rgw-XXXXXX")}
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() { "$root/scripts/ceph-rgw" stop "$dir" >/dev/null 2>&1 || true; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM  # runs the EXIT trap
 
 t0=$(date +%s%N)
 "$root/scripts/ceph-rgw" start "$dir" >/dev/null || { echo "run_s3_tests: could not start the gateway (reason above)" >&2; exit 1; }
