@@ -123,6 +123,7 @@ struct Request {
   std::vector<std::string> headers;  // extra "Name: value" lines
   std::string_view body;
   int out_fd = -1;  // GET: write a 2xx body to this file instead of Response::body
+  std::string what;  // for messages, instead of "<method> s3://bucket/<key>"
 };
 
 struct Response {
@@ -579,6 +580,7 @@ class S3Store final : public ObjectStore {
     while (true) {
       Request req;
       req.method = "GET";
+      req.what = "LIST " + Describe(full_prefix);
       req.query = {{"list-type", "2"}, {"max-keys", std::to_string(c_.list_page_size)}};
       if (!full_prefix.empty()) req.query.emplace_back("prefix", full_prefix);
       if (first && !start_after.empty()) req.query.emplace_back("start-after", root + std::string(start_after));
@@ -806,7 +808,8 @@ class S3Store final : public ObjectStore {
   }
 
   Status HttpError(const Request& req, const Response& r) const {
-    std::string what = std::string("S3 ") + req.method + " " + Describe(req.key);
+    std::string what =
+        "S3 " + (req.what.empty() ? std::string(req.method) + " " + Describe(req.key) : req.what);
     std::string code = ElementText(r.body, "Code");
     std::string msg = ElementText(r.body, "Message");
     std::string out = what + ": HTTP " + std::to_string(r.status);
@@ -881,8 +884,9 @@ class S3Store final : public ObjectStore {
       if (maybe_applied) *maybe_applied = applied;
       return resp;
     }
-    return Status::IOError(std::string("S3 ") + req.method + " " + Describe(req.key) + " (" +
-                           c_.endpoint + "): " + last_error + " after " +
+    std::string what =
+        req.what.empty() ? std::string(req.method) + " " + Describe(req.key) : req.what;
+    return Status::IOError("S3 " + what + " (" + c_.endpoint + "): " + last_error + " after " +
                            std::to_string(c_.max_attempts) + " attempt(s)");
   }
 

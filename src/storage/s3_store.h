@@ -10,6 +10,9 @@
 // store probes that the server really enforces it (two conditional PUTs of a probe key; the
 // second must fail), and refuses conditional writes with Unsupported otherwise: a store that
 // silently ignores the header would let two writers both "win" a commit.
+//
+// A store is safe to use from many threads (a pool of libcurl handles keeps connections open).
+// Do not use one across fork(): open a new store in the child.
 #pragma once
 
 #include <cstdint>
