@@ -23,8 +23,8 @@
 namespace lake::s3 {
 namespace {
 
-constexpr uint64_t kMinPartSize = 5ull << 20;     // S3's minimum for all parts but the last
-constexpr uint64_t kMaxSinglePut = 5ull << 30;    // S3's maximum for a single PUT
+constexpr uint64_t kMinPartSize = 5ull << 20;   // S3's minimum for all parts but the last
+constexpr uint64_t kMaxSinglePut = 5ull << 30;  // S3's maximum for a single PUT
 constexpr const char* kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -95,8 +95,7 @@ void AppendUtf8(std::string* out, uint32_t cp) {
 std::once_flag g_curl_once;
 
 std::string RandomHex(int bytes) {
-  thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                   static_cast<uint64_t>(getpid()) << 32};
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(getpid()) << 32};
   static const char* kHex = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < bytes; ++i) {
@@ -122,7 +121,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;
   std::vector<std::string> headers;  // extra "Name: value" lines
   std::string_view body;
-  int out_fd = -1;  // GET: write a 2xx body to this file instead of Response::body
+  int out_fd = -1;   // GET: write a 2xx body to this file instead of Response::body
   std::string what;  // for messages, instead of "<method> s3://bucket/<key>"
 };
 
@@ -224,13 +223,10 @@ bool RetryableCurl(CURLcode c) {
 }
 
 // Before the request could have reached the server.
-bool NeverSent(CURLcode c) {
-  return c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST;
-}
+bool NeverSent(CURLcode c) { return c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST; }
 
 bool RetryableStatus(const Response& r) {
-  if (r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504 ||
-      r.status == 429)
+  if (r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504 || r.status == 429)
     return true;
   if (r.status == 400 || r.status == 409) {
     std::string code = ElementText(r.body, "Code");
@@ -399,7 +395,8 @@ Result<ListPage> ParseListObjectsV2(std::string_view xml) {
     }
     top.append(xml.substr(pos, b - pos));
     size_t e = xml.find("</Contents>", b);
-    if (e == std::string_view::npos) return Status::Corruption("S3 list response: unclosed <Contents>");
+    if (e == std::string_view::npos)
+      return Status::Corruption("S3 list response: unclosed <Contents>");
     std::string_view block = xml.substr(b + 10, e - b - 10);
     std::string_view t;
     if (!FindElement(block, "Key", 0, &t, nullptr)) {
@@ -549,7 +546,8 @@ class S3Store final : public ObjectStore {
       if (home.empty()) home = Getenv("HOME") + "/.lake";
       c_.cache_dir = home + "/cache";
     }
-    if (c_.root_uri.empty()) c_.root_uri = "s3://" + c_.bucket + (c_.prefix.empty() ? "" : "/" + c_.prefix);
+    if (c_.root_uri.empty())
+      c_.root_uri = "s3://" + c_.bucket + (c_.prefix.empty() ? "" : "/" + c_.prefix);
     sigv4_ = "aws:amz:" + c_.region + ":s3";
     size_t scheme_end = c_.endpoint.find("://") + 3;
     scheme_ = c_.endpoint.substr(0, scheme_end);
@@ -583,11 +581,13 @@ class S3Store final : public ObjectStore {
       req.what = "LIST " + Describe(full_prefix);
       req.query = {{"list-type", "2"}, {"max-keys", std::to_string(c_.list_page_size)}};
       if (!full_prefix.empty()) req.query.emplace_back("prefix", full_prefix);
-      if (first && !start_after.empty()) req.query.emplace_back("start-after", root + std::string(start_after));
+      if (first && !start_after.empty())
+        req.query.emplace_back("start-after", root + std::string(start_after));
       if (!token.empty()) req.query.emplace_back("continuation-token", token);
       LAKE_ASSIGN_OR_RETURN(Response r, Execute(req));
       if (r.status == 404 && ElementText(r.body, "Code") == "NoSuchBucket") {
-        return Status::NotFound("S3 bucket '" + c_.bucket + "' does not exist (" + c_.endpoint + ")");
+        return Status::NotFound("S3 bucket '" + c_.bucket + "' does not exist (" + c_.endpoint +
+                                ")");
       }
       if (!r.ok()) return HttpError(req, r);
       auto page = ParseListObjectsV2(r.body);
@@ -736,7 +736,8 @@ class S3Store final : public ObjectStore {
       }
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
-      if (ec) return Status::IOError("cannot create cache directory '" + dir + "': " + ec.message());
+      if (ec)
+        return Status::IOError("cannot create cache directory '" + dir + "': " + ec.message());
       std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + RandomHex(6);
       int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
       if (fd < 0) return Status::IOError("cannot create '" + tmp + "': " + std::strerror(errno));
@@ -830,8 +831,8 @@ class S3Store final : public ObjectStore {
 
   void Backoff(int attempt) const {
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    int64_t cap = std::min<int64_t>(c_.max_backoff_ms,
-                                    static_cast<int64_t>(c_.base_backoff_ms) << std::min(attempt, 20));
+    int64_t cap = std::min<int64_t>(c_.max_backoff_ms, static_cast<int64_t>(c_.base_backoff_ms)
+                                                           << std::min(attempt, 20));
     // "Equal jitter": half fixed, half random, so retries of racing clients spread out.
     int64_t ms = cap / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(cap / 2 + 1));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -857,7 +858,8 @@ class S3Store final : public ObjectStore {
       } else {
         if (req.out_fd >= 0) {
           if (ftruncate(req.out_fd, 0) != 0 || lseek(req.out_fd, 0, SEEK_SET) != 0) {
-            return Status::IOError(std::string("cannot reset download file: ") + std::strerror(errno));
+            return Status::IOError(std::string("cannot reset download file: ") +
+                                   std::strerror(errno));
           }
         }
         code = Perform(req, url, payload_hash, &resp, &curl_error);
@@ -981,7 +983,8 @@ class S3Store final : public ObjectStore {
     if (!first->ok() && !(first->status == 412 && applied)) {
       Status st = HttpError(req, *first);
       if (first->status == 501 || first->status == 400) {
-        st = Status::Unsupported(st.message() + ": the store does not accept conditional PUT "
+        st = Status::Unsupported(st.message() +
+                                 ": the store does not accept conditional PUT "
                                  "(If-None-Match: *), which lake needs to commit");
         results[id] = st;
       }
@@ -1014,7 +1017,8 @@ class S3Store final : public ObjectStore {
     if (!r.ok()) return HttpError(init, r).WithContext("starting a multipart upload");
     std::string upload_id = ElementText(r.body, "UploadId");
     if (upload_id.empty()) {
-      return Status::IOError("S3 multipart upload of " + Describe(key) + ": no UploadId in the reply");
+      return Status::IOError("S3 multipart upload of " + Describe(key) +
+                             ": no UploadId in the reply");
     }
     auto abort = [&](Status st) {
       Request a;
@@ -1035,9 +1039,11 @@ class S3Store final : public ObjectStore {
       p.body = data.substr(off, c_.part_size);
       auto pr = Execute(p);
       if (!pr.ok()) return abort(pr.status());
-      if (!pr->ok()) return abort(HttpError(p, *pr).WithContext("uploading part " + std::to_string(part)));
+      if (!pr->ok())
+        return abort(HttpError(p, *pr).WithContext("uploading part " + std::to_string(part)));
       std::string etag = pr->Header("etag");
-      if (etag.empty()) return abort(Status::IOError("S3 part upload of " + Describe(key) + " returned no ETag"));
+      if (etag.empty())
+        return abort(Status::IOError("S3 part upload of " + Describe(key) + " returned no ETag"));
       if (etag.front() != '"') etag = "\"" + etag + "\"";
       complete += "<Part><PartNumber>" + std::to_string(part) + "</PartNumber><ETag>" + etag +
                   "</ETag></Part>";
@@ -1068,7 +1074,8 @@ class S3Store final : public ObjectStore {
     uint64_t size = std::strtoull(hr.Header("content-length").c_str(), nullptr, 10);
     if (size != data.size()) {
       return Status::IOError("multipart upload of " + Describe(key) + " produced " +
-                             std::to_string(size) + " bytes, expected " + std::to_string(data.size()));
+                             std::to_string(size) + " bytes, expected " +
+                             std::to_string(data.size()));
     }
     return Status::OK();
   }

@@ -189,10 +189,10 @@ class ScopedEnv {
 };
 
 void ClearAwsEnv(ScopedEnv* env) {
-  for (const char* n : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID",
-                        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-                        "AWS_DEFAULT_REGION", "AWS_S3_ADDRESSING_STYLE", "LAKE_S3_PART_SIZE",
-                        "LAKE_S3_MAX_ATTEMPTS"})
+  for (const char* n :
+       {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_S3_ADDRESSING_STYLE",
+        "LAKE_S3_PART_SIZE", "LAKE_S3_MAX_ATTEMPTS"})
     env->Unset(n);
 }
 
@@ -405,10 +405,10 @@ TEST_F(S3Store, ListIsSortedRecursiveAndHonoursStartAfter) {
 // Keys that need percent-encoding in the path and XML escaping in list replies.
 TEST_F(S3Store, KeysWithSpecialCharactersRoundTrip) {
   auto store = Open();
-  std::vector<std::string> keys = {
-      "p/a b.json",       "p/plus+sign",      "p/percent%20",     "p/eq=1&amp=2",
-      "p/lt<gt>\"quote'", "p/\xC3\xA9t\xC3\xA9", "p/star*paren()", "p/tilde~dash-_.x",
-      "p/hash#q?x",       "p/colon:semi;comma,"};
+  std::vector<std::string> keys = {"p/a b.json",         "p/plus+sign",      "p/percent%20",
+                                   "p/eq=1&amp=2",       "p/lt<gt>\"quote'", "p/\xC3\xA9t\xC3\xA9",
+                                   "p/star*paren()",     "p/tilde~dash-_.x", "p/hash#q?x",
+                                   "p/colon:semi;comma,"};
   for (auto& k : keys) {
     Status st = store->Put(k, "v:" + k);
     ASSERT_TRUE(st.ok()) << k << ": " << st.ToString();
@@ -425,9 +425,9 @@ TEST_F(S3Store, KeysWithSpecialCharactersRoundTrip) {
   EXPECT_EQ(Keys(*listed), sorted);
   auto after = store->List("p/", "p/eq=1&amp=2");
   ASSERT_TRUE(after.ok()) << after.status().ToString();
-  EXPECT_EQ(after->size(), static_cast<size_t>(sorted.end() - std::upper_bound(sorted.begin(),
-                                                                                  sorted.end(),
-                                                                                  "p/eq=1&amp=2")));
+  EXPECT_EQ(after->size(),
+            static_cast<size_t>(sorted.end() -
+                                std::upper_bound(sorted.begin(), sorted.end(), "p/eq=1&amp=2")));
 }
 
 // More keys than one ListObjectsV2 page (1000): continuation tokens, and start-after on a
