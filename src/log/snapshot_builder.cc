@@ -381,6 +381,33 @@ size_t CountLines(std::string_view data) {
 }  // namespace
 }  // namespace log
 
+Status SnapshotBuilder::SetTableState(Snapshot& snap, Protocol protocol, Metadata metadata,
+                                      const Snapshot* base) {
+  bool same_schema = base && base->metadata_.schema_string == metadata.schema_string;
+  snap.protocol_ = std::move(protocol);
+  snap.metadata_ = std::move(metadata);
+  if (same_schema) {
+    snap.schema_ = base->schema_;
+  } else if (!snap.metadata_.schema_string.empty()) {
+    // Some log-only fixtures (delta-golden) carry metaData without a schemaString; the
+    // snapshot still opens (an empty schema), scans of it will have no columns.
+    LAKE_ASSIGN_OR_RETURN(snap.schema_, ParseSchema(snap.metadata_.schema_string));
+  }
+  // PROTOCOL.md "Column Mapping": the mode is honoured only when the protocol supports it
+  // (reader version 2, or 3 with the columnMapping feature).
+  const Protocol& p = snap.protocol_;
+  bool cm_supported = p.min_reader_version == 2 ||
+                      (p.min_reader_version == 3 && p.HasReaderFeature("columnMapping"));
+  auto cm = snap.metadata_.configuration.find("delta.columnMapping.mode");
+  if (cm_supported && cm != snap.metadata_.configuration.end()) {
+    if (cm->second != "none" && cm->second != "name" && cm->second != "id") {
+      return Status::Unsupported("unknown delta.columnMapping.mode '" + cm->second + "'");
+    }
+    snap.column_mapping_mode_ = cm->second;
+  }
+  return Status::OK();
+}
+
 Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<ObjectStore> store,
                                                                const std::string& table_uri,
                                                                const log::LogSegment& segment) {
@@ -432,25 +459,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
 
   auto snap = std::make_shared<Snapshot>();
   snap->version_ = segment.version;
-  snap->protocol_ = std::move(*replay.protocol);
-  snap->metadata_ = std::move(*replay.metadata);
-  // Some log-only fixtures (delta-golden) carry metaData without a schemaString; the
-  // snapshot still opens (an empty schema), scans of it will have no columns.
-  if (!snap->metadata_.schema_string.empty()) {
-    LAKE_ASSIGN_OR_RETURN(snap->schema_, ParseSchema(snap->metadata_.schema_string));
-  }
-  // PROTOCOL.md "Column Mapping": the mode is honoured only when the protocol supports it
-  // (reader version 2, or 3 with the columnMapping feature).
-  const Protocol& p = snap->protocol_;
-  bool cm_supported = p.min_reader_version == 2 ||
-                      (p.min_reader_version == 3 && p.HasReaderFeature("columnMapping"));
-  auto cm = snap->metadata_.configuration.find("delta.columnMapping.mode");
-  if (cm_supported && cm != snap->metadata_.configuration.end()) {
-    if (cm->second != "none" && cm->second != "name" && cm->second != "id") {
-      return Status::Unsupported("unknown delta.columnMapping.mode '" + cm->second + "'");
-    }
-    snap->column_mapping_mode_ = cm->second;
-  }
+  LAKE_RETURN_IF_ERROR(
+      SetTableState(*snap, std::move(*replay.protocol), std::move(*replay.metadata), nullptr));
   snap->files_ = std::move(replay.files);
   snap->tombstones_ = std::move(replay.tombstones);
   snap->txns_ = std::move(replay.txns);
