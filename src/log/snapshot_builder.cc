@@ -1,5 +1,7 @@
 #include "log/snapshot_builder.h"
 
+#include "util/percent_encoding.h"
+
 #include <simdjson.h>
 
 #include <fcntl.h>
@@ -21,10 +23,12 @@ namespace log {
 
 bool IsSupportedReaderFeature(std::string_view f) {
   static constexpr std::string_view kSupported[] = {
-      "columnMapping",       "deletionVectors",          "timestampNtz",
-      "v2Checkpoint",        "vacuumProtocolCheck",      "typeWidening",
-      "typeWidening-preview", "variantType",             "variantType-preview",
-      "variantShredding-preview", "geospatial",
+      "columnMapping",        "deletionVectors",
+      "timestampNtz",         "v2Checkpoint",
+      "vacuumProtocolCheck",  "typeWidening",
+      "typeWidening-preview", "variantType",
+      "variantType-preview",  "variantShredding-preview",
+      "geospatial",
   };
   return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported);
 }
@@ -48,17 +52,6 @@ Status CheckReadable(const Protocol& p) {
   return Status::OK();
 }
 
-namespace {
-
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::string CanonicalPath(std::string_view path, std::string_view table_root) {
   std::string_view p = path;
   if (p.starts_with("file:")) {
@@ -66,19 +59,7 @@ std::string CanonicalPath(std::string_view path, std::string_view table_root) {
     p.remove_prefix(5);
     if (p.starts_with("///")) p.remove_prefix(2);
   }
-  std::string out;
-  out.reserve(p.size());
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '%' && i + 2 < p.size()) {
-      int hi = HexVal(p[i + 1]), lo = HexVal(p[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += p[i];
-  }
+  std::string out = PercentDecode(p);
   // An absolute path inside the table is the same file as its relative form.
   if (!table_root.empty() && out.size() > table_root.size() + 1 && out.starts_with(table_root) &&
       (table_root.back() == '/' || out[table_root.size()] == '/')) {
