@@ -322,10 +322,9 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
   CommitCollector collector(paths, cutoff, &needed, lite ? &removes : nullptr);
   for (const log::LogFile& f : listing.commits) {
     if (f.version > n) break;
+    // Adds are needed from the commits after the cutoff version; removes from every commit
+    // (needed when at or after the cutoff, lite candidates otherwise).
     collector.retained = f.version > base->version();
-    // Full mode only needs the commits after the cutoff version; lite also reads the older
-    // ones for their removes.
-    if (!collector.retained && !lite) continue;
     LAKE_ASSIGN_OR_RETURN(std::string data, store.Get(f.key));
     LAKE_RETURN_IF_ERROR(log::ParseCommitFile(data, data.capacity(), f.key, collector));
   }
