@@ -18,7 +18,8 @@ struct VacuumArgs {
 };
 
 void RunVacuum(const VacuumArgs& a) {
-  if (a.lite && a.full) throw CliError{Status::InvalidArgument("give --lite or --full, not both"), 2};
+  if (a.lite && a.full)
+    throw CliError{Status::InvalidArgument("give --lite or --full, not both"), 2};
   VacuumOptions opts;
   if (!a.retain.empty()) opts.retention_ms = OrDie(ParseRetentionDuration(a.retain), "--retain");
   opts.mode = a.lite ? VacuumMode::kLite : VacuumMode::kFull;
@@ -66,13 +67,13 @@ void RunVacuum(const VacuumArgs& a) {
     return;
   }
   std::cout << "vacuum " << (r.mode == VacuumMode::kLite ? "(lite)" : "(full)") << " of version "
-            << r.table_version << ": retention " << FormatDurationMs(r.retention_ms)
-            << ", cutoff " << FormatTimestampMs(r.cutoff_ms) << ", versions from "
-            << r.oldest_retained_version << " retained\n";
+            << r.table_version << ": retention " << FormatDurationMs(r.retention_ms) << ", cutoff "
+            << FormatTimestampMs(r.cutoff_ms) << ", versions from " << r.oldest_retained_version
+            << " retained\n";
   if (r.dry_run) {
     for (const auto& f : r.files) std::cout << "  " << f.key << "\n";
-    std::cout << "dry run: would delete " << r.files.size() << " files ("
-              << FormatBytes(r.bytes) << ")\n";
+    std::cout << "dry run: would delete " << r.files.size() << " files (" << FormatBytes(r.bytes)
+              << ")\n";
   } else {
     std::cout << "deleted " << r.files.size() << " files (" << FormatBytes(r.bytes) << ")";
     if (r.start_version >= 0)

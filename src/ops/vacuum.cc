@@ -223,12 +223,18 @@ Result<int64_t> ParseRetentionDuration(std::string_view text) {
     }
   }
   double unit_ms = 0;
-  if (unit == "ms") unit_ms = 1;
-  else if (unit == "s") unit_ms = 1000;
-  else if (unit == "m" || unit == "min") unit_ms = 60e3;
-  else if (unit == "h") unit_ms = 3600e3;
-  else if (unit == "d") unit_ms = 86400e3;
-  else if (unit == "w") unit_ms = 7 * 86400e3;
+  if (unit == "ms")
+    unit_ms = 1;
+  else if (unit == "s")
+    unit_ms = 1000;
+  else if (unit == "m" || unit == "min")
+    unit_ms = 60e3;
+  else if (unit == "h")
+    unit_ms = 3600e3;
+  else if (unit == "d")
+    unit_ms = 86400e3;
+  else if (unit == "w")
+    unit_ms = 7 * 86400e3;
   if (!ok || unit_ms == 0 || !std::isfinite(n * unit_ms) || n * unit_ms > 9.2e18) {
     return Status::InvalidArgument("cannot parse retention '" + std::string(text) +
                                    "' (use e.g. '168h', '7d', '30m' or 'interval 1 week')");
@@ -241,8 +247,7 @@ std::string FormatDurationMs(int64_t ms) {
     int64_t ms;
     const char* name;
   };
-  static constexpr U kUnits[] = {{3600 * 1000, "hours"}, {60 * 1000, "minutes"},
-                                 {1000, "seconds"}};
+  static constexpr U kUnits[] = {{3600 * 1000, "hours"}, {60 * 1000, "minutes"}, {1000, "seconds"}};
   for (const U& u : kUnits) {
     if (ms >= u.ms && ms % u.ms == 0) return std::to_string(ms / u.ms) + " " + u.name;
   }
@@ -268,8 +273,8 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
   // --- protocol: only vacuum what lake fully understands (vacuumProtocolCheck) ----------------
   {
     const Protocol& p = latest->protocol();
-    const bool vpc = p.HasReaderFeature("vacuumProtocolCheck") ||
-                     p.HasWriterFeature("vacuumProtocolCheck");
+    const bool vpc =
+        p.HasReaderFeature("vacuumProtocolCheck") || p.HasWriterFeature("vacuumProtocolCheck");
     auto refuse = [&](const Status& st) {
       return Status::Unsupported("cannot vacuum " + table->uri() + ": " + st.message() +
                                  (vpc ? " (the table requires vacuumProtocolCheck)" : ""));

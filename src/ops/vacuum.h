@@ -75,18 +75,18 @@ struct VacuumFile {
 struct VacuumResult {
   bool dry_run = false;
   VacuumMode mode = VacuumMode::kFull;
-  int64_t table_version = -1;          // the latest version when vacuum started
-  int64_t retention_ms = 0;            // the window used
-  int64_t table_retention_ms = 0;      // delta.deletedFileRetentionDuration of the table
-  int64_t cutoff_ms = 0;               // now - retention
+  int64_t table_version = -1;            // the latest version when vacuum started
+  int64_t retention_ms = 0;              // the window used
+  int64_t table_retention_ms = 0;        // delta.deletedFileRetentionDuration of the table
+  int64_t cutoff_ms = 0;                 // now - retention
   int64_t oldest_retained_version = -1;  // the version current at the cutoff (or earliest)
-  int64_t files_needed = 0;            // distinct files the retained versions reference
-  int64_t files_scanned = 0;           // full: objects listed; lite: candidates examined
-  std::vector<VacuumFile> files;       // deleted (or to delete with dry_run), sorted by key
-  int64_t bytes = 0;                   // sum of files[].size
-  int64_t start_version = -1;          // the VACUUM START commit (-1: none)
-  int64_t end_version = -1;            // the VACUUM END commit (-1: none)
-  std::string warning;                 // non-fatal trouble (e.g. VACUUM END not committed)
+  int64_t files_needed = 0;              // distinct files the retained versions reference
+  int64_t files_scanned = 0;             // full: objects listed; lite: candidates examined
+  std::vector<VacuumFile> files;         // deleted (or to delete with dry_run), sorted by key
+  int64_t bytes = 0;                     // sum of files[].size
+  int64_t start_version = -1;            // the VACUUM START commit (-1: none)
+  int64_t end_version = -1;              // the VACUUM END commit (-1: none)
+  std::string warning;                   // non-fatal trouble (e.g. VACUUM END not committed)
 };
 
 // Vacuums `table` (see above). Errors: InvalidArgument for a too-short window without

@@ -41,8 +41,8 @@ std::string Z85Encode16(const unsigned char* b) {
       "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
   std::string out;
   for (int i = 0; i < 16; i += 4) {
-    uint32_t v = (uint32_t(b[i]) << 24) | (uint32_t(b[i + 1]) << 16) | (uint32_t(b[i + 2]) << 8) |
-                 b[i + 3];
+    uint32_t v =
+        (uint32_t(b[i]) << 24) | (uint32_t(b[i + 1]) << 16) | (uint32_t(b[i + 2]) << 8) | b[i + 3];
     char g[5];
     for (int j = 4; j >= 0; --j) {
       g[j] = kAlpha[v % 85];
@@ -112,7 +112,8 @@ class FakeTable {
   // Gives `a` a new 'u' deletion vector in a new file (under a random prefix every other time).
   void SetNewDv(AddFile* a, int64_t mtime) {
     unsigned char uuid[16];
-    for (int i = 0; i < 16; ++i) uuid[i] = static_cast<unsigned char>((next_id_ * 37 + i * 11) & 0xff);
+    for (int i = 0; i < 16; ++i)
+      uuid[i] = static_cast<unsigned char>((next_id_ * 37 + i * 11) & 0xff);
     uuid[0] = static_cast<unsigned char>(next_id_ & 0xff);
     uuid[1] = static_cast<unsigned char>((next_id_ >> 8) & 0xff);
     ++next_id_;
@@ -223,9 +224,9 @@ TEST(VacuumTest, UnpartitionedDryRunLiteAndFull) {
   EXPECT_EQ((*hist)[1].operation, "VACUUM START");
   EXPECT_NE((*hist)[1].commit_info.find(R"("numFilesToDelete":"2")"), std::string::npos)
       << (*hist)[1].commit_info;
-  EXPECT_NE((*hist)[1].commit_info.find(R"("sizeOfDataToDelete":")" +
-                                        std::to_string(a.size + 6) + "\""),
-            std::string::npos);
+  EXPECT_NE(
+      (*hist)[1].commit_info.find(R"("sizeOfDataToDelete":")" + std::to_string(a.size + 6) + "\""),
+      std::string::npos);
   EXPECT_EQ(ValidateAllCommits(t.dir()), v + 3);
 
   // Nothing left: a second run deletes nothing.
@@ -241,10 +242,14 @@ TEST(VacuumTest, PartitionedSkipsHiddenPathsButNotPartitionDirs) {
   t.Commit({}, {RemoveFor(b, kT0 + kHour)}, kT0 + kHour);
   const int64_t old = kT0 - kDay;
   std::vector<std::string> hidden = {
-      t.Orphan("_tmp/part-1.parquet", old),        t.Orphan(".hidden/part-2.parquet", old),
-      t.Orphan("p=a/_SUCCESS", old),               t.Orphan("p=a/.part-3.parquet.crc", old),
-      t.Orphan("_delta_index/idx.bin", old),       t.Orphan("_delta_log/notes.txt", old),
-      t.Orphan("metadata/v1.metadata.json", old),  t.Orphan("p=a/_started_123", old),
+      t.Orphan("_tmp/part-1.parquet", old),
+      t.Orphan(".hidden/part-2.parquet", old),
+      t.Orphan("p=a/_SUCCESS", old),
+      t.Orphan("p=a/.part-3.parquet.crc", old),
+      t.Orphan("_delta_index/idx.bin", old),
+      t.Orphan("_delta_log/notes.txt", old),
+      t.Orphan("metadata/v1.metadata.json", old),
+      t.Orphan("p=a/_started_123", old),
   };
   std::vector<std::string> orphans = {
       t.Orphan("p=_x/part-orphan.parquet", old),
@@ -271,7 +276,7 @@ TEST(VacuumTest, RetentionRefusalAndForce) {
   o.retention_ms = 0;
   auto refused = Vacuum(t.table(), o);
   ASSERT_FALSE(refused.ok());
-  EXPECT_TRUE(refused.status().IsInvalidArgument());
+  EXPECT_TRUE(refused.status().code() == StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("--force"), std::string::npos);
   EXPECT_NE(refused.status().message().find("delta.deletedFileRetentionDuration (168 hours)"),
             std::string::npos)
@@ -301,8 +306,7 @@ TEST(VacuumTest, TimeTravelBeforeRewriteReadsUntilWindowPasses) {
   t.Commit({a, b}, {}, kT0 + kHour);
   const int64_t rewrite = kT0 + 2 * kDay;
   AddFile c = t.NewFile("a", rewrite);
-  t.Commit({c}, {RemoveFor(a, rewrite, false), RemoveFor(b, rewrite, false)}, rewrite,
-           "OPTIMIZE");
+  t.Commit({c}, {RemoveFor(a, rewrite, false), RemoveFor(b, rewrite, false)}, rewrite, "OPTIMIZE");
   auto files_exist = [&](int64_t v) {
     auto s = t.table()->SnapshotAtVersion(v);
     EXPECT_TRUE(s.ok());
@@ -316,7 +320,7 @@ TEST(VacuumTest, TimeTravelBeforeRewriteReadsUntilWindowPasses) {
       auto r = Vacuum(t.table(), Opts(now, m));
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       EXPECT_TRUE(r->files.empty());
-      EXPECT_EQ(r->oldest_retained_version, 1);
+      EXPECT_LE(r->oldest_retained_version, 1);
       EXPECT_TRUE(files_exist(1));
     }
   }
@@ -360,7 +364,7 @@ TEST(VacuumTest, LiteSkipsMissingFilesAndReAddedFiles) {
   t.Commit({a, b}, {}, kT0);
   t.Commit({}, {RemoveFor(a, kT0), RemoveFor(b, kT0)}, kT0 + kMin);
   t.Commit({a}, {}, kT0 + 2 * kMin, "RESTORE");  // a is live again
-  std::filesystem::remove(t.Path(b.path));      // b already gone
+  std::filesystem::remove(t.Path(b.path));       // b already gone
   auto r = Vacuum(t.table(), Opts(kT0 + 30 * kDay, VacuumMode::kLite));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->files.empty());
@@ -382,7 +386,7 @@ TEST(VacuumTest, RefusesProtocolWithUnsupportedFeatures) {
   ASSERT_TRUE(table.ok());
   auto r = Vacuum(*table, Opts(kT0, VacuumMode::kFull, true));
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(r.status().IsUnsupported()) << r.status().ToString();
+  EXPECT_TRUE(r.status().code() == StatusCode::kUnsupported) << r.status().ToString();
   EXPECT_NE(r.status().message().find("rowTracking"), std::string::npos);
   EXPECT_NE(r.status().message().find("vacuumProtocolCheck"), std::string::npos);
 }
@@ -480,8 +484,8 @@ TEST(VacuumTest, PropertyRandomHistories) {
     std::set<std::string> orphans, hidden;
     for (int64_t k = rnd(0, 6); k > 0; --k) {
       std::string dir = partitioned ? "p=" + parts[rnd(0, 2)] + "/" : "";
-      orphans.insert(t.Orphan(dir + "orphan-" + std::to_string(k) + ".parquet",
-                              rnd(kT0 - kDay, ts + kDay)));
+      orphans.insert(
+          t.Orphan(dir + "orphan-" + std::to_string(k) + ".parquet", rnd(kT0 - kDay, ts + kDay)));
     }
     hidden.insert(t.Orphan("_tmp/x.parquet", kT0 - kDay));
     hidden.insert(t.Orphan(".x.parquet.crc", kT0 - kDay));
@@ -506,7 +510,8 @@ TEST(VacuumTest, PropertyRandomHistories) {
       prev = tv;
       if (tv <= cutoff) vcut = v;
     }
-    const int64_t oldest = vcut >= 0 ? vcut : first;
+    // When the cutoff predates what time travel reaches, every reconstructable version counts.
+    const int64_t oldest = vcut >= 0 ? vcut : 0;
     std::map<int64_t, std::set<std::string>> needed_by;  // version -> keys
     std::set<std::string> needed;
     for (int64_t v = 0; v <= n; ++v) {
@@ -538,7 +543,9 @@ TEST(VacuumTest, PropertyRandomHistories) {
 
     auto r = Vacuum(t.table(), opts);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_EQ(Keys(*r), expected);
+    EXPECT_EQ(r->oldest_retained_version, oldest);
+    EXPECT_EQ(Keys(*r), expected) << "mode " << (opts.mode == VacuumMode::kLite ? "lite" : "full")
+                                  << " cutoff " << cutoff << " oldest " << oldest;
     for (int64_t v = oldest; v <= n; ++v)
       for (const auto& k : needed_by[v]) EXPECT_TRUE(t.Exists(k)) << "version " << v << ": " << k;
     for (const auto& k : needed_by[n]) EXPECT_TRUE(t.Exists(k)) << k;
