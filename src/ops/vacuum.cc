@@ -16,6 +16,7 @@
 #include "log/retention.h"
 #include "log/snapshot_builder.h"
 #include "scan/deletion_vector.h"
+#include "txn/commit_writer.h"
 #include "util/json_writer.h"
 
 namespace lake {
@@ -373,8 +374,9 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
     return result;
   }
 
+  if (options.after_planning) options.after_planning();
+
   // --- VACUUM START, deletes, VACUUM END ------------------------------------------------------
-  const int64_t to_delete = static_cast<int64_t>(doomed.size());
   if (options.log_commits) {
     JsonWriter p;
     p.BeginObject();
@@ -385,7 +387,7 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
     p.EndObject();
     JsonWriter m;
     m.BeginObject();
-    m.Key("numFilesToDelete").Int(to_delete);
+    m.Key("numFilesToDelete").Int(static_cast<int64_t>(doomed.size()));
     m.Key("sizeOfDataToDelete").Int(result.bytes);
     m.EndObject();
     auto start = CommitVacuumInfo(table, latest, "VACUUM START", p.Take(), m.Take());
@@ -393,6 +395,23 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
     result.start_version = *start;
   }
 
+  // Commits that won the race against this vacuum (after the snapshot it planned from) may
+  // have re-added a candidate (e.g. a RESTORE): those are spared.
+  {
+    LAKE_ASSIGN_OR_RETURN(log::LogListing later, log::ListLog(store, txn::CommitKey(n)));
+    std::unordered_set<std::string> readded;
+    CommitCollector recheck(paths, cutoff, &readded, nullptr);
+    recheck.retained = true;
+    for (const log::LogFile& f : later.commits) {
+      if (f.version <= n || f.version == result.start_version) continue;
+      LAKE_ASSIGN_OR_RETURN(std::string data, store.Get(f.key));
+      LAKE_RETURN_IF_ERROR(log::ParseCommitFile(data, data.capacity(), f.key, recheck));
+    }
+    if (!readded.empty()) {
+      std::erase_if(doomed, [&](const VacuumFile& f) { return readded.count(f.key) > 0; });
+    }
+  }
+  const int64_t to_delete = static_cast<int64_t>(doomed.size());
   std::atomic<size_t> next{0};
   std::atomic<int64_t> done{0};
   std::mutex mu;  // guards first_error, deleted flags and progress calls

@@ -63,6 +63,9 @@ struct VacuumOptions {
   bool log_commits = true;
   // Concurrent deletes (>= 1).
   int parallelism = 8;
+  // Tests: runs after planning, before VACUUM START and the deletes (e.g. to commit
+  // concurrently).
+  std::function<void()> after_planning;
   // Called from the deleting threads (serialized) after each deletion: (done, total).
   std::function<void(int64_t done, int64_t total)> progress;
 };

@@ -371,6 +371,27 @@ TEST(VacuumTest, LiteSkipsMissingFilesAndReAddedFiles) {
   EXPECT_TRUE(t.Exists(a.path));
 }
 
+TEST(VacuumTest, SparesFilesReAddedByAConcurrentCommit) {
+  FakeTable t(false);
+  AddFile a = t.NewFile("", kT0), b = t.NewFile("", kT0);
+  t.Commit({a, b}, {}, kT0);
+  t.Commit({}, {RemoveFor(a, kT0), RemoveFor(b, kT0)}, kT0 + kMin);
+  for (VacuumMode m : {VacuumMode::kLite, VacuumMode::kFull}) {
+    VacuumOptions o = Opts(kT0 + 30 * kDay, m);
+    o.after_planning = [&] {
+      if (!t.Exists(a.path)) return;
+      t.Commit({a}, {}, kT0 + 30 * kDay, "RESTORE");  // wins the race against VACUUM START
+    };
+    auto r = Vacuum(t.table(), o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(t.Exists(a.path)) << "re-added concurrently: live in the latest version";
+    if (m == VacuumMode::kLite) {
+      EXPECT_EQ(Keys(*r), std::set<std::string>{b.path});
+      EXPECT_EQ(r->start_version, 4) << "after the concurrent RESTORE (3)";
+    }
+  }
+}
+
 TEST(VacuumTest, RefusesProtocolWithUnsupportedFeatures) {
   TempDir dir;
   WriteFile(dir.path() + "/_delta_log/00000000000000000000.json",
