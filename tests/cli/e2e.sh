@@ -149,5 +149,40 @@ contains "checkpoint prints version and files" "$out" "checkpoint at version"
 expect_rc "checkpoint of a missing table" 1 "$lake" checkpoint "$work/nope"
 one_line_error "checkpoint of a missing table"
 
+# vacuum: a fresh copy has nothing to delete (every version is within the window); a window
+# shorter than the table's retention is refused without --force; with --force and a 0h window
+# the tombstoned files go and the latest version still reads the same rows.
+cp -r "$conf/delta-golden/basic-with-inserts-deletes-checkpoint" "$work/vac"
+expect_rc "vacuum --dry-run --json" 0 "$lake" vacuum "$work/vac" --dry-run --json
+contains "vacuum dry run on a fresh table deletes nothing" "$(json_get "$out" "(j['dry_run'], j['num_files'], j['retention_ms'])")" "(True, 0, 604800000)"
+expect_rc "vacuum --lite --dry-run" 0 "$lake" vacuum "$work/vac" --lite --dry-run
+contains "vacuum lite dry run text" "$out" "dry run: would delete 0 files"
+versions_before=$(ls "$work/vac/_delta_log" | grep -c '\.json$')
+expect_rc "vacuum --retain 0h refused" 1 "$lake" vacuum "$work/vac" --retain 0h
+one_line_error "vacuum --retain 0h"
+contains "vacuum refusal says how to override" "$err" "--force"
+contains "vacuum refusal names the table retention" "$err" "deletedFileRetentionDuration"
+expect_rc "vacuum bad --retain" 1 "$lake" vacuum "$work/vac" --retain soon
+one_line_error "vacuum bad --retain"
+expect_rc "vacuum --lite --full" 2 "$lake" vacuum "$work/vac" --lite --full
+one_line_error "vacuum --lite --full"
+expect_rc "vacuum of a missing table" 1 "$lake" vacuum "$work/nope"
+one_line_error "vacuum of a missing table"
+if [ "$(ls "$work/vac/_delta_log" | grep -c '\.json$')" -eq "$versions_before" ]; then ok "refused and dry-run vacuums commit nothing"; else bad "vacuum committed on a dry run or refusal"; fi
+expect_rc "scan before vacuum" 0 "$lake" scan "$work/vac" --format csv
+rows_before=$(printf '%s\n' "$out" | sort)
+sleep 0.1
+expect_rc "vacuum --retain 0h --force --dry-run" 0 "$lake" vacuum "$work/vac" --retain 0h --force --dry-run --json
+would=$(json_get "$out" "j['num_files']")
+if [ "$would" -gt 0 ]; then ok "vacuum 0h dry run lists $would files"; else bad "vacuum 0h dry run lists nothing"; fi
+expect_rc "vacuum --retain 0h --force" 0 "$lake" vacuum "$work/vac" --retain 0h --force --json
+contains "vacuum deletes what the dry run listed" "$(json_get "$out" "j['num_files']")" "$would"
+expect_rc "scan after vacuum" 0 "$lake" scan "$work/vac" --format csv
+if [ "$(printf '%s\n' "$out" | sort)" == "$rows_before" ]; then ok "latest version reads the same rows after vacuum"; else bad "rows differ after vacuum"; fi
+expect_rc "history after vacuum" 0 "$lake" history "$work/vac" --json
+contains "vacuum commits VACUUM START/END" "$(json_get "$out" "[c['operation'] for c in j][:2]")" "['VACUUM END', 'VACUUM START']"
+expect_rc "vacuum text output" 0 "$lake" vacuum "$work/vac" --retain 0h --force
+contains "vacuum text says deleted" "$out" "deleted 0 files"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
