@@ -161,6 +161,11 @@ class SqlCatalog : public Catalog {
     if (wh.empty()) wh = LakeHome() + "/warehouse";
     auto norm = NormalizeLocation(wh);
     if (!norm.ok()) return norm.status();
+    auto existing = db_->Query("SELECT value FROM settings WHERE name = 'warehouse'");
+    if (existing.ok() && existing->size() == 1) {
+      warehouse_ = ToStr((*existing)[0][0]);
+      return Status::OK();
+    }
     LAKE_RETURN_IF_ERROR(Txn(true, [&]() -> Status {
       LAKE_RETURN_IF_ERROR(db_->Exec(
           "INSERT INTO settings (name, value) VALUES ('warehouse', ?) ON CONFLICT (name) DO NOTHING",
