@@ -2,7 +2,6 @@
 // PostgreSQL (LAKE_TEST_PG_URI, one fresh schema per test; skipped loudly when unset — see
 // tests/catalog/run_pg_tests.sh).
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,18 +28,14 @@ std::string PgBaseUri() {
 }
 
 bool PgAdmin(const std::string& sql) {
-  PGconn* c = PQconnectdb(PgBaseUri().c_str());
-  bool ok = PQstatus(c) == CONNECTION_OK;
-  if (ok) {
-    PGresult* r = PQexec(c, sql.c_str());
-    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok) ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r);
-    PQclear(r);
-  } else {
-    ADD_FAILURE() << "cannot connect to " << PgBaseUri() << ": " << PQerrorMessage(c);
+  auto db = catalog::OpenPostgres(PgBaseUri());
+  if (!db.ok()) {
+    ADD_FAILURE() << db.status().ToString();
+    return false;
   }
-  PQfinish(c);
-  return ok;
+  Status st = (*db)->Exec(sql);
+  if (!st.ok()) ADD_FAILURE() << sql << ": " << st.ToString();
+  return st.ok();
 }
 
 class CatalogTest : public ::testing::TestWithParam<std::string> {
