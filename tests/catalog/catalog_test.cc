@@ -435,7 +435,7 @@ int MultiProcessChild(const std::string& uri, const std::string& dir, int me, in
 }
 
 TEST_P(CatalogTest, TwoProcessesNoLostUpdates) {
-  constexpr int kN = 40;
+  constexpr int kN = 100;
   {
     auto cat = Open();
     ASSERT_TRUE(cat);
