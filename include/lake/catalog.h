@@ -56,7 +56,7 @@ Result<std::string> NormalizeNamespace(std::string_view text);
 
 // The cached state of a table's log (see above).
 struct TableSummary {
-  int64_t version = -1;  // -1: no Delta table at the location yet (reserved) / never loaded
+  int64_t version = -1;     // -1: no Delta table at the location yet (reserved) / never loaded
   std::string schema_json;  // Metadata.schemaString
   std::vector<std::string> partition_columns;
   int64_t num_files = 0;

@@ -56,7 +56,8 @@ Status ValidateIdentifier(std::string_view text, const char* what, std::string_v
   }
   out->clear();
   for (char c : text) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) {
       return Status::InvalidArgument("invalid " + std::string(what) + " '" + std::string(whole) +
                                      "': names may contain only letters, digits and '_'");
@@ -152,7 +153,8 @@ Result<TableSummary> LoadSummary(const std::string& location) {
 
 class SqlCatalog : public Catalog {
  public:
-  SqlCatalog(std::unique_ptr<SqlDb> db, std::string uri) : db_(std::move(db)), uri_(std::move(uri)) {}
+  SqlCatalog(std::unique_ptr<SqlDb> db, std::string uri)
+      : db_(std::move(db)), uri_(std::move(uri)) {}
 
   Status Init() {
     LAKE_RETURN_IF_ERROR(catalog::Migrate(*db_, Redact(uri_)));
@@ -167,9 +169,10 @@ class SqlCatalog : public Catalog {
       return Status::OK();
     }
     LAKE_RETURN_IF_ERROR(Txn(true, [&]() -> Status {
-      LAKE_RETURN_IF_ERROR(db_->Exec(
-          "INSERT INTO settings (name, value) VALUES ('warehouse', ?) ON CONFLICT (name) DO NOTHING",
-          {*norm}));
+      LAKE_RETURN_IF_ERROR(
+          db_->Exec("INSERT INTO settings (name, value) VALUES ('warehouse', ?) ON CONFLICT (name) "
+                    "DO NOTHING",
+                    {*norm}));
       LAKE_ASSIGN_OR_RETURN(auto rows,
                             db_->Query("SELECT value FROM settings WHERE name = 'warehouse'"));
       if (rows.empty()) return Status::Internal("catalog: no warehouse setting");
@@ -288,12 +291,14 @@ class SqlCatalog : public Catalog {
     }
     LAKE_RETURN_IF_ERROR(Txn(true, [&]() -> Status {
       LAKE_ASSIGN_OR_RETURN(
-          auto rows, db_->Query("SELECT location, managed FROM tables WHERE namespace = ? AND name = ?",
-                                {name.ns, name.table}));
+          auto rows,
+          db_->Query("SELECT location, managed FROM tables WHERE namespace = ? AND name = ?",
+                     {name.ns, name.table}));
       if (rows.empty()) return TableNotFound(name);
       location = ToStr(rows[0][0]);
       managed = ToInt(rows[0][1]) != 0;
-      return db_->Exec("DELETE FROM tables WHERE namespace = ? AND name = ?", {name.ns, name.table});
+      return db_->Exec("DELETE FROM tables WHERE namespace = ? AND name = ?",
+                       {name.ns, name.table});
     }));
     if (!purge) return Status::OK();
     return Purge(location, managed)
@@ -306,9 +311,11 @@ class SqlCatalog : public Catalog {
     LAKE_ASSIGN_OR_RETURN(TableName to, ParseTableName(to_text));
     return Txn(true, [&]() -> Status {
       LAKE_RETURN_IF_ERROR(LockNamespace(to.ns));
-      Status st = db_->Exec("UPDATE tables SET namespace = ?, name = ? WHERE namespace = ? AND name = ?",
-                            {to.ns, to.table, from.ns, from.table});
-      if (st.IsAlreadyExists()) return Status::AlreadyExists("table '" + to.ToString() + "' already exists");
+      Status st =
+          db_->Exec("UPDATE tables SET namespace = ?, name = ? WHERE namespace = ? AND name = ?",
+                    {to.ns, to.table, from.ns, from.table});
+      if (st.IsAlreadyExists())
+        return Status::AlreadyExists("table '" + to.ToString() + "' already exists");
       if (catalog::IsForeignKey(st)) return NamespaceNotFound(to.ns);
       LAKE_RETURN_IF_ERROR(st);
       if (db_->Changes() == 0) return TableNotFound(from);
@@ -388,8 +395,9 @@ class SqlCatalog : public Catalog {
   Status SetComment(std::string_view name_text, std::string_view comment) override {
     LAKE_ASSIGN_OR_RETURN(TableName name, ParseTableName(name_text));
     return Txn(true, [&]() -> Status {
-      LAKE_RETURN_IF_ERROR(db_->Exec("UPDATE tables SET comment = ? WHERE namespace = ? AND name = ?",
-                                     {std::string(comment), name.ns, name.table}));
+      LAKE_RETURN_IF_ERROR(
+          db_->Exec("UPDATE tables SET comment = ? WHERE namespace = ? AND name = ?",
+                    {std::string(comment), name.ns, name.table}));
       if (db_->Changes() == 0) return TableNotFound(name);
       return Status::OK();
     });
@@ -469,15 +477,17 @@ class SqlCatalog : public Catalog {
   // Inside a write transaction: NotFound unless `ns` exists; on PostgreSQL the row stays locked
   // until commit, so a concurrent drop-namespace and create-table serialize.
   Status LockNamespace(const std::string& ns) {
-    LAKE_ASSIGN_OR_RETURN(auto rows,
-                          db_->Query(db_->Ddl("SELECT 1 FROM namespaces WHERE name = ?{FOR_UPDATE}"), {ns}));
+    LAKE_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Query(db_->Ddl("SELECT 1 FROM namespaces WHERE name = ?{FOR_UPDATE}"), {ns}));
     if (rows.empty()) return NamespaceNotFound(ns);
     return Status::OK();
   }
 
   Result<int64_t> TableId(const TableName& name) {
-    LAKE_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT id FROM tables WHERE namespace = ? AND name = ?",
-                                                {name.ns, name.table}));
+    LAKE_ASSIGN_OR_RETURN(auto rows,
+                          db_->Query("SELECT id FROM tables WHERE namespace = ? AND name = ?",
+                                     {name.ns, name.table}));
     if (rows.empty()) return TableNotFound(name);
     return ToInt(rows[0][0]);
   }
@@ -485,7 +495,8 @@ class SqlCatalog : public Catalog {
   Status InsertTable(TableEntry* e) {
     e->created_ms = NowMs();
     return Txn(true, [&]() -> Status {
-      LAKE_ASSIGN_OR_RETURN(auto n, db_->Query("SELECT 1 FROM namespaces WHERE name = ?", {e->name.ns}));
+      LAKE_ASSIGN_OR_RETURN(auto n,
+                            db_->Query("SELECT 1 FROM namespaces WHERE name = ?", {e->name.ns}));
       if (n.empty()) return NamespaceNotFound(e->name.ns);
       const TableSummary& s = e->summary;
       auto rows = db_->Query(
@@ -514,10 +525,10 @@ class SqlCatalog : public Catalog {
   // Inside a transaction.
   Status LoadEntries(const std::string& where, const std::vector<SqlParam>& params,
                      std::vector<TableEntry>* out) {
-    LAKE_ASSIGN_OR_RETURN(auto rows, db_->Query(std::string("SELECT ") + kTableColumns +
-                                                    " FROM tables t" + where +
-                                                    " ORDER BY t.namespace, t.name",
-                                                params));
+    LAKE_ASSIGN_OR_RETURN(
+        auto rows, db_->Query(std::string("SELECT ") + kTableColumns + " FROM tables t" + where +
+                                  " ORDER BY t.namespace, t.name",
+                              params));
     std::map<std::string, size_t> by_id;
     for (const auto& r : rows) {
       by_id[ToStr(r[0])] = out->size();
@@ -526,7 +537,8 @@ class SqlCatalog : public Catalog {
     if (out->empty()) return Status::OK();
     LAKE_ASSIGN_OR_RETURN(auto props,
                           db_->Query("SELECT p.table_id, p.pkey, p.pvalue FROM table_properties p "
-                                     "JOIN tables t ON t.id = p.table_id" + where,
+                                     "JOIN tables t ON t.id = p.table_id" +
+                                         where,
                                      params));
     for (const auto& r : props) {
       auto it = by_id.find(ToStr(r[0]));
@@ -545,11 +557,15 @@ class SqlCatalog : public Catalog {
           "UPDATE tables SET summary_version = ?, schema_json = ?, partition_columns = ?, "
           "num_files = ?, size_bytes = ?, refreshed_ms = ? WHERE namespace = ? AND name = ? "
           "AND summary_version <= ?";
-      std::vector<SqlParam> params = {std::to_string(s.version), s.schema_json,
-                                      EncodeColumns(s.partition_columns), std::to_string(s.num_files),
+      std::vector<SqlParam> params = {std::to_string(s.version),
+                                      s.schema_json,
+                                      EncodeColumns(s.partition_columns),
+                                      std::to_string(s.num_files),
                                       std::to_string(s.size_bytes),
                                       std::to_string(s.refreshed_ms ? s.refreshed_ms : NowMs()),
-                                      name.ns, name.table, std::to_string(s.version)};
+                                      name.ns,
+                                      name.table,
+                                      std::to_string(s.version)};
       if (location) {
         sql += " AND location = ?";
         params.push_back(*location);
@@ -696,8 +712,8 @@ Status Migrate(SqlDb& db, const std::string& display_uri) {
             return ms.WithContext("catalog " + display_uri + ": migration to schema version " +
                                   std::to_string(next) + " failed");
           }
-          LAKE_RETURN_IF_ERROR(db.Exec("UPDATE catalog_meta SET schema_version = ?",
-                                       {std::to_string(next)}));
+          LAKE_RETURN_IF_ERROR(
+              db.Exec("UPDATE catalog_meta SET schema_version = ?", {std::to_string(next)}));
         }
         return Status::OK();
       }();
@@ -761,7 +777,9 @@ std::string Catalog::DefaultUri() {
 
 int Catalog::LatestSchemaVersion() { return static_cast<int>(catalog::Migrations().size()); }
 
-Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& uri) { return OpenImpl(uri, false); }
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& uri) {
+  return OpenImpl(uri, false);
+}
 
 Result<std::unique_ptr<Catalog>> Catalog::OpenExisting(const std::string& uri) {
   return OpenImpl(uri, true);

@@ -64,11 +64,11 @@ class PostgresDb : public SqlDb {
     const std::pair<std::string, std::string> markers[] = {{"{ID_PK}", "BIGSERIAL PRIMARY KEY"},
                                                            {"{FOR_UPDATE}", " FOR UPDATE"}};
     for (const auto& [marker, text] : markers) {
-      for (size_t p; (p = out.find(marker)) != std::string::npos;) out.replace(p, marker.size(), text);
+      for (size_t p; (p = out.find(marker)) != std::string::npos;)
+        out.replace(p, marker.size(), text);
     }
     return out;
   }
-
 
  private:
   Status Run(const std::string& sql, const std::vector<SqlParam>& params,
@@ -111,7 +111,8 @@ class PostgresDb : public SqlDb {
         SqlRow row(ncols);
         for (int c = 0; c < ncols; ++c) {
           if (!PQgetisnull(res, r, c)) {
-            row[c] = std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c)));
+            row[c] =
+                std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c)));
           }
         }
         rows->push_back(std::move(row));
@@ -137,7 +138,8 @@ Result<std::unique_ptr<SqlDb>> OpenPostgres(const std::string& conninfo) {
   }
   auto db = std::make_unique<PostgresDb>(conn);
   // Keep NOTICEs (e.g. "relation already exists, skipping") off stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   LAKE_RETURN_IF_ERROR(db->Exec("SET client_min_messages = warning", {}));
   return std::unique_ptr<SqlDb>(std::move(db));
 }

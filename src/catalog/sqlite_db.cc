@@ -42,14 +42,14 @@ class SqliteDb : public SqlDb {
 
   std::string Ddl(const std::string& sql) const override {
     std::string out = sql;
-    const std::pair<std::string, std::string> markers[] = {{"{ID_PK}", "INTEGER PRIMARY KEY AUTOINCREMENT"},
-                                                           {"{FOR_UPDATE}", ""}};
+    const std::pair<std::string, std::string> markers[] = {
+        {"{ID_PK}", "INTEGER PRIMARY KEY AUTOINCREMENT"}, {"{FOR_UPDATE}", ""}};
     for (const auto& [marker, text] : markers) {
-      for (size_t p; (p = out.find(marker)) != std::string::npos;) out.replace(p, marker.size(), text);
+      for (size_t p; (p = out.find(marker)) != std::string::npos;)
+        out.replace(p, marker.size(), text);
     }
     return out;
   }
-
 
   Status Error(int rc, const std::string& what) const {
     std::string msg = what + ": " + sqlite3_errmsg(db_) + " (" + path_ + ")";

@@ -41,7 +41,8 @@ std::string ResolveTable(const std::string& table) {
   auto loc = (*cat)->ResolveLocation(table);
   if (loc.ok()) return *loc;
   if (!loc.status().IsNotFound()) throw CliError{loc.status().WithContext("catalog")};
-  throw CliError{Status::NotFound("'" + table + "' is neither a table path nor a table in the catalog")};
+  throw CliError{
+      Status::NotFound("'" + table + "' is neither a table path nor a table in the catalog")};
 }
 
 std::shared_ptr<const Snapshot> OpenSnapshot(const std::string& table_uri,

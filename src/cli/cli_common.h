@@ -43,7 +43,8 @@ std::unique_ptr<Catalog> OpenCatalog();
 // never created here) has it. Otherwise `table` unchanged.
 std::string ResolveTable(const std::string& table);
 
-// Opens TABLE (see ResolveTable) and the snapshot selected by --version / --timestamp (latest otherwise).
+// Opens TABLE (see ResolveTable) and the snapshot selected by --version / --timestamp (latest
+// otherwise).
 std::shared_ptr<const Snapshot> OpenSnapshot(const std::string& table_uri,
                                              std::optional<int64_t> version,
                                              std::optional<std::string> timestamp);

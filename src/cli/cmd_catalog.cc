@@ -39,7 +39,9 @@ void WriteEntry(JsonWriter& w, const TableEntry& e) {
   w.EndObject();
 }
 
-std::string Pad(const std::string& s, size_t n) { return s.size() >= n ? s + " " : s + std::string(n - s.size(), ' '); }
+std::string Pad(const std::string& s, size_t n) {
+  return s.size() >= n ? s + " " : s + std::string(n - s.size(), ' ');
+}
 
 void ListTables(const std::string& ns, bool json) {
   auto cat = OpenCatalog();
@@ -77,7 +79,8 @@ void DescribeEntry(const std::string& name, bool json) {
   for (const auto& [k, v] : e.properties) std::cout << "property:    " << k << " = " << v << "\n";
   std::cout << "cached:      ";
   PrintSummary(e.summary);
-  if (e.summary.refreshed_ms) std::cout << " (as of " << FormatTimestampMs(e.summary.refreshed_ms) << ")";
+  if (e.summary.refreshed_ms)
+    std::cout << " (as of " << FormatTimestampMs(e.summary.refreshed_ms) << ")";
   std::cout << "\n";
   if (e.summary.version < 0) return;
   // The log is the source of truth: describe it.
@@ -101,12 +104,11 @@ void RegisterCatalog(CLI::App& app) {
     auto ine = std::make_shared<bool>(false);
     c->add_option("NS", *ns, "Namespace name")->required();
     c->add_flag("--if-not-exists", *ine, "No error when it exists");
-    c->callback([=] {
-      OrDie(OpenCatalog()->CreateNamespace(*ns, *ine));
-    });
+    c->callback([=] { OrDie(OpenCatalog()->CreateNamespace(*ns, *ine)); });
   }
   {
-    auto* c = cat->add_subcommand("drop-namespace", "Drop a namespace (refused when it has tables)");
+    auto* c =
+        cat->add_subcommand("drop-namespace", "Drop a namespace (refused when it has tables)");
     auto ns = std::make_shared<std::string>();
     auto cascade = std::make_shared<bool>(false);
     c->add_option("NS", *ns, "Namespace name")->required();
@@ -131,7 +133,8 @@ void RegisterCatalog(CLI::App& app) {
         return;
       }
       for (const auto& n : list) {
-        std::cout << n.name << " (" << n.num_tables << (n.num_tables == 1 ? " table" : " tables") << ")\n";
+        std::cout << n.name << " (" << n.num_tables << (n.num_tables == 1 ? " table" : " tables")
+                  << ")\n";
       }
     });
   }
@@ -199,7 +202,8 @@ void RegisterCatalog(CLI::App& app) {
     c->callback([=] { ListTables(*ns, *json); });
   }
   {
-    auto* c = cat->add_subcommand("describe", "A table's catalog entry, then its log (as 'lake describe')");
+    auto* c = cat->add_subcommand("describe",
+                                  "A table's catalog entry, then its log (as 'lake describe')");
     auto name = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
     c->add_option("NAME", *name, "NS.TABLE")->required();

@@ -50,10 +50,11 @@ class CatalogTest : public ::testing::TestWithParam<std::string> {
       }
       static std::atomic<int> counter{0};
       schema_ = "lake_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-      ASSERT_TRUE(PgAdmin("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " + schema_));
+      ASSERT_TRUE(
+          PgAdmin("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " + schema_));
       std::string base = PgBaseUri();
-      uri_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
-             "options=-csearch_path%3D" + schema_;
+      uri_ = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+             schema_;
     } else {
       uri_ = dir_.path() + "/catalog.db";
     }
@@ -69,8 +70,8 @@ class CatalogTest : public ::testing::TestWithParam<std::string> {
     return c.ok() ? std::move(*c) : nullptr;
   }
   std::unique_ptr<catalog::SqlDb> RawDb() {
-    auto db = GetParam() == "postgresql" ? catalog::OpenPostgres(uri_)
-                                         : catalog::OpenSqlite(uri_, false);
+    auto db =
+        GetParam() == "postgresql" ? catalog::OpenPostgres(uri_) : catalog::OpenSqlite(uri_, false);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     return db.ok() ? std::move(*db) : nullptr;
   }
@@ -339,22 +340,25 @@ TEST_P(CatalogTest, MigratesAVersion1Catalog) {
     auto db = RawDb();
     ASSERT_TRUE(db);
     // The DDL of schema version 1, as an old lake wrote it.
-    std::string id_pk = GetParam() == "postgresql" ? "BIGSERIAL PRIMARY KEY"
-                                                   : "INTEGER PRIMARY KEY AUTOINCREMENT";
-    ASSERT_TRUE(db->Exec("CREATE TABLE catalog_meta (schema_version INTEGER NOT NULL);"
-                         "INSERT INTO catalog_meta VALUES (1);"
-                         "CREATE TABLE namespaces (name TEXT PRIMARY KEY, created_ms BIGINT NOT NULL);"
-                         "CREATE TABLE tables (id " + id_pk + ", namespace TEXT NOT NULL "
-                         "REFERENCES namespaces (name), name TEXT NOT NULL, location TEXT NOT NULL, "
-                         "created_ms BIGINT NOT NULL, UNIQUE (namespace, name));"
-                         "CREATE TABLE table_properties (table_id BIGINT NOT NULL REFERENCES tables "
-                         "(id) ON DELETE CASCADE, pkey TEXT NOT NULL, pvalue TEXT NOT NULL, "
-                         "PRIMARY KEY (table_id, pkey));"
-                         "INSERT INTO namespaces VALUES ('old', 1000);"
-                         "INSERT INTO tables (namespace, name, location, created_ms) VALUES "
-                         "('old', 'events', '/data/events', 2000);"
-                         "INSERT INTO table_properties VALUES (1, 'owner', 'bob');")
-                    .ok());
+    std::string id_pk =
+        GetParam() == "postgresql" ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+    ASSERT_TRUE(
+        db->Exec("CREATE TABLE catalog_meta (schema_version INTEGER NOT NULL);"
+                 "INSERT INTO catalog_meta VALUES (1);"
+                 "CREATE TABLE namespaces (name TEXT PRIMARY KEY, created_ms BIGINT NOT NULL);"
+                 "CREATE TABLE tables (id " +
+                 id_pk +
+                 ", namespace TEXT NOT NULL "
+                 "REFERENCES namespaces (name), name TEXT NOT NULL, location TEXT NOT NULL, "
+                 "created_ms BIGINT NOT NULL, UNIQUE (namespace, name));"
+                 "CREATE TABLE table_properties (table_id BIGINT NOT NULL REFERENCES tables "
+                 "(id) ON DELETE CASCADE, pkey TEXT NOT NULL, pvalue TEXT NOT NULL, "
+                 "PRIMARY KEY (table_id, pkey));"
+                 "INSERT INTO namespaces VALUES ('old', 1000);"
+                 "INSERT INTO tables (namespace, name, location, created_ms) VALUES "
+                 "('old', 'events', '/data/events', 2000);"
+                 "INSERT INTO table_properties VALUES (1, 'owner', 'bob');")
+            .ok());
   }
   auto cat = Open();
   ASSERT_TRUE(cat);
