@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 
 #include "engine/duckdb_engine.h"
 
@@ -20,13 +21,37 @@ Result<int64_t> ParseUserTimestamp(const std::string& text) {
   return r->GetInt64(0, 0);
 }
 
+std::string& CatalogUri() {
+  static std::string uri;
+  return uri;
+}
+
+std::unique_ptr<Catalog> OpenCatalog() { return OrDie(Catalog::Open(CatalogUri()), "catalog"); }
+
+std::string ResolveTable(const std::string& table) {
+  if (table.find("://") != std::string::npos) return table;
+  std::error_code ec;
+  if (std::filesystem::exists(table, ec)) return table;
+  if (!ParseTableName(table).ok()) return table;
+  auto cat = Catalog::OpenExisting(CatalogUri());
+  if (!cat.ok()) {
+    if (cat.status().IsNotFound()) return table;  // no catalog yet: a path that does not exist
+    throw CliError{cat.status().WithContext("catalog")};
+  }
+  auto loc = (*cat)->ResolveLocation(table);
+  if (loc.ok()) return *loc;
+  if (!loc.status().IsNotFound()) throw CliError{loc.status().WithContext("catalog")};
+  throw CliError{
+      Status::NotFound("'" + table + "' is neither a table path nor a table in the catalog")};
+}
+
 std::shared_ptr<const Snapshot> OpenSnapshot(const std::string& table_uri,
                                              std::optional<int64_t> version,
                                              std::optional<std::string> timestamp) {
   if (version && timestamp) {
     throw CliError{Status::InvalidArgument("give --version or --timestamp, not both"), 2};
   }
-  auto table = OrDie(Table::Open(table_uri));
+  auto table = OrDie(Table::Open(ResolveTable(table_uri)));
   if (version) return OrDie(table->SnapshotAtVersion(*version));
   if (timestamp) {
     int64_t ms = OrDie(ParseUserTimestamp(*timestamp));

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "lake/catalog.h"
 #include "lake/status.h"
 #include "lake/table.h"
 
@@ -33,7 +34,17 @@ inline void OrDie(const Status& st, const std::string& what = "") {
 // epoch milliseconds (UTC unless the text carries an offset).
 Result<int64_t> ParseUserTimestamp(const std::string& text);
 
-// Opens TABLE and the snapshot selected by --version / --timestamp (latest otherwise).
+// The global --catalog option ("" = $LAKE_CATALOG, else $LAKE_HOME/catalog.db).
+std::string& CatalogUri();
+// Opens (creating if needed) the catalog, or throws CliError.
+std::unique_ptr<Catalog> OpenCatalog();
+// A TABLE argument: paths and URIs first; when `table` is not an existing path, has no URI
+// scheme and looks like NS.TABLE, the location of that catalog table if the catalog (which is
+// never created here) has it. Otherwise `table` unchanged.
+std::string ResolveTable(const std::string& table);
+
+// Opens TABLE (see ResolveTable) and the snapshot selected by --version / --timestamp (latest
+// otherwise).
 std::shared_ptr<const Snapshot> OpenSnapshot(const std::string& table_uri,
                                              std::optional<int64_t> version,
                                              std::optional<std::string> timestamp);
@@ -43,7 +54,12 @@ std::string FormatTimestampMs(int64_t ms);
 // "1.5 MB"
 std::string FormatBytes(int64_t bytes);
 
+// `lake describe` on a table path or URI.
+void DescribeTable(const std::string& table, std::optional<int64_t> version = std::nullopt,
+                   bool json = false);
+
 void RegisterDescribe(CLI::App& app);
+void RegisterCatalog(CLI::App& app);
 void RegisterHistory(CLI::App& app);
 void RegisterFiles(CLI::App& app);
 void RegisterScan(CLI::App& app);

@@ -39,7 +39,7 @@ void RegisterCheckpoint(CLI::App& app) {
   auto table = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto crc = std::make_shared<bool>(false);
-  cmd->add_option("TABLE", *table, "Table path or file:// URI")->required();
+  cmd->add_option("TABLE", *table, "Table path or file:// URI, or a catalog name NS.TABLE")->required();
   cmd->add_flag("--json", *json, "Print the result as JSON");
   cmd->add_flag("--crc", *crc, "Also write the version checksum (<v>.crc) if absent");
   cmd->callback([table, json, crc] { Checkpoint(*table, *json, *crc); });

@@ -31,7 +31,9 @@ void PrintField(const StructField& f, int indent) {
   }
 }
 
-void Describe(const std::string& table, std::optional<int64_t> version, bool json) {
+}  // namespace
+
+void DescribeTable(const std::string& table, std::optional<int64_t> version, bool json) {
   auto snap = OpenSnapshot(table, version, std::nullopt);
   const Metadata& md = snap->metadata();
   const Protocol& p = snap->protocol();
@@ -99,17 +101,15 @@ void Describe(const std::string& table, std::optional<int64_t> version, bool jso
   }
 }
 
-}  // namespace
-
 void RegisterDescribe(CLI::App& app) {
   auto* cmd = app.add_subcommand("describe", "Show a table's version, protocol, schema and size");
   auto table = std::make_shared<std::string>();
   auto version = std::make_shared<std::optional<int64_t>>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("TABLE", *table, "Table path or URI")->required();
+  cmd->add_option("TABLE", *table, "Table path or URI, or a catalog name NS.TABLE")->required();
   cmd->add_option("--version", *version, "Describe this version (default: latest)");
   cmd->add_flag("--json", *json, "Machine-readable output");
-  cmd->callback([=] { Describe(*table, *version, *json); });
+  cmd->callback([=] { DescribeTable(*table, *version, *json); });
 }
 
 }  // namespace lake::cli

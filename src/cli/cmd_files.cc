@@ -80,7 +80,7 @@ void RegisterFiles(CLI::App& app) {
   auto version = std::make_shared<std::optional<int64_t>>();
   auto where = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("TABLE", *table, "Table path or URI")->required();
+  cmd->add_option("TABLE", *table, "Table path or URI, or a catalog name NS.TABLE")->required();
   cmd->add_option("--version", *version, "List files of this version (default: latest)");
   cmd->add_option("--where", *where, "Keep only files that may hold rows matching EXPR");
   cmd->add_flag("--json", *json, "Machine-readable output");

@@ -8,7 +8,7 @@ namespace lake::cli {
 namespace {
 
 void History(const std::string& table_uri, size_t limit, bool json) {
-  auto table = OrDie(Table::Open(table_uri));
+  auto table = OrDie(Table::Open(ResolveTable(table_uri)));
   auto commits = OrDie(table->History(limit));
   if (json) {
     JsonWriter w;
@@ -40,7 +40,7 @@ void RegisterHistory(CLI::App& app) {
   auto table = std::make_shared<std::string>();
   auto limit = std::make_shared<size_t>(0);
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("TABLE", *table, "Table path or URI")->required();
+  cmd->add_option("TABLE", *table, "Table path or URI, or a catalog name NS.TABLE")->required();
   cmd->add_option("--limit", *limit, "Show at most N commits (default: all retained)");
   cmd->add_flag("--json", *json, "Machine-readable output");
   cmd->callback([=] { History(*table, *limit, *json); });

@@ -103,7 +103,7 @@ void RunScan(const ScanArgs& a) {
 void RegisterScan(CLI::App& app) {
   auto* cmd = app.add_subcommand("scan", "Read a table's rows (with pruning and data skipping)");
   auto a = std::make_shared<ScanArgs>();
-  cmd->add_option("TABLE", a->table, "Table path or URI")->required();
+  cmd->add_option("TABLE", a->table, "Table path or URI, or a catalog name NS.TABLE")->required();
   auto* v = cmd->add_option("--version", a->version, "Read this version");
   auto* t = cmd->add_option("--timestamp", a->timestamp,
                             "Read the version current at this time ('2026-11-01 10:00')");

@@ -9,6 +9,11 @@ int main(int argc, char** argv) {
   CLI::App app{"lake: ACID tables on Parquet (the Delta Lake protocol), powered by DuckDB"};
   app.require_subcommand(1);
   app.set_version_flag("--version-info", "lake 0.1.0 (DuckDB 1.4.4)");
+  // Global: accepted before or after the subcommand.
+  app.add_option("--catalog", lake::cli::CatalogUri(),
+                 "Catalog URI: postgresql://..., sqlite:PATH or a file (default: $LAKE_CATALOG, "
+                 "else $LAKE_HOME/catalog.db)");
+  app.fallthrough();
   lake::cli::RegisterDescribe(app);
   lake::cli::RegisterHistory(app);
   lake::cli::RegisterFiles(app);
@@ -17,6 +22,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterConformance(app);
   lake::cli::RegisterCheckpoint(app);
   lake::cli::RegisterVacuum(app);
+  lake::cli::RegisterCatalog(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -183,6 +183,47 @@ expect_rc "history after vacuum" 0 "$lake" history "$work/vac" --json
 contains "vacuum commits VACUUM START/END" "$(json_get "$out" "[c['operation'] for c in j][:2]")" "['VACUUM END', 'VACUUM START']"
 expect_rc "vacuum text output" 0 "$lake" vacuum "$work/vac" --retain 0h --force
 contains "vacuum text says deleted" "$out" "deleted 0 files"
+# catalog (SQLite in a throwaway LAKE_HOME)
+export LAKE_HOME="$work/home"
+unset LAKE_CATALOG LAKE_WAREHOUSE
+expect_rc "catalog create-namespace" 0 "$lake" catalog create-namespace Sales
+expect_rc "catalog create-namespace twice" 1 "$lake" catalog create-namespace sales
+contains "catalog duplicate namespace message" "$err" "namespace 'sales' already exists"
+one_line_error "catalog duplicate namespace"
+expect_rc "catalog register" 0 "$lake" catalog register sales.PV "$work/pv"
+contains "catalog register prints the version" "$out" "registered sales.pv at $work/pv (v0"
+expect_rc "catalog create-table managed" 0 "$lake" catalog create-table sales.later --comment "soon"
+contains "catalog managed location" "$out" "$work/home/warehouse/sales/later"
+expect_rc "catalog bad name" 1 "$lake" catalog create-table sales.bad-name
+contains "catalog bad name message" "$err" "letters, digits and '_'"
+expect_rc "catalog set-property" 0 "$lake" catalog set-property sales.pv owner=ana tier=gold
+expect_rc "catalog comment" 0 "$lake" catalog comment sales.pv "partition values"
+expect_rc "catalog tables --json" 0 "$lake" catalog tables sales --json
+contains "catalog tables --json" "$(json_get "$out" "[(t['name'], t['summary']['version'], t['properties'].get('owner')) for t in j]")" "[('sales.later', -1, None), ('sales.pv', 0, 'ana')]"
+expect_rc "describe through the catalog" 0 "$lake" describe sales.pv --json
+contains "describe ns.table reads the log" "$(json_get "$out" "j['table']")" "$work/pv"
+expect_rc "scan through the catalog" 0 "$lake" scan SALES.PV --columns as_int --format csv --limit 1
+expect_rc "history through the catalog (--catalog after)" 0 "$lake" history sales.pv --catalog "$work/home/catalog.db"
+expect_rc "catalog describe" 0 "$lake" catalog describe sales.pv
+contains "catalog describe shows the entry and the log" "$out" "property:    tier = gold"
+contains "catalog describe shows the log" "$out" "from the log"
+expect_rc "catalog rename" 0 "$lake" catalog rename sales.pv sales.pv2
+expect_rc "describe of a dropped name" 1 "$lake" describe sales.pv
+contains "unknown catalog name message" "$err" "neither a table path nor a table in the catalog"
+expect_rc "catalog sync" 0 "$lake" catalog sync
+contains "catalog sync output" "$out" "sync: 0 refreshed, 2 unchanged, 0 failed"
+expect_rc "catalog drop-namespace non-empty" 1 "$lake" catalog drop-namespace sales
+contains "catalog drop-namespace refuses" "$err" "is not empty (2 tables)"
+expect_rc "catalog drop-table" 0 "$lake" catalog drop-table sales.pv2
+expect_rc "catalog drop-table --purge of a managed table" 0 "$lake" catalog drop-table sales.later --purge
+if [ -e "$work/home/warehouse/sales/later" ]; then bad "purge left the managed folder"; else ok "purge removed the managed folder"; fi
+if [ -d "$work/pv/_delta_log" ]; then ok "drop without purge keeps the data"; else bad "drop removed data"; fi
+expect_rc "catalog namespaces" 0 "$lake" catalog namespaces
+contains "catalog namespaces output" "$out" "sales (0 tables)"
+expect_rc "catalog drop-namespace" 0 "$lake" catalog drop-namespace sales
+expect_rc "catalog: unsupported URI" 1 "$lake" --catalog "mysql://x" catalog namespaces
+one_line_error "catalog unsupported URI"
+unset LAKE_HOME
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
