@@ -267,12 +267,14 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
     }
     line("protocol", [&](JsonWriter& w) { log::WriteProtocolJson(w, snap.protocol()); });
     line("metaData", [&](JsonWriter& w) { log::WriteMetadataJson(w, md); });
-    for (const auto& [app, t] : snap.app_transactions()) {
+    for (const auto& entry : snap.app_transactions()) {
+      const Txn& t = entry.second;  // a named reference: clang 14 cannot capture bindings
       if (txn_retention && t.last_updated && *t.last_updated < now - *txn_retention) continue;
       line("txn", [&](JsonWriter& w) { log::WriteTxnJson(w, t); });
       ++info.num_txns;
     }
-    for (const auto& [domain, d] : snap.domain_metadata()) {
+    for (const auto& entry : snap.domain_metadata()) {
+      const DomainMetadata& d = entry.second;
       if (d.removed) continue;
       line("domainMetadata", [&](JsonWriter& w) { log::WriteDomainMetadataJson(w, d); });
       ++info.num_domains;
