@@ -50,5 +50,6 @@ void RegisterScan(CLI::App& app);
 void RegisterConformance(CLI::App& app);
 void RegisterExplain(CLI::App& app);
 void RegisterCheckpoint(CLI::App& app);
+void RegisterStoreCopy(CLI::App& app);
 
 }  // namespace lake::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterScan(app);
   lake::cli::RegisterConformance(app);
   lake::cli::RegisterCheckpoint(app);
+  lake::cli::RegisterStoreCopy(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

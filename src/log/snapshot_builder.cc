@@ -301,7 +301,10 @@ class CommitData {
   Status Load(ObjectStore& store, const log::LogFile& f) {
     Unmap();
     owned_.clear();
-    if (auto local = store.LocalPath(f.key); local.ok() && Map(*local)) return Status::OK();
+    // Log files are immutable: remote stores serve them from the cache (no request on a hit).
+    if (auto local = store.LocalPathImmutable(f.key, f.size); local.ok() && Map(*local)) {
+      return Status::OK();
+    }
     LAKE_ASSIGN_OR_RETURN(owned_, store.Get(f.key));
     owned_.reserve(owned_.size() + simdjson::SIMDJSON_PADDING);
     data_ = owned_;

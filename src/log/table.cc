@@ -1,5 +1,7 @@
 // Table: opening a location and reading snapshots, time travel and history from its log.
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "lake/table.h"
 #include "log/action_parser.h"
@@ -28,6 +30,14 @@ Result<std::optional<CommitInfo>> ReadCommitInfo(ObjectStore& store, const log::
   return std::move(v.info);
 }
 
+Result<std::string> ReadLocalFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open '" + path + "'");
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IOError("cannot read '" + path + "'");
+  return data;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<Table>> Table::Open(const std::string& uri) {
@@ -42,15 +52,75 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& uri) {
 
 Result<std::shared_ptr<Table>> Table::OpenForCreate(const std::string& uri) {
   LAKE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenObjectStore(uri));
+  return OpenForCreate(std::shared_ptr<ObjectStore>(std::move(store)));
+}
+
+Result<std::shared_ptr<Table>> Table::Open(std::shared_ptr<ObjectStore> store) {
+  LAKE_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objs, store->List(log::kLogDir));
+  if (objs.empty())
+    return Status::NotFound("not a Delta table: no _delta_log at " + store->root_uri());
+  return OpenForCreate(std::move(store));
+}
+
+Result<std::shared_ptr<Table>> Table::OpenForCreate(std::shared_ptr<ObjectStore> store) {
   auto t = std::shared_ptr<Table>(new Table());
-  t->uri_ = uri;
-  t->store_ = std::shared_ptr<ObjectStore>(std::move(store));
+  t->uri_ = store->root_uri();
+  t->store_ = std::move(store);
   return t;
 }
 
 Result<std::shared_ptr<const Snapshot>> Table::LatestSnapshot() {
-  LAKE_ASSIGN_OR_RETURN(log::LogSegment seg, log::BuildLogSegment(*store_, std::nullopt));
-  return SnapshotBuilder::Build(store_, uri_, seg);
+  std::shared_ptr<const Snapshot> cached;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cached = latest_;
+  }
+  std::shared_ptr<const Snapshot> snap;
+  if (cached) {
+    auto updated = Update(cached);
+    if (updated.ok()) snap = std::move(updated).value();
+    // Otherwise (a gap after our version: e.g. the log was rewritten) a full load decides.
+  }
+  if (!snap) {
+    LAKE_ASSIGN_OR_RETURN(log::LogSegment seg, log::BuildLogSegment(*store_, std::nullopt));
+    LAKE_ASSIGN_OR_RETURN(snap, SnapshotBuilder::Build(store_, uri_, seg));
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  if (!latest_ || latest_->version() < snap->version()) latest_ = snap;
+  return snap;
+}
+
+Result<std::shared_ptr<const Snapshot>> Table::Update(std::shared_ptr<const Snapshot> base) {
+  if (!base) return Status::InvalidArgument("Table::Update without a base snapshot");
+  LAKE_ASSIGN_OR_RETURN(
+      log::LogListing listing,
+      log::ListLog(*store_, std::string(log::kLogDir) + log::PadVersion(base->version()) + ".json"));
+  std::vector<std::pair<log::LogFile, std::string>> commits;
+  int64_t next = base->version() + 1;
+  for (log::LogFile& f : listing.commits) {
+    if (f.version < next) continue;
+    if (f.version != next) {
+      return Status::Corruption("commit versions not contiguous in " + uri_ +
+                                "/_delta_log: missing version " + std::to_string(next));
+    }
+    ++next;
+    std::string data;
+    // Commit files are immutable: through the cache of a remote store (a later process reuses
+    // it), read from the file itself for a local one.
+    auto local = f.size > 0 ? store_->LocalPathImmutable(f.key, f.size)
+                            : Result<std::string>(Status::NotFound(""));
+    if (local.ok()) {
+      auto read = ReadLocalFile(*local);
+      if (read.ok()) data = std::move(read).value();
+      else local = read.status();
+    }
+    if (!local.ok()) {
+      LAKE_ASSIGN_OR_RETURN(data, store_->Get(f.key));
+    }
+    commits.emplace_back(std::move(f), std::move(data));
+  }
+  if (commits.empty()) return base;
+  return SnapshotBuilder::Apply(base.get(), store_, uri_, commits);
 }
 
 Result<std::shared_ptr<const Snapshot>> Table::SnapshotAtVersion(int64_t version) {

@@ -6,6 +6,7 @@
 #include "lake/predicate.h"
 #include "scan/deletion_vector.h"
 #include "scan/scan_sql.h"
+#include "storage/location.h"
 
 namespace lake {
 using scan::BuildScanSql;
@@ -13,6 +14,9 @@ using scan::ScanInput;
 }  // namespace lake
 
 namespace lake {
+
+// Concurrent GETs of a scan on a remote store.
+constexpr int kScanFetchParallelism = 8;
 
 Result<Scan> Scan::Plan(std::shared_ptr<const Snapshot> snapshot, ScanOptions options) {
   Scan scan;
@@ -72,9 +76,22 @@ Result<Scan> Scan::Plan(std::shared_ptr<const Snapshot> snapshot, ScanOptions op
 }
 
 Result<std::string> Scan::ToSql(engine::Connection& conn) const {
-  LAKE_ASSIGN_OR_RETURN(std::string root, snapshot_->store().LocalPath(""));
+  ObjectStore& store = snapshot_->store();
   ScanInput in;
-  in.table_root_local = root;
+  if (auto root = store.LocalPath(""); root.ok()) {
+    // A local table root: zero cost, the files are where the log says (no per-file calls).
+    in.table_root_local = std::move(root).value();
+  } else {
+    // Remote: fetch exactly the files that survived pruning, in parallel, into the cache.
+    LocationResolver resolver(store);
+    std::vector<FetchItem> items;
+    items.reserve(files_.size());
+    for (const AddFile* f : files_) {
+      LAKE_ASSIGN_OR_RETURN(LocationResolver::Resolved r, resolver.Resolve(f->path));
+      items.push_back(FetchItem{r.store, std::move(r.key), static_cast<uint64_t>(f->size)});
+    }
+    LAKE_ASSIGN_OR_RETURN(in.local_paths, FetchLocalPaths(items, kScanFetchParallelism));
+  }
   in.schema = &snapshot_->schema();
   in.partition_columns = snapshot_->metadata().partition_columns;
   in.mapping_mode = snapshot_->column_mapping_mode();
@@ -82,7 +99,6 @@ Result<std::string> Scan::ToSql(engine::Connection& conn) const {
   in.columns = options_.columns;
   in.where = options_.where;
   in.limit = options_.limit;
-  ObjectStore& store = snapshot_->store();
   return BuildScanSql(conn, in, [&store](const AddFile& f) -> Result<std::vector<uint64_t>> {
     return LoadDeletedRows(store, *f.deletion_vector);
   });
