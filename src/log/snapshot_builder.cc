@@ -15,6 +15,7 @@
 
 #include "log/action_parser.h"
 #include "log/checkpoint_reader.h"
+#include "storage/location.h"
 
 namespace lake {
 namespace log {
@@ -393,6 +394,20 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     while (root.size() > 1 && root.back() == '/') root.pop_back();
   }
   log::ReplayVisitor replay(root);
+  // A remote store: fetch the segment's log files into the cache in parallel first (they are
+  // immutable); the replay below then reads local copies. Errors are left to the replay.
+  if (root.empty() && !store->is_local()) {
+    std::vector<FetchItem> items;
+    for (const log::LogFile& f : segment.commits) {
+      if (f.size > 0) items.push_back(FetchItem{store.get(), f.key, f.size});
+    }
+    if (segment.checkpoint && !segment.checkpoint->json) {
+      for (const log::LogFile& f : segment.checkpoint->parts) {
+        items.push_back(FetchItem{store.get(), f.key, f.size});
+      }
+    }
+    if (items.size() > 1) (void)FetchLocalPaths(items, 8);
+  }
   // Local commit files are mapped, not copied (see CommitData).
   log::CommitData buf;
   int64_t buf_version = -1;
