@@ -43,7 +43,7 @@ void PrintStats(const Scan& scan, const cache::CacheStats& before, double fetch_
   uint64_t lookups = hits + misses;
   std::fprintf(stderr,
                "cache: %llu hits, %llu misses (hit rate %.1f%%), %s fetched, %s from cache, "
-               "data files ready in %.1f ms\n",
+               "scan prepared (files fetched, DVs loaded) in %.1f ms\n",
                static_cast<unsigned long long>(hits), static_cast<unsigned long long>(misses),
                lookups ? 100.0 * static_cast<double>(hits) / static_cast<double>(lookups) : 100.0,
                FormatBytes(static_cast<int64_t>(s.bytes_fetched - before.bytes_fetched)).c_str(),

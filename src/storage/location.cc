@@ -95,34 +95,38 @@ Result<LocationResolver::Resolved> LocationResolver::Resolve(const std::string& 
   return Resolved{it->second.get(), local.substr(slash + 1)};
 }
 
-Result<std::vector<std::string>> FetchLocalPaths(const std::vector<FetchItem>& items,
-                                                 int parallelism) {
-  std::vector<Result<std::string>> results(items.size(), Result<std::string>(std::string()));
+Status ParallelFor(size_t n, int parallelism, const std::function<Status(size_t)>& fn) {
+  std::vector<Status> errors(n);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   auto worker = [&] {
     while (!failed.load(std::memory_order_relaxed)) {
       size_t i = next.fetch_add(1);
-      if (i >= items.size()) break;
-      results[i] = items[i].store->LocalPathImmutable(items[i].key, items[i].size);
-      if (!results[i].ok()) failed = true;
+      if (i >= n) break;
+      errors[i] = fn(i);
+      if (!errors[i].ok()) failed = true;
     }
   };
-  size_t n = std::min<size_t>(static_cast<size_t>(std::max(parallelism, 1)), items.size());
-  if (n <= 1) {
+  size_t threads = std::min<size_t>(static_cast<size_t>(std::max(parallelism, 1)), n);
+  if (threads <= 1) {
     worker();
   } else {
-    std::vector<std::thread> threads;
-    threads.reserve(n);
-    for (size_t t = 0; t < n; ++t) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
   }
-  std::vector<std::string> out;
-  out.reserve(items.size());
-  for (auto& r : results) {
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(r).value());
-  }
+  for (const Status& st : errors) LAKE_RETURN_IF_ERROR(st);
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> FetchLocalPaths(const std::vector<FetchItem>& items,
+                                                 int parallelism) {
+  std::vector<std::string> out(items.size());
+  LAKE_RETURN_IF_ERROR(ParallelFor(items.size(), parallelism, [&](size_t i) -> Status {
+    LAKE_ASSIGN_OR_RETURN(out[i], items[i].store->LocalPathImmutable(items[i].key, items[i].size));
+    return Status::OK();
+  }));
   return out;
 }
 

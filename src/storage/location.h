@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,6 +43,10 @@ class LocationResolver {
   std::string table_bucket_, table_prefix_;  // prefix with a trailing '/' unless empty
   std::map<std::string, std::unique_ptr<ObjectStore>> others_;  // by root URI
 };
+
+// Runs fn(0..n-1) on up to `parallelism` threads (inline when 1 or n <= 1). Stops handing out
+// work after the first failure; returns the failure of the lowest index that failed.
+Status ParallelFor(size_t n, int parallelism, const std::function<Status(size_t)>& fn);
 
 // One object to fetch: store, key, size (0 = unknown).
 struct FetchItem {
