@@ -78,6 +78,7 @@ std::vector<double> CommitLatencies(const std::string& uri, int n) {
 
 struct ScanTiming {
   double seconds;
+  double snapshot_s = 0, prepare_s = 0, query_s = 0;  // Table::Open + LatestSnapshot; Plan + ToSql
   cache::CacheStats stats;
 };
 
@@ -89,18 +90,28 @@ ScanTiming TimedScan(const std::string& uri, const std::string& where, const std
   cache::CacheStats before = cache::GetCacheStats();
   ScanTiming out{};
   out.seconds = bench::Seconds([&] {
-    auto table = Table::Open(uri);
-    bench::Die(table.status(), "open");
-    auto snap = (*table)->LatestSnapshot();
-    bench::Die(snap.status(), "snapshot");
-    ScanOptions o;
-    o.where = where;
-    auto scan = Scan::Plan(*snap, o);
-    bench::Die(scan.status(), "plan");
-    auto sql = scan->ToSql(**conn);
-    bench::Die(sql.status(), "sql");
-    auto r = (*conn)->Query(agg + " FROM (" + *sql + ")");
-    bench::Die(r.status(), "scan");
+    std::shared_ptr<const Snapshot> snap;
+    out.snapshot_s = bench::Seconds([&] {
+      auto table = Table::Open(uri);
+      bench::Die(table.status(), "open");
+      auto s = (*table)->LatestSnapshot();
+      bench::Die(s.status(), "snapshot");
+      snap = *s;
+    });
+    std::string sql;
+    out.prepare_s = bench::Seconds([&] {
+      ScanOptions o;
+      o.where = where;
+      auto scan = Scan::Plan(snap, o);
+      bench::Die(scan.status(), "plan");
+      auto q = scan->ToSql(**conn);
+      bench::Die(q.status(), "sql");
+      sql = *q;
+    });
+    out.query_s = bench::Seconds([&] {
+      auto r = (*conn)->Query(agg + " FROM (" + sql + ")");
+      bench::Die(r.status(), "scan");
+    });
   });
   cache::CacheStats after = cache::GetCacheStats();
   out.stats.hits = after.hits - before.hits;
@@ -178,13 +189,16 @@ int main(int argc, char** argv) {
   for (const auto& c : cases) {
     std::vector<double> local_t, warm_t, cold_t;
     cache::CacheStats cold_stats{};
+    ScanTiming last_local{}, last_warm{}, last_cold{};
     for (int rep = 0; rep < 3; ++rep) {
-      local_t.push_back(TimedScan(dir, c.where, agg).seconds);
+      last_local = TimedScan(dir, c.where, agg);
+      local_t.push_back(last_local.seconds);
       std::filesystem::remove_all(cache_dir + "/cache");  // cold: an empty cache
-      ScanTiming cold = TimedScan(base + "/events", c.where, agg);
-      cold_t.push_back(cold.seconds);
-      cold_stats = cold.stats;
-      warm_t.push_back(TimedScan(base + "/events", c.where, agg).seconds);
+      last_cold = TimedScan(base + "/events", c.where, agg);
+      cold_t.push_back(last_cold.seconds);
+      cold_stats = last_cold.stats;
+      last_warm = TimedScan(base + "/events", c.where, agg);
+      warm_t.push_back(last_warm.seconds);
     }
     double l = bench::Median(local_t), w = bench::Median(warm_t), k = bench::Median(cold_t);
     std::printf("%-24s local %.3f s | S3 warm cache %.3f s (%.2fx) | S3 cold cache %.3f s "
@@ -193,6 +207,12 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(cold_stats.misses),
                 static_cast<double>(cold_stats.bytes_fetched) / 1e6,
                 static_cast<double>(cold_stats.bytes_fetched) / 1e6 / k);
+    for (auto [name, t] : {std::pair<const char*, ScanTiming*>{"local", &last_local},
+                           {"S3 warm", &last_warm},
+                           {"S3 cold", &last_cold}}) {
+      std::printf("    %-8s open+snapshot %.1f ms, plan+fetch+sql %.1f ms, query %.1f ms\n", name,
+                  1000 * t->snapshot_s, 1000 * t->prepare_s, 1000 * t->query_s);
+    }
   }
   std::filesystem::remove_all(tmp);
   return 0;
