@@ -124,8 +124,9 @@ ScanTiming TimedScan(const std::string& uri, const std::string& where, const std
 
 int main(int argc, char** argv) {
   if (Env("LAKE_TEST_S3_ENDPOINT").empty()) {
-    std::printf("s3_vs_local: LAKE_TEST_S3_ENDPOINT not set (run under tests/s3/run_s3_tests.sh "
-                "or scripts/ceph-rgw); nothing measured\n");
+    std::printf(
+        "s3_vs_local: LAKE_TEST_S3_ENDPOINT not set (run under tests/s3/run_s3_tests.sh "
+        "or scripts/ceph-rgw); nothing measured\n");
     return 0;
   }
   int64_t rows = argc > 1 ? std::atoll(argv[1]) : 2'000'000;
@@ -141,7 +142,8 @@ int main(int argc, char** argv) {
   if (!mkdtemp(tmp.data())) return 1;
   std::string cache_dir = tmp + "/home";
   setenv("LAKE_HOME", cache_dir.c_str(), 1);
-  std::string bucket = Env("LAKE_TEST_S3_BUCKET").empty() ? "lake-bench" : Env("LAKE_TEST_S3_BUCKET");
+  std::string bucket =
+      Env("LAKE_TEST_S3_BUCKET").empty() ? "lake-bench" : Env("LAKE_TEST_S3_BUCKET");
   std::string base = "s3://" + bucket + "/bench-" + std::to_string(getpid());
   auto cfg = s3::ConfigFromUri(base);
   bench::Die(cfg.status(), "s3 config");
@@ -150,10 +152,10 @@ int main(int argc, char** argv) {
   // 1. Commit latency.
   auto local_ms = CommitLatencies(tmp + "/commits", commits);
   auto s3_ms = CommitLatencies(base + "/commits", commits);
-  std::printf("commit latency (%d single-writer appends): local p50 %.2f ms p95 %.2f ms | "
-              "S3 p50 %.2f ms p95 %.2f ms\n",
-              commits, Pct(local_ms, 0.5), Pct(local_ms, 0.95), Pct(s3_ms, 0.5),
-              Pct(s3_ms, 0.95));
+  std::printf(
+      "commit latency (%d single-writer appends): local p50 %.2f ms p95 %.2f ms | "
+      "S3 p50 %.2f ms p95 %.2f ms\n",
+      commits, Pct(local_ms, 0.5), Pct(local_ms, 0.95), Pct(s3_ms, 0.5), Pct(s3_ms, 0.95));
 
   // 2. Scans.
   std::string dir = tmp + "/events";
@@ -173,10 +175,10 @@ int main(int argc, char** argv) {
         bench::Die((*dst)->Put(o.key, *d), "put");
       }
     });
-    std::printf("table: %lld rows, %d files, %d partitions, %.1f MB (generated in %.1f s, "
-                "uploaded in %.1f s)\n",
-                static_cast<long long>(rows), files, parts, static_cast<double>(bytes) / 1e6, gen,
-                up);
+    std::printf(
+        "table: %lld rows, %d files, %d partitions, %.1f MB (generated in %.1f s, "
+        "uploaded in %.1f s)\n",
+        static_cast<long long>(rows), files, parts, static_cast<double>(bytes) / 1e6, gen, up);
   }
   const std::string agg =
       "SELECT count(*), sum(id), sum(user_id), sum(value), max(event_type), max(country), max(ts)";
@@ -184,8 +186,7 @@ int main(int argc, char** argv) {
     const char* name;
     std::string where;
   };
-  std::vector<Case> cases = {{"full scan", ""},
-                             {"selective (1 partition)", "country = 'c003'"}};
+  std::vector<Case> cases = {{"full scan", ""}, {"selective (1 partition)", "country = 'c003'"}};
   for (const auto& c : cases) {
     std::vector<double> local_t, warm_t, cold_t;
     cache::CacheStats cold_stats{};
@@ -201,12 +202,12 @@ int main(int argc, char** argv) {
       warm_t.push_back(last_warm.seconds);
     }
     double l = bench::Median(local_t), w = bench::Median(warm_t), k = bench::Median(cold_t);
-    std::printf("%-24s local %.3f s | S3 warm cache %.3f s (%.2fx) | S3 cold cache %.3f s "
-                "(%.2fx, %llu files / %.1f MB fetched, %.0f MB/s)\n",
-                c.name, l, w, w / l, k, k / l,
-                static_cast<unsigned long long>(cold_stats.misses),
-                static_cast<double>(cold_stats.bytes_fetched) / 1e6,
-                static_cast<double>(cold_stats.bytes_fetched) / 1e6 / k);
+    std::printf(
+        "%-24s local %.3f s | S3 warm cache %.3f s (%.2fx) | S3 cold cache %.3f s "
+        "(%.2fx, %llu files / %.1f MB fetched, %.0f MB/s)\n",
+        c.name, l, w, w / l, k, k / l, static_cast<unsigned long long>(cold_stats.misses),
+        static_cast<double>(cold_stats.bytes_fetched) / 1e6,
+        static_cast<double>(cold_stats.bytes_fetched) / 1e6 / k);
     for (auto [name, t] : {std::pair<const char*, ScanTiming*>{"local", &last_local},
                            {"S3 warm", &last_warm},
                            {"S3 cold", &last_cold}}) {

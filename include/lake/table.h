@@ -112,7 +112,7 @@ class Table {
  private:
   std::string uri_;
   std::shared_ptr<ObjectStore> store_;
-  std::mutex mu_;                          // guards latest_
+  std::mutex mu_;                           // guards latest_
   std::shared_ptr<const Snapshot> latest_;  // the newest snapshot loaded so far
 };
 

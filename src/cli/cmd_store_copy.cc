@@ -1,7 +1,7 @@
 // lake store-copy SRC DST (hidden; for tests and tooling): copies every object under the
 // location SRC to the location DST, through ObjectStore (so between a local directory and
-// s3://bucket/prefix in either direction). --create-bucket creates a missing S3 bucket. Keys keep their relative names; existing objects
-// at DST are replaced. 8 objects at a time.
+// s3://bucket/prefix in either direction). --create-bucket creates a missing S3 bucket. Keys keep
+// their relative names; existing objects at DST are replaced. 8 objects at a time.
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -39,8 +39,8 @@ void StoreCopy(const std::string& src_uri, const std::string& dst_uri, bool crea
   for (int t = 0; t < 8; ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   for (size_t i = 0; i < objects.size(); ++i) OrDie(errors[i], "store-copy: " + objects[i].key);
-  std::cout << "copied " << objects.size() << " objects (" << FormatBytes(static_cast<int64_t>(bytes.load())) << ") to "
-            << dst_uri << "\n";
+  std::cout << "copied " << objects.size() << " objects ("
+            << FormatBytes(static_cast<int64_t>(bytes.load())) << ") to " << dst_uri << "\n";
 }
 
 }  // namespace

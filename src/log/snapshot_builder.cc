@@ -299,9 +299,11 @@ class CommitData {
   CommitData& operator=(const CommitData&) = delete;
   ~CommitData() { Unmap(); }
 
-  Status Load(ObjectStore& store, const log::LogFile& f) {
+  // `fetched`: a local copy of the file fetched already (or nullptr).
+  Status Load(ObjectStore& store, const log::LogFile& f, const std::string* fetched = nullptr) {
     Unmap();
     owned_.clear();
+    if (fetched && Map(*fetched)) return Status::OK();
     // Log files are immutable: remote stores serve them from the cache (no request on a hit).
     if (auto local = store.LocalPathImmutable(f.key, f.size); local.ok() && Map(*local)) {
       return Status::OK();
@@ -396,17 +398,18 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
   log::ReplayVisitor replay(root);
   // A remote store: fetch the segment's log files into the cache in parallel first (they are
   // immutable); the replay below then reads local copies. Errors are left to the replay.
-  if (root.empty() && !store->is_local()) {
+  // (Parquet checkpoint parts are fetched in parallel by the checkpoint reader.)
+  std::unordered_map<int64_t, std::string> fetched;  // version -> local copy
+  if (root.empty() && !store->is_local() && segment.commits.size() > 1) {
     std::vector<FetchItem> items;
     for (const log::LogFile& f : segment.commits) {
-      if (f.size > 0) items.push_back(FetchItem{store.get(), f.key, f.size});
+      items.push_back(FetchItem{store.get(), f.key, f.size});
     }
-    if (segment.checkpoint && !segment.checkpoint->json) {
-      for (const log::LogFile& f : segment.checkpoint->parts) {
-        items.push_back(FetchItem{store.get(), f.key, f.size});
+    if (auto paths = FetchLocalPaths(items, 8); paths.ok()) {
+      for (size_t i = 0; i < paths->size(); ++i) {
+        fetched.emplace(segment.commits[i].version, std::move((*paths)[i]));
       }
     }
-    if (items.size() > 1) (void)FetchLocalPaths(items, 8);
   }
   // Local commit files are mapped, not copied (see CommitData).
   log::CommitData buf;
@@ -414,7 +417,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
   auto read_commit = [&](const log::LogFile& f) -> Status {
     if (buf_version == f.version) return Status::OK();
     buf_version = -1;
-    LAKE_RETURN_IF_ERROR(buf.Load(*store, f));
+    auto pre = fetched.find(f.version);
+    LAKE_RETURN_IF_ERROR(buf.Load(*store, f, pre == fetched.end() ? nullptr : &pre->second));
     buf_version = f.version;
     return Status::OK();
   };

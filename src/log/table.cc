@@ -92,9 +92,9 @@ Result<std::shared_ptr<const Snapshot>> Table::LatestSnapshot() {
 
 Result<std::shared_ptr<const Snapshot>> Table::Update(std::shared_ptr<const Snapshot> base) {
   if (!base) return Status::InvalidArgument("Table::Update without a base snapshot");
-  LAKE_ASSIGN_OR_RETURN(
-      log::LogListing listing,
-      log::ListLog(*store_, std::string(log::kLogDir) + log::PadVersion(base->version()) + ".json"));
+  LAKE_ASSIGN_OR_RETURN(log::LogListing listing,
+                        log::ListLog(*store_, std::string(log::kLogDir) +
+                                                  log::PadVersion(base->version()) + ".json"));
   std::vector<std::pair<log::LogFile, std::string>> commits;
   int64_t next = base->version() + 1;
   for (log::LogFile& f : listing.commits) {
@@ -111,8 +111,11 @@ Result<std::shared_ptr<const Snapshot>> Table::Update(std::shared_ptr<const Snap
                             : Result<std::string>(Status::NotFound(""));
     if (local.ok()) {
       auto read = ReadLocalFile(*local);
-      if (read.ok()) data = std::move(read).value();
-      else local = read.status();
+      if (read.ok()) {
+        data = std::move(read).value();
+      } else {
+        local = read.status();
+      }
     }
     if (!local.ok()) {
       LAKE_ASSIGN_OR_RETURN(data, store_->Get(f.key));

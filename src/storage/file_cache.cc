@@ -52,9 +52,7 @@ std::string RandomHex() {
   return buf;
 }
 
-std::string LocationId(std::string_view location) {
-  return s3::Sha256Hex(location).substr(0, 40);
-}
+std::string LocationId(std::string_view location) { return s3::Sha256Hex(location).substr(0, 40); }
 
 }  // namespace
 
@@ -91,11 +89,20 @@ uint64_t DefaultCacheMaxBytes() {
   uint64_t n = std::strtoull(v.c_str(), &end, 10);
   if (end == v.c_str()) return kDefaultMaxBytes;
   switch (std::toupper(static_cast<unsigned char>(*end))) {
-    case 'K': n <<= 10; break;
-    case 'M': n <<= 20; break;
-    case 'G': n <<= 30; break;
-    case 'T': n <<= 40; break;
-    default: break;
+    case 'K':
+      n <<= 10;
+      break;
+    case 'M':
+      n <<= 20;
+      break;
+    case 'G':
+      n <<= 30;
+      break;
+    case 'T':
+      n <<= 40;
+      break;
+    default:
+      break;
   }
   return n == 0 ? kDefaultMaxBytes : n;
 }
@@ -113,7 +120,8 @@ std::string FileCache::EntryPath(std::string_view location, uint64_t size, std::
 
 std::optional<std::string> FileCache::Lookup(const std::string& path, uint64_t size) {
   struct stat st;
-  if (stat(path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != size) return std::nullopt;
+  if (stat(path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != size)
+    return std::nullopt;
   utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // recency for the LRU
   g_hits++;
   g_bytes_hit += size;

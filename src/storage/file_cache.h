@@ -70,9 +70,9 @@ class FileCache {
   // an error. `entry_for(size, etag)` names the entry once the download is complete.
   // Returns the entry path (counted as a miss).
   using Fill = std::function<Status(int fd, uint64_t* bytes, std::string* etag)>;
-  Result<std::string> Insert(std::string_view location, const Fill& fill,
-                             const std::function<std::string(uint64_t, const std::string&)>&
-                                 entry_for);
+  Result<std::string> Insert(
+      std::string_view location, const Fill& fill,
+      const std::function<std::string(uint64_t, const std::string&)>& entry_for);
 
   // Walks the cache and evicts LRU entries beyond the bound (also called by Insert). Returns the
   // total size after eviction.

@@ -782,8 +782,7 @@ class S3Store final : public ObjectStore {
   }
   Status ShortDownload(const std::string& full_key, uint64_t got, uint64_t want) const {
     return Status::IOError("download of " + Describe(full_key) + " to the cache got " +
-                           std::to_string(got) + " of " + std::to_string(want) +
-                           " bytes");
+                           std::to_string(got) + " of " + std::to_string(want) + " bytes");
   }
   std::string RootPrefix() const { return c_.prefix.empty() ? "" : c_.prefix + "/"; }
   std::string FullKey(std::string_view key) const { return RootPrefix() + std::string(key); }

@@ -99,8 +99,8 @@ TEST(IncrementalSnapshot, SecondLatestSnapshotListsAfterItsVersionAndReadsOnlyNe
   auto same = (*table)->LatestSnapshot();
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->get(), s2->get());
-  EXPECT_EQ(counting->Take(),
-            std::vector<std::string>{"List _delta_log/ after=_delta_log/00000000000000000002.json"});
+  EXPECT_EQ(counting->Take(), std::vector<std::string>{
+                                  "List _delta_log/ after=_delta_log/00000000000000000002.json"});
 
   Append(dir.path(), "three.parquet");  // another writer (its own Table)
   auto s3 = (*table)->LatestSnapshot();
