@@ -17,12 +17,16 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <roaring/roaring64map.hh>
 
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
 #include "lake/transaction.h"
 #include "log/action_parser.h"
 #include "log/log_segment.h"
+#include "scan/deletion_vector.h"
 #include "storage/file_cache.h"
 #include "storage/s3_store.h"
 #include "test_util.h"
@@ -192,6 +196,50 @@ TEST_F(S3Table, DeletionVectorsAndCheckpointsOnS3) {
   std::vector<std::string> expected = Rows(local, "");
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(Rows(Uri("dv"), ""), expected);
+}
+
+// A DV file holding one DV of `rows` at offset 1 ([version 1][size BE][bitmap][crc BE]).
+std::string DvFile(const std::vector<uint64_t>& rows, std::string* dv) {
+  Roaring64Map map;
+  for (uint64_t r : rows) map.add(r);
+  std::vector<char> buf(map.getSizeInBytes(true));
+  size_t n = map.write(buf.data(), true);
+  dv->clear();
+  for (int i = 0; i < 4; ++i) dv->push_back(static_cast<char>(kDeletionVectorMagic >> (8 * i)));
+  dv->append(buf.data(), n);
+  auto be32 = [](std::string& s, uint32_t v) {
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  std::string file(1, '\1');
+  be32(file, static_cast<uint32_t>(dv->size()));
+  file += *dv;
+  be32(file,
+       static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(dv->data()),
+                                   static_cast<uInt>(dv->size()))));
+  return file;
+}
+
+TEST_F(S3Table, AbsolutePathDeletionVectorsInsideAndOutsideTheTable) {
+  auto table_store = OpenObjectStore(Uri("pdv"));
+  ASSERT_TRUE(table_store.ok());
+  std::string dv;
+  std::string file = DvFile({2, 3, 70000}, &dv);
+  ASSERT_TRUE((*table_store)->Put("dvs/inside.bin", file).ok());
+  auto other = OpenObjectStore(Uri("elsewhere"));
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Put("outside%.bin", file).ok());
+  for (std::string uri : {Uri("pdv") + "/dvs/inside.bin", Uri("elsewhere") + "/outside%25.bin"}) {
+    SCOPED_TRACE(uri);
+    DeletionVectorDescriptor d;
+    d.storage_type = "p";
+    d.path_or_inline_dv = uri;
+    d.offset = 1;
+    d.size_in_bytes = static_cast<int32_t>(dv.size());
+    d.cardinality = 3;
+    auto rows = LoadDeletedRows(**table_store, d);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(*rows, (std::vector<uint64_t>{2, 3, 70000}));
+  }
 }
 
 TEST_F(S3Table, IncrementalLatestSnapshotOnS3) {
