@@ -76,6 +76,36 @@ std::vector<double> CommitLatencies(const std::string& uri, int n) {
   return ms;
 }
 
+// Loading the latest snapshot of `uri` (a table of many small commits, no checkpoint): a fresh
+// Table replaying the log, versus a Table that holds the previous version and reads only the
+// one new commit. Medians of `reps` (ms).
+std::pair<double, double> SnapshotLoads(const std::string& uri, int reps) {
+  std::vector<double> full, inc;
+  auto writer = Table::Open(uri);
+  bench::Die(writer.status(), "open");
+  for (int i = 0; i < reps; ++i) {
+    std::shared_ptr<Table> reader;
+    full.push_back(1000 * bench::Seconds([&] {
+      auto t = Table::Open(uri);
+      bench::Die(t.status(), "open");
+      bench::Die((*t)->LatestSnapshot().status(), "snapshot");
+      reader = *t;
+    }));
+    auto tx = Transaction::Start(*writer);
+    bench::Die(tx.status(), "start");
+    AddFile a;
+    a.path = "p=a/s-" + std::to_string(i) + ".parquet";
+    a.partition_values = {{"p", "a"}};
+    a.size = 1000;
+    a.data_change = true;
+    (*tx)->AddFile(std::move(a));
+    bench::Die((*tx)->Commit().status(), "commit");
+    inc.push_back(
+        1000 * bench::Seconds([&] { bench::Die(reader->LatestSnapshot().status(), "update"); }));
+  }
+  return {bench::Median(full), bench::Median(inc)};
+}
+
 struct ScanTiming {
   double seconds;
   double snapshot_s = 0, prepare_s = 0, query_s = 0;  // Table::Open + LatestSnapshot; Plan + ToSql
@@ -156,6 +186,14 @@ int main(int argc, char** argv) {
       "commit latency (%d single-writer appends): local p50 %.2f ms p95 %.2f ms | "
       "S3 p50 %.2f ms p95 %.2f ms\n",
       commits, Pct(local_ms, 0.5), Pct(local_ms, 0.95), Pct(s3_ms, 0.5), Pct(s3_ms, 0.95));
+
+  // 1b. Snapshot loads of those tables.
+  auto [lf, li] = SnapshotLoads(tmp + "/commits", 5);
+  auto [sf, si] = SnapshotLoads(base + "/commits", 5);
+  std::printf("latest snapshot of a %d-commit log (no checkpoint): local full %.2f ms, "
+              "incremental %.2f ms | S3 full %.2f ms (commits via the cache), incremental "
+              "%.2f ms\n",
+              commits + 1, lf, li, sf, si);
 
   // 2. Scans.
   std::string dir = tmp + "/events";

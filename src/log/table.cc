@@ -38,12 +38,24 @@ Result<std::string> ReadLocalFile(const std::string& path) {
   return data;
 }
 
+// NotFound unless `store` holds a Delta log. With a _last_checkpoint hint only the log from the
+// hinted version on is listed (a full listing of a long log on S3 is one request per 1000
+// files); a dangling hint falls back to the full listing.
+Status CheckIsTable(ObjectStore& store, const std::string& uri) {
+  if (std::optional<int64_t> hint = log::ReadLastCheckpointHint(store)) {
+    auto objs = store.List(log::kLogDir, std::string(log::kLogDir) + log::PadVersion(*hint));
+    if (objs.ok() && !objs->empty()) return Status::OK();
+  }
+  LAKE_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objs, store.List(log::kLogDir));
+  if (objs.empty()) return Status::NotFound("not a Delta table: no _delta_log at " + uri);
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<Table>> Table::Open(const std::string& uri) {
   LAKE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenObjectStore(uri));
-  LAKE_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objs, store->List(log::kLogDir));
-  if (objs.empty()) return Status::NotFound("not a Delta table: no _delta_log at " + uri);
+  LAKE_RETURN_IF_ERROR(CheckIsTable(*store, uri));
   auto t = std::shared_ptr<Table>(new Table());
   t->uri_ = uri;
   t->store_ = std::shared_ptr<ObjectStore>(std::move(store));
@@ -56,9 +68,7 @@ Result<std::shared_ptr<Table>> Table::OpenForCreate(const std::string& uri) {
 }
 
 Result<std::shared_ptr<Table>> Table::Open(std::shared_ptr<ObjectStore> store) {
-  LAKE_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objs, store->List(log::kLogDir));
-  if (objs.empty())
-    return Status::NotFound("not a Delta table: no _delta_log at " + store->root_uri());
+  LAKE_RETURN_IF_ERROR(CheckIsTable(*store, store->root_uri()));
   return OpenForCreate(std::move(store));
 }
 
