@@ -86,11 +86,11 @@ std::pair<double, double> SnapshotLoads(const std::string& uri, int reps) {
   for (int i = 0; i < reps; ++i) {
     std::shared_ptr<Table> reader;
     full.push_back(1000 * bench::Seconds([&] {
-      auto t = Table::Open(uri);
-      bench::Die(t.status(), "open");
-      bench::Die((*t)->LatestSnapshot().status(), "snapshot");
-      reader = *t;
-    }));
+                     auto t = Table::Open(uri);
+                     bench::Die(t.status(), "open");
+                     bench::Die((*t)->LatestSnapshot().status(), "snapshot");
+                     reader = *t;
+                   }));
     auto tx = Transaction::Start(*writer);
     bench::Die(tx.status(), "start");
     AddFile a;
@@ -100,8 +100,8 @@ std::pair<double, double> SnapshotLoads(const std::string& uri, int reps) {
     a.data_change = true;
     (*tx)->AddFile(std::move(a));
     bench::Die((*tx)->Commit().status(), "commit");
-    inc.push_back(
-        1000 * bench::Seconds([&] { bench::Die(reader->LatestSnapshot().status(), "update"); }));
+    inc.push_back(1000 *
+                  bench::Seconds([&] { bench::Die(reader->LatestSnapshot().status(), "update"); }));
   }
   return {bench::Median(full), bench::Median(inc)};
 }
@@ -190,10 +190,11 @@ int main(int argc, char** argv) {
   // 1b. Snapshot loads of those tables.
   auto [lf, li] = SnapshotLoads(tmp + "/commits", 5);
   auto [sf, si] = SnapshotLoads(base + "/commits", 5);
-  std::printf("latest snapshot of a %d-commit log (no checkpoint): local full %.2f ms, "
-              "incremental %.2f ms | S3 full %.2f ms (commits via the cache), incremental "
-              "%.2f ms\n",
-              commits + 1, lf, li, sf, si);
+  std::printf(
+      "latest snapshot of a %d-commit log (no checkpoint): local full %.2f ms, "
+      "incremental %.2f ms | S3 full %.2f ms (commits via the cache), incremental "
+      "%.2f ms\n",
+      commits + 1, lf, li, sf, si);
 
   // 2. Scans.
   std::string dir = tmp + "/events";
