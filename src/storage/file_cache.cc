@@ -181,7 +181,20 @@ Result<std::string> FileCache::Insert(
   while (!g_since_walk.compare_exchange_weak(prev, next)) {
     next = prev == UINT64_MAX ? UINT64_MAX : prev + bytes;
   }
-  if (next == UINT64_MAX || next > max_bytes_ / 16) Evict();
+  if (next == UINT64_MAX) {
+    // This process's first download: walk unless another process walked a moment ago (many
+    // short CLI runs in a row should not each walk a large cache).
+    struct stat st;
+    std::string stamp = dir_ + "/.walked";
+    if (stat(stamp.c_str(), &st) == 0 && time(nullptr) - st.st_mtime < 10) {
+      uint64_t expect = UINT64_MAX;
+      g_since_walk.compare_exchange_strong(expect, bytes);
+    } else {
+      Evict();
+    }
+  } else if (next > max_bytes_ / 16) {
+    Evict();
+  }
   return path;
 }
 
@@ -220,6 +233,12 @@ uint64_t FileCache::Evict() {
     closedir(d);
   }
   closedir(top);
+  std::string stamp = dir_ + "/.walked";
+  int sfd = open(stamp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (sfd >= 0) {
+    futimens(sfd, nullptr);
+    close(sfd);
+  }
   if (total <= max_bytes_) return total;
   uint64_t target = max_bytes_ / 10 * 9;
   std::sort(entries.begin(), entries.end(),

@@ -12,7 +12,8 @@
 // * Size-bounded LRU: LAKE_CACHE_MAX_BYTES (default 10 GiB). Recency is the file's mtime, which
 //   a hit refreshes. After inserts, the process walks the cache (at its first insert, then
 //   every max/16 bytes it inserted) and, when the total exceeds the bound, unlinks the least
-//   recently used entries down to 90% of it.
+//   recently used entries down to 90% of it. (The first walk is skipped when another process
+//   walked in the last 10 s: <dir>/.walked.)
 // * Safe for concurrent processes: an unlinked file stays readable through descriptors already
 //   open (POSIX), and entries used in the last kEvictionGraceSeconds are never evicted, which
 //   covers the window between a lookup (which refreshes the mtime) and DuckDB opening the file.

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -138,6 +139,57 @@ TEST(FileCache, ReadersKeepAnEvictedFileOpen) {
   char buf[80];
   EXPECT_EQ(read(fd, buf, sizeof buf), 80) << "an open descriptor survives eviction";
   close(fd);
+}
+
+TEST(FileCache, ConcurrentProcessesDownloadingTheSameObjectsNeverSeePartialFiles) {
+  testing::TempDir d;
+  auto content = [](int k) { return std::string(50000 + 1000 * k, static_cast<char>('a' + k)); };
+  std::vector<pid_t> pids;
+  for (int p = 0; p < 6; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      FileCache c(d.path(), 1 << 30);
+      int bad = 0;
+      for (int i = 0; i < 120; ++i) {
+        int k = (i * 7 + p) % 10;
+        std::string loc = "obj" + std::to_string(k), want = content(k);
+        std::optional<std::string> path = c.LookupAnyVersion(loc, want.size());
+        if (!path) {
+          auto r = c.Insert(
+              loc,
+              [&](int fd, uint64_t* bytes, std::string* etag) {
+                // Written in pieces, so that a reader of a partial file would notice.
+                for (size_t off = 0; off < want.size(); off += 4096) {
+                  std::string piece = want.substr(off, 4096);
+                  if (write(fd, piece.data(), piece.size()) < 0) return Status::IOError("write");
+                }
+                *bytes = want.size();
+                *etag = "e" + std::to_string(k);
+                return Status::OK();
+              },
+              [&](uint64_t n, const std::string& e) { return c.EntryPath(loc, n, e, loc); });
+          if (!r.ok()) _exit(2);
+          path = *r;
+        }
+        std::ifstream in(*path);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        if (ss.str() != want) ++bad;
+      }
+      _exit(bad == 0 ? 0 : 3);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << WEXITSTATUS(status);
+  }
+  FileCache c(d.path(), 1 << 30);
+  uint64_t total = 0;
+  for (int k = 0; k < 10; ++k) total += content(k).size();
+  EXPECT_EQ(c.Evict(), total) << "one entry per object, no temp files left";
 }
 
 TEST(FileCache, MaxBytesFromTheEnvironment) {
