@@ -304,7 +304,7 @@ int Writer(const std::string& uri, int id, const std::string& out_path) {
     x.SetUserMetadata(tag);
     auto r = x.Commit();
     if (r.ok()) {
-      out << "ack " << r->version << " " << tag << "\n";
+      out << "ack " << r->version << " " << tag << " " << r->attempts << "\n";
       snap = r->snapshot;
       ++acked;
     } else if (r.status().code() == StatusCode::kConflict) {
@@ -352,6 +352,8 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::map<std::string, int64_t> acked;
   std::set<std::string> refused;
+  long total_attempts = 0;
+  int max_attempts = 0;
   for (int i = 0; i < kWriters; ++i) {
     std::ifstream in(acks.path() + "/acks-" + std::to_string(i));
     std::string line;
@@ -361,8 +363,11 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
       ls >> what;
       if (what == "ack") {
         int64_t v;
-        ls >> v >> tag;
+        int attempts = 0;
+        ls >> v >> tag >> attempts;
         EXPECT_TRUE(acked.emplace(tag, v).second) << tag;
+        total_attempts += attempts;
+        max_attempts = std::max(max_attempts, attempts);
       } else if (what == "refused") {
         ls >> tag;
         refused.insert(tag);
@@ -404,8 +409,11 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
   ASSERT_TRUE(snap.ok()) << snap.status().ToString();
   EXPECT_EQ((*snap)->version(), static_cast<int64_t>(acked.size()));
   EXPECT_EQ((*snap)->files().size(), live.size());
-  std::printf("[s3 stress] %d writers: %zu commits in %.2f s (%.0f commits/s), %zu refused\n",
-              kWriters, acked.size(), secs, acked.size() / secs, refused.size());
+  std::printf(
+      "[s3 stress] %d writers: %zu commits in %.2f s (%.0f commits/s), %zu refused "
+      "(conflicts), put-if-absent attempts total %ld, max %d\n",
+      kWriters, acked.size(), secs, acked.size() / secs, refused.size(), total_attempts,
+      max_attempts);
 }
 
 }  // namespace
