@@ -7,6 +7,7 @@
 #include "log/action_parser.h"
 #include "log/log_segment.h"
 #include "log/snapshot_builder.h"
+#include "storage/location.h"
 
 namespace lake {
 namespace {
@@ -23,13 +24,6 @@ class CommitInfoVisitor : public log::ActionVisitor {
   bool Done() const override { return info.has_value(); }
 };
 
-Result<std::optional<CommitInfo>> ReadCommitInfo(ObjectStore& store, const log::LogFile& f) {
-  LAKE_ASSIGN_OR_RETURN(std::string data, store.Get(f.key));
-  CommitInfoVisitor v;
-  LAKE_RETURN_IF_ERROR(log::ParseCommitFile(data, f.key, v));
-  return std::move(v.info);
-}
-
 Result<std::string> ReadLocalFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError("cannot open '" + path + "'");
@@ -37,6 +31,25 @@ Result<std::string> ReadLocalFile(const std::string& path) {
   if (in.bad()) return Status::IOError("cannot read '" + path + "'");
   return data;
 }
+
+// A log file's bytes. Log files are immutable: a remote store serves them through its cache
+// (a later process reuses the copy); a local one reads the file itself.
+Result<std::string> ReadLogFile(ObjectStore& store, const log::LogFile& f) {
+  if (!store.is_local() && f.size > 0) {
+    if (auto local = store.LocalPathImmutable(f.key, f.size); local.ok()) {
+      if (auto data = ReadLocalFile(*local); data.ok()) return data;
+    }
+  }
+  return store.Get(f.key);
+}
+
+Result<std::optional<CommitInfo>> ReadCommitInfo(ObjectStore& store, const log::LogFile& f) {
+  LAKE_ASSIGN_OR_RETURN(std::string data, ReadLogFile(store, f));
+  CommitInfoVisitor v;
+  LAKE_RETURN_IF_ERROR(log::ParseCommitFile(data, f.key, v));
+  return std::move(v.info);
+}
+
 
 // NotFound unless `store` holds a Delta log. With a _last_checkpoint hint only the log from the
 // hinted version on is listed (a full listing of a long log on S3 is one request per 1000
@@ -114,25 +127,14 @@ Result<std::shared_ptr<const Snapshot>> Table::Update(std::shared_ptr<const Snap
                                 "/_delta_log: missing version " + std::to_string(next));
     }
     ++next;
-    std::string data;
-    // Commit files are immutable: through the cache of a remote store (a later process reuses
-    // it), read from the file itself for a local one.
-    auto local = f.size > 0 ? store_->LocalPathImmutable(f.key, f.size)
-                            : Result<std::string>(Status::NotFound(""));
-    if (local.ok()) {
-      auto read = ReadLocalFile(*local);
-      if (read.ok()) {
-        data = std::move(read).value();
-      } else {
-        local = read.status();
-      }
-    }
-    if (!local.ok()) {
-      LAKE_ASSIGN_OR_RETURN(data, store_->Get(f.key));
-    }
-    commits.emplace_back(std::move(f), std::move(data));
+    commits.emplace_back(std::move(f), std::string());
   }
   if (commits.empty()) return base;
+  LAKE_RETURN_IF_ERROR(
+      ParallelFor(commits.size(), store_->is_local() ? 1 : 8, [&](size_t i) -> Status {
+        LAKE_ASSIGN_OR_RETURN(commits[i].second, ReadLogFile(*store_, commits[i].first));
+        return Status::OK();
+      }));
   return SnapshotBuilder::Apply(base.get(), store_, uri_, commits);
 }
 
@@ -235,20 +237,27 @@ Result<std::vector<CommitSummary>> Table::History(size_t limit) {
   LAKE_ASSIGN_OR_RETURN(log::LogListing listing, log::ListLog(*store_));
   if (listing.commits.empty() && listing.checkpoints.empty())
     return Status::NotFound("not a Delta table: no _delta_log at " + uri_);
-  std::vector<CommitSummary> out;
+  std::vector<const log::LogFile*> files;
   for (auto it = listing.commits.rbegin(); it != listing.commits.rend(); ++it) {
-    if (limit && out.size() >= limit) break;
-    CommitSummary s;
-    s.version = it->version;
-    s.timestamp_ms = it->mtime_ms;
-    LAKE_ASSIGN_OR_RETURN(std::optional<CommitInfo> ci, ReadCommitInfo(*store_, *it));
-    if (ci) {
-      if (ci->in_commit_timestamp) s.timestamp_ms = *ci->in_commit_timestamp;
-      s.operation = ci->operation.value_or("");
-      s.commit_info = std::move(ci->json);
-    }
-    out.push_back(std::move(s));
+    if (limit && files.size() >= limit) break;
+    files.push_back(&*it);
   }
+  // Each commit's commitInfo: read 8 at a time from a remote store (one GET each, or none
+  // from the cache), one by one from a local one.
+  std::vector<CommitSummary> out(files.size());
+  LAKE_RETURN_IF_ERROR(
+      ParallelFor(files.size(), store_->is_local() ? 1 : 8, [&](size_t i) -> Status {
+        CommitSummary& s = out[i];
+        s.version = files[i]->version;
+        s.timestamp_ms = files[i]->mtime_ms;
+        LAKE_ASSIGN_OR_RETURN(std::optional<CommitInfo> ci, ReadCommitInfo(*store_, *files[i]));
+        if (ci) {
+          if (ci->in_commit_timestamp) s.timestamp_ms = *ci->in_commit_timestamp;
+          s.operation = ci->operation.value_or("");
+          s.commit_info = std::move(ci->json);
+        }
+        return Status::OK();
+      }));
   return out;
 }
 
