@@ -51,6 +51,17 @@ class ObjectStore {
   // A path on the local filesystem that DuckDB can read for `key` (the file itself for the
   // local store; a cached copy for remote stores).
   virtual Result<std::string> LocalPath(std::string_view key) = 0;
+
+  // LocalPath for an object the caller knows to be immutable once written (Delta data files,
+  // commit files, checkpoints, deletion-vector files) and of known `size` (0 = unknown).
+  // Remote stores then serve a cached copy without asking the server whether it changed, and
+  // download a missing one with a single GET. The local store returns the file itself.
+  virtual Result<std::string> LocalPathImmutable(std::string_view key, uint64_t size) {
+    (void)size;
+    return LocalPath(key);
+  }
+  // True when LocalPath names the objects themselves (no download, no cache).
+  virtual bool is_local() const { return false; }
 };
 
 // Opens the store for a table location: a plain path, a file:// URI or s3://bucket/prefix

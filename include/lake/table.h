@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,10 +81,22 @@ class Table {
   // by a Transaction): until version 0 is committed, LatestSnapshot is NotFound.
   static Result<std::shared_ptr<Table>> OpenForCreate(const std::string& uri);
 
+  // Open / OpenForCreate over a store the caller made (e.g. one wrapping another); the URI is
+  // the store's root_uri().
+  static Result<std::shared_ptr<Table>> Open(std::shared_ptr<ObjectStore> store);
+  static Result<std::shared_ptr<Table>> OpenForCreate(std::shared_ptr<ObjectStore> store);
+
   const std::string& uri() const { return uri_; }
   const std::shared_ptr<ObjectStore>& store() const { return store_; }
 
+  // The newest snapshot. The first call replays the log from the newest checkpoint; later
+  // calls on the same Table are incremental: one LIST of the commits after the version it
+  // already holds (start_after = _delta_log/<N>.json) and a read of the new commits only,
+  // applied forward (Update). A gap in the listing falls back to a full load.
   Result<std::shared_ptr<const Snapshot>> LatestSnapshot();
+  // `base` (a snapshot of this table) brought up to the newest version by reading only the
+  // commits after it. Returns `base` itself when nothing is newer.
+  Result<std::shared_ptr<const Snapshot>> Update(std::shared_ptr<const Snapshot> base);
   Result<std::shared_ptr<const Snapshot>> SnapshotAtVersion(int64_t version);
   // The newest version whose timestamp is <= `timestamp_ms`; an error when the timestamp is
   // before the earliest version still recoverable from the log. Timestamps as Delta defines
@@ -99,6 +112,8 @@ class Table {
  private:
   std::string uri_;
   std::shared_ptr<ObjectStore> store_;
+  std::mutex mu_;                           // guards latest_
+  std::shared_ptr<const Snapshot> latest_;  // the newest snapshot loaded so far
 };
 
 }  // namespace lake

@@ -67,5 +67,6 @@ void RegisterConformance(CLI::App& app);
 void RegisterExplain(CLI::App& app);
 void RegisterCheckpoint(CLI::App& app);
 void RegisterVacuum(CLI::App& app);
+void RegisterStoreCopy(CLI::App& app);
 
 }  // namespace lake::cli

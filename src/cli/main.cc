@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterCheckpoint(app);
   lake::cli::RegisterVacuum(app);
   lake::cli::RegisterCatalog(app);
+  lake::cli::RegisterStoreCopy(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,7 @@
 #include "log/checkpoint_reader.h"
 
+#include "storage/location.h"
+
 #include <set>
 
 #include "engine/duckdb_engine.h"
@@ -181,13 +183,13 @@ std::string IsoTimestamps(const std::string& expr, const TypeNode& t) {
 }  // namespace
 
 Status ReadParquetActions(ObjectStore& store, const std::vector<std::string>& keys,
-                          ActionVisitor& visitor) {
+                          ActionVisitor& visitor, const std::vector<uint64_t>& sizes) {
   if (keys.empty()) return Status::OK();
-  std::vector<std::string> paths;
-  for (const std::string& k : keys) {
-    LAKE_ASSIGN_OR_RETURN(std::string p, store.LocalPath(k));
-    paths.push_back(std::move(p));
+  std::vector<FetchItem> items;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    items.push_back(FetchItem{&store, keys[i], i < sizes.size() ? sizes[i] : 0});
   }
+  LAKE_ASSIGN_OR_RETURN(std::vector<std::string> paths, FetchLocalPaths(items, 8));
   std::string what = keys.size() == 1 ? keys[0] : keys[0] + " (+" + std::to_string(keys.size() - 1) + " parts)";
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
@@ -261,8 +263,12 @@ Status ReadCheckpoint(ObjectStore& store, const Checkpoint& cp, ActionVisitor& v
     LAKE_RETURN_IF_ERROR(ParseCommitFile(data, cp.parts.front().key, collector));
   } else {
     std::vector<std::string> keys;
-    for (const LogFile& f : cp.parts) keys.push_back(f.key);
-    LAKE_RETURN_IF_ERROR(ReadParquetActions(store, keys, collector));
+    std::vector<uint64_t> sizes;
+    for (const LogFile& f : cp.parts) {
+      keys.push_back(f.key);
+      sizes.push_back(f.size);
+    }
+    LAKE_RETURN_IF_ERROR(ReadParquetActions(store, keys, collector, sizes));
   }
   if (collector.sidecars.empty()) return Status::OK();
   // PROTOCOL.md "Sidecar Files": sidecar paths are relative to _delta_log/_sidecars/ (or

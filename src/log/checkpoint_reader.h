@@ -16,9 +16,11 @@
 namespace lake::log {
 
 // Reads the actions stored in Parquet files `keys` (checkpoint parts or v2 sidecars) of
-// `store`. Only action columns present in the files are projected.
+// `store`. Only action columns present in the files are projected. `sizes` (one per key, or
+// empty when unknown) let remote stores serve the files from the cache without a HEAD: log
+// files are immutable. Remote parts are fetched in parallel.
 Status ReadParquetActions(ObjectStore& store, const std::vector<std::string>& keys,
-                          ActionVisitor& visitor);
+                          ActionVisitor& visitor, const std::vector<uint64_t>& sizes = {});
 
 // Reads a whole checkpoint: all parts of a multi-part one; for v2 checkpoints (JSON or
 // Parquet, UUID-named or classic-named) also the sidecar files it references.

@@ -17,6 +17,7 @@
 
 #include "log/action_parser.h"
 #include "log/checkpoint_reader.h"
+#include "storage/location.h"
 
 namespace lake {
 namespace log {
@@ -279,10 +280,15 @@ class CommitData {
   CommitData& operator=(const CommitData&) = delete;
   ~CommitData() { Unmap(); }
 
-  Status Load(ObjectStore& store, const log::LogFile& f) {
+  // `fetched`: a local copy of the file fetched already (or nullptr).
+  Status Load(ObjectStore& store, const log::LogFile& f, const std::string* fetched = nullptr) {
     Unmap();
     owned_.clear();
-    if (auto local = store.LocalPath(f.key); local.ok() && Map(*local)) return Status::OK();
+    if (fetched && Map(*fetched)) return Status::OK();
+    // Log files are immutable: remote stores serve them from the cache (no request on a hit).
+    if (auto local = store.LocalPathImmutable(f.key, f.size); local.ok() && Map(*local)) {
+      return Status::OK();
+    }
     LAKE_ASSIGN_OR_RETURN(owned_, store.Get(f.key));
     owned_.reserve(owned_.size() + simdjson::SIMDJSON_PADDING);
     data_ = owned_;
@@ -398,13 +404,29 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     while (root.size() > 1 && root.back() == '/') root.pop_back();
   }
   log::ReplayVisitor replay(root);
+  // A remote store: fetch the segment's log files into the cache in parallel first (they are
+  // immutable); the replay below then reads local copies. Errors are left to the replay.
+  // (Parquet checkpoint parts are fetched in parallel by the checkpoint reader.)
+  std::unordered_map<int64_t, std::string> fetched;  // version -> local copy
+  if (root.empty() && !store->is_local() && segment.commits.size() > 1) {
+    std::vector<FetchItem> items;
+    for (const log::LogFile& f : segment.commits) {
+      items.push_back(FetchItem{store.get(), f.key, f.size});
+    }
+    if (auto paths = FetchLocalPaths(items, 8); paths.ok()) {
+      for (size_t i = 0; i < paths->size(); ++i) {
+        fetched.emplace(segment.commits[i].version, std::move((*paths)[i]));
+      }
+    }
+  }
   // Local commit files are mapped, not copied (see CommitData).
   log::CommitData buf;
   int64_t buf_version = -1;
   auto read_commit = [&](const log::LogFile& f) -> Status {
     if (buf_version == f.version) return Status::OK();
     buf_version = -1;
-    LAKE_RETURN_IF_ERROR(buf.Load(*store, f));
+    auto pre = fetched.find(f.version);
+    LAKE_RETURN_IF_ERROR(buf.Load(*store, f, pre == fetched.end() ? nullptr : &pre->second));
     buf_version = f.version;
     return Status::OK();
   };

@@ -1,10 +1,13 @@
 // Table: opening a location and reading snapshots, time travel and history from its log.
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "lake/table.h"
 #include "log/action_parser.h"
 #include "log/log_segment.h"
 #include "log/snapshot_builder.h"
+#include "storage/location.h"
 
 namespace lake {
 namespace {
@@ -21,19 +24,51 @@ class CommitInfoVisitor : public log::ActionVisitor {
   bool Done() const override { return info.has_value(); }
 };
 
+Result<std::string> ReadLocalFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open '" + path + "'");
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IOError("cannot read '" + path + "'");
+  return data;
+}
+
+// A log file's bytes. Log files are immutable: a remote store serves them through its cache
+// (a later process reuses the copy); a local one reads the file itself.
+Result<std::string> ReadLogFile(ObjectStore& store, const log::LogFile& f) {
+  if (!store.is_local() && f.size > 0) {
+    if (auto local = store.LocalPathImmutable(f.key, f.size); local.ok()) {
+      if (auto data = ReadLocalFile(*local); data.ok()) return data;
+    }
+  }
+  return store.Get(f.key);
+}
+
 Result<std::optional<CommitInfo>> ReadCommitInfo(ObjectStore& store, const log::LogFile& f) {
-  LAKE_ASSIGN_OR_RETURN(std::string data, store.Get(f.key));
+  LAKE_ASSIGN_OR_RETURN(std::string data, ReadLogFile(store, f));
   CommitInfoVisitor v;
   LAKE_RETURN_IF_ERROR(log::ParseCommitFile(data, f.key, v));
   return std::move(v.info);
+}
+
+
+// NotFound unless `store` holds a Delta log. With a _last_checkpoint hint only the log from the
+// hinted version on is listed (a full listing of a long log on S3 is one request per 1000
+// files); a dangling hint falls back to the full listing.
+Status CheckIsTable(ObjectStore& store, const std::string& uri) {
+  if (std::optional<int64_t> hint = log::ReadLastCheckpointHint(store)) {
+    auto objs = store.List(log::kLogDir, std::string(log::kLogDir) + log::PadVersion(*hint));
+    if (objs.ok() && !objs->empty()) return Status::OK();
+  }
+  LAKE_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objs, store.List(log::kLogDir));
+  if (objs.empty()) return Status::NotFound("not a Delta table: no _delta_log at " + uri);
+  return Status::OK();
 }
 
 }  // namespace
 
 Result<std::shared_ptr<Table>> Table::Open(const std::string& uri) {
   LAKE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenObjectStore(uri));
-  LAKE_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objs, store->List(log::kLogDir));
-  if (objs.empty()) return Status::NotFound("not a Delta table: no _delta_log at " + uri);
+  LAKE_RETURN_IF_ERROR(CheckIsTable(*store, uri));
   auto t = std::shared_ptr<Table>(new Table());
   t->uri_ = uri;
   t->store_ = std::shared_ptr<ObjectStore>(std::move(store));
@@ -42,15 +77,65 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& uri) {
 
 Result<std::shared_ptr<Table>> Table::OpenForCreate(const std::string& uri) {
   LAKE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenObjectStore(uri));
+  return OpenForCreate(std::shared_ptr<ObjectStore>(std::move(store)));
+}
+
+Result<std::shared_ptr<Table>> Table::Open(std::shared_ptr<ObjectStore> store) {
+  LAKE_RETURN_IF_ERROR(CheckIsTable(*store, store->root_uri()));
+  return OpenForCreate(std::move(store));
+}
+
+Result<std::shared_ptr<Table>> Table::OpenForCreate(std::shared_ptr<ObjectStore> store) {
   auto t = std::shared_ptr<Table>(new Table());
-  t->uri_ = uri;
-  t->store_ = std::shared_ptr<ObjectStore>(std::move(store));
+  t->uri_ = store->root_uri();
+  t->store_ = std::move(store);
   return t;
 }
 
 Result<std::shared_ptr<const Snapshot>> Table::LatestSnapshot() {
-  LAKE_ASSIGN_OR_RETURN(log::LogSegment seg, log::BuildLogSegment(*store_, std::nullopt));
-  return SnapshotBuilder::Build(store_, uri_, seg);
+  std::shared_ptr<const Snapshot> cached;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cached = latest_;
+  }
+  std::shared_ptr<const Snapshot> snap;
+  if (cached) {
+    auto updated = Update(cached);
+    if (updated.ok()) snap = std::move(updated).value();
+    // Otherwise (a gap after our version: e.g. the log was rewritten) a full load decides.
+  }
+  if (!snap) {
+    LAKE_ASSIGN_OR_RETURN(log::LogSegment seg, log::BuildLogSegment(*store_, std::nullopt));
+    LAKE_ASSIGN_OR_RETURN(snap, SnapshotBuilder::Build(store_, uri_, seg));
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  if (!latest_ || latest_->version() < snap->version()) latest_ = snap;
+  return snap;
+}
+
+Result<std::shared_ptr<const Snapshot>> Table::Update(std::shared_ptr<const Snapshot> base) {
+  if (!base) return Status::InvalidArgument("Table::Update without a base snapshot");
+  LAKE_ASSIGN_OR_RETURN(log::LogListing listing,
+                        log::ListLog(*store_, std::string(log::kLogDir) +
+                                                  log::PadVersion(base->version()) + ".json"));
+  std::vector<std::pair<log::LogFile, std::string>> commits;
+  int64_t next = base->version() + 1;
+  for (log::LogFile& f : listing.commits) {
+    if (f.version < next) continue;
+    if (f.version != next) {
+      return Status::Corruption("commit versions not contiguous in " + uri_ +
+                                "/_delta_log: missing version " + std::to_string(next));
+    }
+    ++next;
+    commits.emplace_back(std::move(f), std::string());
+  }
+  if (commits.empty()) return base;
+  LAKE_RETURN_IF_ERROR(
+      ParallelFor(commits.size(), store_->is_local() ? 1 : 8, [&](size_t i) -> Status {
+        LAKE_ASSIGN_OR_RETURN(commits[i].second, ReadLogFile(*store_, commits[i].first));
+        return Status::OK();
+      }));
+  return SnapshotBuilder::Apply(base.get(), store_, uri_, commits);
 }
 
 Result<std::shared_ptr<const Snapshot>> Table::SnapshotAtVersion(int64_t version) {
@@ -152,20 +237,27 @@ Result<std::vector<CommitSummary>> Table::History(size_t limit) {
   LAKE_ASSIGN_OR_RETURN(log::LogListing listing, log::ListLog(*store_));
   if (listing.commits.empty() && listing.checkpoints.empty())
     return Status::NotFound("not a Delta table: no _delta_log at " + uri_);
-  std::vector<CommitSummary> out;
+  std::vector<const log::LogFile*> files;
   for (auto it = listing.commits.rbegin(); it != listing.commits.rend(); ++it) {
-    if (limit && out.size() >= limit) break;
-    CommitSummary s;
-    s.version = it->version;
-    s.timestamp_ms = it->mtime_ms;
-    LAKE_ASSIGN_OR_RETURN(std::optional<CommitInfo> ci, ReadCommitInfo(*store_, *it));
-    if (ci) {
-      if (ci->in_commit_timestamp) s.timestamp_ms = *ci->in_commit_timestamp;
-      s.operation = ci->operation.value_or("");
-      s.commit_info = std::move(ci->json);
-    }
-    out.push_back(std::move(s));
+    if (limit && files.size() >= limit) break;
+    files.push_back(&*it);
   }
+  // Each commit's commitInfo: read 8 at a time from a remote store (one GET each, or none
+  // from the cache), one by one from a local one.
+  std::vector<CommitSummary> out(files.size());
+  LAKE_RETURN_IF_ERROR(
+      ParallelFor(files.size(), store_->is_local() ? 1 : 8, [&](size_t i) -> Status {
+        CommitSummary& s = out[i];
+        s.version = files[i]->version;
+        s.timestamp_ms = files[i]->mtime_ms;
+        LAKE_ASSIGN_OR_RETURN(std::optional<CommitInfo> ci, ReadCommitInfo(*store_, *files[i]));
+        if (ci) {
+          if (ci->in_commit_timestamp) s.timestamp_ms = *ci->in_commit_timestamp;
+          s.operation = ci->operation.value_or("");
+          s.commit_info = std::move(ci->json);
+        }
+        return Status::OK();
+      }));
   return out;
 }
 

@@ -11,6 +11,8 @@
 
 #include <roaring/roaring.h>
 
+#include "storage/location.h"
+
 namespace lake {
 namespace {
 
@@ -167,6 +169,14 @@ Result<std::string> ReadBytesUnchecked(ObjectStore& table_store,
     return ReadFromFile(table_store, key, offset, size);
   }
   // 'p': an absolute URI, same format as add.path.
+  if (dv.path_or_inline_dv.find("://") != std::string::npos &&
+      dv.path_or_inline_dv.rfind("file:", 0) != 0) {
+    // A remote URI (s3://bucket/key): the table's store when inside the table, else a store
+    // of that bucket.
+    LocationResolver resolver(table_store);
+    LAKE_ASSIGN_OR_RETURN(LocationResolver::Resolved r, resolver.Resolve(dv.path_or_inline_dv));
+    return ReadFromFile(*r.store, r.key, offset, size);
+  }
   LAKE_ASSIGN_OR_RETURN(std::string path, LocalPathFromUri(dv.path_or_inline_dv));
   const size_t slash = path.rfind('/');
   std::string dir = slash == 0 ? "/" : path.substr(0, slash);

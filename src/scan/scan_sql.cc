@@ -515,10 +515,20 @@ Result<std::string> BuildScanSql(engine::Connection& conn, const ScanInput& in,
   std::vector<FileEntry> entries;
   std::vector<std::string> paths;
   std::vector<int64_t> sizes;
-  for (const AddFile* a : in.files) {
+  if (!in.local_paths.empty() && in.local_paths.size() != in.files.size()) {
+    return Status::InvalidArgument("scan input: " + std::to_string(in.local_paths.size()) +
+                                   " local paths for " + std::to_string(in.files.size()) +
+                                   " files");
+  }
+  for (size_t fi = 0; fi < in.files.size(); ++fi) {
+    const AddFile* a = in.files[fi];
     FileEntry e;
     e.add = a;
-    LAKE_ASSIGN_OR_RETURN(e.local, DataFileLocalPath(in.table_root_local, a->path));
+    if (in.local_paths.empty()) {
+      LAKE_ASSIGN_OR_RETURN(e.local, DataFileLocalPath(in.table_root_local, a->path));
+    } else {
+      e.local = in.local_paths[fi];
+    }
     for (const StructField* pf : part_fields) {
       const std::string& key = pf->PhysicalName(mode);
       const std::optional<std::string>* v = nullptr;

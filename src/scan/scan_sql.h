@@ -34,7 +34,10 @@ namespace lake::scan {
 using DeletedRowsLoader = std::function<Result<std::vector<uint64_t>>(const AddFile&)>;
 
 struct ScanInput {
+  // Where DuckDB reads each file: `local_paths` when not empty (one per entry of `files`, e.g.
+  // fetched from a remote store); otherwise DataFileLocalPath(table_root_local, add.path).
   std::string table_root_local;  // local dir of the table root (ObjectStore::LocalPath(""))
+  std::vector<std::string> local_paths;
   const Schema* schema = nullptr;
   std::vector<std::string> partition_columns;  // logical names (metaData.partitionColumns)
   std::string mapping_mode = "none";           // none | name | id

@@ -182,6 +182,10 @@ class LocalStore final : public ObjectStore {
   }
 
   Result<std::string> LocalPath(std::string_view key) override { return Path(key); }
+  Result<std::string> LocalPathImmutable(std::string_view key, uint64_t) override {
+    return Path(key);
+  }
+  bool is_local() const override { return true; }
 
  private:
   std::string Path(std::string_view key) const {

@@ -2,6 +2,7 @@
 #include "storage/s3_store.h"
 
 #include "util/percent_encoding.h"
+#include "storage/file_cache.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -528,12 +529,7 @@ class HandlePool {
 
 class S3Store final : public ObjectStore {
  public:
-  explicit S3Store(S3Config c) : c_(std::move(c)) {
-    if (c_.cache_dir.empty()) {
-      std::string home = Getenv("LAKE_HOME");
-      if (home.empty()) home = Getenv("HOME") + "/.lake";
-      c_.cache_dir = home + "/cache";
-    }
+  explicit S3Store(S3Config c) : c_(std::move(c)), cache_(c_.cache_dir, c_.cache_max_bytes) {
     if (c_.root_uri.empty())
       c_.root_uri = "s3://" + c_.bucket + (c_.prefix.empty() ? "" : "/" + c_.prefix);
     sigv4_ = "aws:amz:" + c_.region + ":s3";
@@ -698,72 +694,83 @@ class S3Store final : public ObjectStore {
     return HttpError(req, r);
   }
 
-  // Downloads to the cache (see the header comment of LocalPath in s3_store.h). The file name
-  // holds a hash of the location, the size and the ETag, so a replaced object is a new file and
-  // a cached file is never stale. Written to a temp file and renamed: concurrent processes may
-  // download the same object twice, but a reader never sees a partial file.
-  // TODO: bound the cache size (LRU by mtime, which a hit refreshes).
+  // Downloads to the cache (storage/file_cache.h). The entry name holds a hash of the location,
+  // the size and the ETag, so a replaced object is a new entry and a cached one is never stale.
   Result<std::string> LocalPath(std::string_view key) override {
+    LAKE_RETURN_IF_ERROR(CheckObjectKey(key));
+    std::string full = FullKey(key);
+    std::string loc = Location(full);
+    for (int round = 0; round < 3; ++round) {
+      LAKE_ASSIGN_OR_RETURN(ObjectMeta meta, Head(key));
+      std::string path = cache_.EntryPath(loc, meta.size, meta.etag, full);
+      if (auto hit = cache_.Lookup(path, meta.size)) return *hit;
+      bool changed = false;
+      auto r = cache_.Insert(
+          loc,
+          [&](int fd, uint64_t* bytes, std::string*) -> Status {
+            Request req;
+            req.key = full;
+            req.out_fd = fd;
+            if (!meta.etag.empty()) req.headers.push_back("If-Match: \"" + meta.etag + "\"");
+            LAKE_ASSIGN_OR_RETURN(Response resp, Execute(req));
+            if (resp.status == 412 || resp.status == 404) {  // replaced or deleted since the HEAD
+              changed = true;
+              return Status::IOError("changed");
+            }
+            if (!resp.ok()) return HttpError(req, resp);
+            if (resp.fd_bytes != meta.size) return ShortDownload(full, resp.fd_bytes, meta.size);
+            *bytes = resp.fd_bytes;
+            return Status::OK();
+          },
+          [&](uint64_t, const std::string&) { return path; });
+      if (r.ok() || !changed) return r;
+    }
+    return Status::IOError(Describe(full) + " kept changing while being downloaded to the cache");
+  }
+
+  // One GET on a miss (the entry is named by the ETag of the response); no request on a hit.
+  Result<std::string> LocalPathImmutable(std::string_view key, uint64_t size) override {
+    if (size == 0) return LocalPath(key);
+    LAKE_RETURN_IF_ERROR(CheckObjectKey(key));
+    std::string full = FullKey(key);
+    std::string loc = Location(full);
+    if (auto hit = cache_.LookupAnyVersion(loc, size)) return *hit;
+    return cache_.Insert(
+        loc,
+        [&](int fd, uint64_t* bytes, std::string* etag) -> Status {
+          Request req;
+          req.key = full;
+          req.out_fd = fd;
+          LAKE_ASSIGN_OR_RETURN(Response resp, Execute(req));
+          if (resp.status == 404) return NotFound(full);
+          if (!resp.ok()) return HttpError(req, resp);
+          // A size other than the recorded one is the object's truth (some writers record
+          // sizes loosely): the entry is named by it, and this key is simply never a hit.
+          *bytes = resp.fd_bytes;
+          *etag = StripQuotes(resp.Header("etag"));
+          return Status::OK();
+        },
+        [&](uint64_t bytes, const std::string& etag) {
+          return cache_.EntryPath(loc, bytes, etag, full);
+        });
+  }
+
+ private:
+  Status CheckObjectKey(std::string_view key) const {
     if (key.empty() || key.back() == '/') {
       return Status::Unsupported(root_uri() + (key.empty() ? "" : "/" + std::string(key)) +
                                  " is a prefix of a remote store, which has no local directory; "
                                  "only its objects can be downloaded");
     }
-    std::string full = FullKey(key);
-    for (int round = 0; round < 3; ++round) {
-      LAKE_ASSIGN_OR_RETURN(ObjectMeta meta, Head(key));
-      std::string id = Sha256Hex(c_.endpoint + "\n" + c_.bucket + "\n" + full);
-      std::string name = id.substr(0, 40) + "-" + std::to_string(meta.size) + "-" +
-                         Sha256Hex(meta.etag).substr(0, 16) + Extension(full);
-      std::string dir = c_.cache_dir + "/" + id.substr(0, 2);
-      std::string path = dir + "/" + name;
-      struct stat st;
-      if (stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == meta.size) {
-        utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // recency, for a future LRU
-        return path;
-      }
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      if (ec)
-        return Status::IOError("cannot create cache directory '" + dir + "': " + ec.message());
-      std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + RandomHex(6);
-      int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      if (fd < 0) return Status::IOError("cannot create '" + tmp + "': " + std::strerror(errno));
-      Request req;
-      req.key = full;
-      req.out_fd = fd;
-      if (!meta.etag.empty()) req.headers.push_back("If-Match: \"" + meta.etag + "\"");
-      auto r = Execute(req);
-      int close_rc = close(fd);
-      if (!r.ok()) {
-        unlink(tmp.c_str());
-        return r.status();
-      }
-      if (r->status == 412 || r->status == 404) {  // replaced or deleted since the HEAD
-        unlink(tmp.c_str());
-        continue;
-      }
-      if (!r->ok()) {
-        unlink(tmp.c_str());
-        return HttpError(req, *r);
-      }
-      if (close_rc != 0 || r->fd_bytes != meta.size) {
-        unlink(tmp.c_str());
-        return Status::IOError("download of " + Describe(full) + " to the cache got " +
-                               std::to_string(r->fd_bytes) + " of " + std::to_string(meta.size) +
-                               " bytes");
-      }
-      if (rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        unlink(tmp.c_str());
-        return Status::IOError("cannot rename into '" + path + "': " + std::strerror(err));
-      }
-      return path;
-    }
-    return Status::IOError(Describe(full) + " kept changing while being downloaded to the cache");
+    return Status::OK();
   }
-
- private:
+  std::string Location(const std::string& full_key) const {
+    return c_.endpoint + "\n" + c_.bucket + "\n" + full_key;
+  }
+  Status ShortDownload(const std::string& full_key, uint64_t got, uint64_t want) const {
+    return Status::IOError("download of " + Describe(full_key) + " to the cache got " +
+                           std::to_string(got) + " of " + std::to_string(want) + " bytes");
+  }
   std::string RootPrefix() const { return c_.prefix.empty() ? "" : c_.prefix + "/"; }
   std::string FullKey(std::string_view key) const { return RootPrefix() + std::string(key); }
   std::string Describe(const std::string& full_key) const {
@@ -771,17 +778,6 @@ class S3Store final : public ObjectStore {
   }
   Status NotFound(const std::string& full_key) const {
     return Status::NotFound(Describe(full_key) + " does not exist");
-  }
-
-  static std::string Extension(const std::string& key) {
-    size_t slash = key.rfind('/');
-    size_t dot = key.rfind('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-    std::string ext = key.substr(dot);
-    if (ext.size() > 16) return "";
-    for (size_t i = 1; i < ext.size(); ++i)
-      if (!std::isalnum(static_cast<unsigned char>(ext[i]))) return "";
-    return ext;
   }
 
   std::string Url(const Request& req) const {
@@ -1073,6 +1069,7 @@ class S3Store final : public ObjectStore {
   std::string scheme_;
   std::string host_;
   HandlePool pool_;
+  cache::FileCache cache_;
 };
 
 }  // namespace

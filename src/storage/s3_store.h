@@ -40,6 +40,7 @@ struct S3Config {
   bool path_style = true;  // false: virtual-hosted ("bucket.host")
 
   std::string cache_dir;  // LocalPath downloads; "" -> $LAKE_HOME/cache or ~/.lake/cache
+  uint64_t cache_max_bytes = 0;  // 0 -> $LAKE_CACHE_MAX_BYTES or 10 GiB (storage/file_cache.h)
 
   uint64_t part_size = 64ull << 20;  // objects larger than this are uploaded in parts
   int max_attempts = 6;              // per request, the first included

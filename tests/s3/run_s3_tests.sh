@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The S3 tests against a throwaway Ceph RADOS Gateway: starts one (scripts/ceph-rgw), exports
-# LAKE_TEST_S3_* (and AWS_*) from its env file, runs lake_tests --gtest_filter='S3*', and stops
-# the gateway whatever happened.
+# LAKE_TEST_S3_* (and AWS_*) from its env file, runs lake_tests --gtest_filter='S3*' and then the
+# CLI end-to-end tests on S3 (tests/cli/e2e.sh with LAKE_E2E_S3=1) against the same gateway,
+# and stops the gateway whatever happened.
 #
 #   tests/s3/run_s3_tests.sh [LAKE_TESTS_BINARY] [extra gtest args...]
 #
-# LAKE_TESTS_BINARY defaults to build/release/tests/lake_tests. Exit code: lake_tests' (1 when
-# the gateway could not be started). RGW_DIR overrides the cluster's directory (default: a new
-# directory under $TMPDIR).
+# LAKE_TESTS_BINARY defaults to build/release/tests/lake_tests; the lake CLI is LAKE_BINARY
+# (default: ../lake next to the tests binary; the e2e part is skipped when it is missing).
+# Exit code: non-zero when either part failed (1 when the gateway could not be started).
+# RGW_DIR overrides the cluster's directory (default: a new directory under $TMPDIR).
+# S3_SKIP_E2E=1 runs only the gtests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/release/tests/lake_tests}
@@ -38,4 +41,17 @@ set +e
 "$bin" --gtest_filter='S3*' "$@"
 rc=$?
 set -e
+lake=${LAKE_BINARY:-$(dirname "$bin")/../lake}
+if [ "${S3_SKIP_E2E:-0}" != 1 ]; then
+  if [ -x "$lake" ]; then
+    echo "run_s3_tests: CLI end-to-end tests on S3 ($lake)"
+    set +e
+    LAKE_E2E_S3=1 LAKE_E2E_S3_BUCKET=lake-e2e "$root/tests/cli/e2e.sh" "$lake"
+    e2e=$?
+    set -e
+    [ $e2e -eq 0 ] || [ $e2e -eq 77 ] || rc=$((rc == 0 ? e2e : rc))
+  else
+    echo "run_s3_tests: no lake CLI at '$lake': CLI e2e on S3 skipped" >&2
+  fi
+fi
 exit $rc

@@ -1,0 +1,420 @@
+// Tables on S3 (Ceph RGW via tests/s3/run_s3_tests.sh; skipped, loudly, without
+// LAKE_TEST_S3_ENDPOINT): scans fetch exactly the pruned files into the cache, in parallel, and
+// read the same rows as locally (relative and absolute s3:// paths, deletion vectors,
+// checkpoints); incremental snapshots; 8 forked writers x 25 commits through Transaction.
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <roaring/roaring64map.hh>
+
+#include "engine/duckdb_engine.h"
+#include "lake/scan.h"
+#include "lake/transaction.h"
+#include "log/action_parser.h"
+#include "log/log_segment.h"
+#include "scan/deletion_vector.h"
+#include "storage/file_cache.h"
+#include "storage/s3_store.h"
+#include "test_util.h"
+#include "txn/txn_test_util.h"
+
+namespace lake {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+class S3Table : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (Env("LAKE_TEST_S3_ENDPOINT").empty()) {
+      std::cerr << "*** S3 table test SKIPPED: LAKE_TEST_S3_ENDPOINT is not set "
+                   "(tests/s3/run_s3_tests.sh starts a Ceph RGW and sets it) ***\n";
+      GTEST_SKIP() << "LAKE_TEST_S3_ENDPOINT not set; run tests/s3/run_s3_tests.sh";
+    }
+    // Tables open their stores from the AWS_* environment, as the CLI does.
+    setenv("AWS_ENDPOINT_URL", Env("LAKE_TEST_S3_ENDPOINT").c_str(), 1);
+    setenv("AWS_ACCESS_KEY_ID", Env("LAKE_TEST_S3_ACCESS_KEY").c_str(), 1);
+    setenv("AWS_SECRET_ACCESS_KEY", Env("LAKE_TEST_S3_SECRET_KEY").c_str(), 1);
+    if (!Env("LAKE_TEST_S3_REGION").empty())
+      setenv("AWS_REGION", Env("LAKE_TEST_S3_REGION").c_str(), 1);
+    setenv("LAKE_HOME", home_.path().c_str(), 1);  // a cache of our own
+    bucket_ = Env("LAKE_TEST_S3_BUCKET").empty() ? "lake-test" : Env("LAKE_TEST_S3_BUCKET");
+    std::mt19937_64 rng{std::random_device{}()};
+    prefix_ = "tbl-" + std::to_string(getpid()) + "-" + std::to_string(rng() % 1000000000);
+    auto c = s3::ConfigFromUri("s3://" + bucket_ + "/" + prefix_);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    Status st = s3::EnsureBucket(*c);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+
+  std::string Uri(const std::string& name) const {
+    return "s3://" + bucket_ + "/" + prefix_ + "/" + name;
+  }
+
+  // Copies every file of local directory `dir` to `uri`, rewriting nothing.
+  static void Upload(const std::string& dir, const std::string& uri) {
+    auto src = NewLocalStore(dir, dir);
+    auto dst = OpenObjectStore(uri);
+    ASSERT_TRUE(dst.ok()) << dst.status().ToString();
+    auto objs = src->List("");
+    ASSERT_TRUE(objs.ok());
+    for (const auto& o : *objs) {
+      auto data = src->Get(o.key);
+      ASSERT_TRUE(data.ok());
+      ASSERT_TRUE((*dst)->Put(o.key, *data).ok()) << o.key;
+    }
+  }
+
+  std::string Conformance(const std::string& name) {
+    std::string c = testing::ConformanceDir();
+    if (c.empty()) return "";
+    return c + "/tables/delta-golden/" + name;
+  }
+
+  testing::TempDir home_;
+  std::string bucket_, prefix_;
+};
+
+// Sorted rows (all columns as VARCHAR, '|'-joined) of a scan.
+std::vector<std::string> Rows(const std::string& uri, const std::string& where,
+                              Scan* plan_out = nullptr, cache::CacheStats* fetch = nullptr) {
+  std::vector<std::string> out;
+  auto table = Table::Open(uri);
+  EXPECT_TRUE(table.ok()) << table.status().ToString();
+  if (!table.ok()) return out;
+  auto snap = (*table)->LatestSnapshot();
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  if (!snap.ok()) return out;
+  ScanOptions o;
+  o.where = where;
+  auto scan = Scan::Plan(*snap, o);
+  EXPECT_TRUE(scan.ok()) << scan.status().ToString();
+  auto db = engine::SharedDatabase();
+  auto conn = (*db)->Connect();
+  cache::CacheStats before = cache::GetCacheStats();
+  auto sql = scan->ToSql(**conn);
+  EXPECT_TRUE(sql.ok()) << sql.status().ToString();
+  if (!sql.ok()) return out;
+  if (fetch) {
+    cache::CacheStats after = cache::GetCacheStats();
+    fetch->hits = after.hits - before.hits;
+    fetch->misses = after.misses - before.misses;
+    fetch->bytes_fetched = after.bytes_fetched - before.bytes_fetched;
+  }
+  auto r = (*conn)->Query("SELECT COLUMNS(*)::VARCHAR FROM (" + *sql + ")");
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return out;
+  for (size_t row = 0; row < r->row_count(); ++row) {
+    std::string line;
+    for (size_t c = 0; c < r->column_count(); ++c) {
+      line += r->IsNull(c, row) ? "NULL" : std::string(r->GetString(c, row));
+      line += "|";
+    }
+    out.push_back(std::move(line));
+  }
+  std::sort(out.begin(), out.end());
+  if (plan_out) *plan_out = std::move(scan).value();
+  return out;
+}
+
+TEST_F(S3Table, ScanFetchesExactlyThePrunedFilesOnceAndReadsTheSameRows) {
+  std::string local = Conformance("data-reader-partition-values");
+  if (local.empty()) GTEST_SKIP() << "no ../shared/conformance";
+  Upload(local, Uri("pv"));
+  for (std::string where : {"", "as_int = 1"}) {
+    SCOPED_TRACE("where: " + where);
+    Scan plan = *Scan::Plan(*(*Table::Open(local))->LatestSnapshot(), ScanOptions{{}, where, {}});
+    size_t want_files = plan.files().size();
+    std::vector<std::string> expected = Rows(local, where);
+    ASSERT_FALSE(expected.empty());
+    cache::CacheStats cold, warm;
+    Scan s3plan = plan;
+    EXPECT_EQ(Rows(Uri("pv"), where, &s3plan, &cold), expected);
+    EXPECT_EQ(s3plan.files().size(), want_files);
+    // Cold for the unpruned scan; the pruned one finds its files cached by the first.
+    if (where.empty()) {
+      EXPECT_EQ(cold.misses, want_files) << "one download per pruned file";
+      EXPECT_EQ(cold.hits, 0u);
+    } else {
+      EXPECT_EQ(cold.hits + cold.misses, want_files);
+      EXPECT_LT(want_files, (*(*Table::Open(local))->LatestSnapshot())->files().size());
+    }
+    EXPECT_EQ(Rows(Uri("pv"), where, nullptr, &warm), expected);
+    EXPECT_EQ(warm.hits, want_files) << "second scan: all from the cache";
+    EXPECT_EQ(warm.misses, 0u);
+  }
+}
+
+TEST_F(S3Table, AbsoluteS3PathsInAddActionsResolveToTheirBucketAndKey) {
+  std::string local = Conformance("data-reader-partition-values");
+  if (local.empty()) GTEST_SKIP() << "no ../shared/conformance";
+  std::vector<std::string> expected = Rows(local, "");
+  // The data at "data/" of this prefix; the log (elsewhere) names it by absolute URIs.
+  Upload(local, Uri("abs-data"));
+  auto store = OpenObjectStore(Uri("abs"));
+  ASSERT_TRUE(store.ok());
+  std::ifstream in(local + "/_delta_log/00000000000000000000.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string log = ss.str(), out;
+  std::string needle = "\"path\":\"";
+  size_t pos = 0, n = 0;
+  while (true) {
+    size_t at = log.find(needle, pos);
+    if (at == std::string::npos) break;
+    out += log.substr(pos, at + needle.size() - pos) + Uri("abs-data") + "/";
+    pos = at + needle.size();
+    ++n;
+  }
+  out += log.substr(pos);
+  ASSERT_GT(n, 0u);
+  ASSERT_TRUE((*store)->Put("_delta_log/00000000000000000000.json", out).ok());
+  EXPECT_EQ(Rows(Uri("abs"), ""), expected);
+}
+
+TEST_F(S3Table, DeletionVectorsAndCheckpointsOnS3) {
+  std::string local = Conformance("dv-partitioned-with-checkpoint");
+  if (local.empty()) GTEST_SKIP() << "no ../shared/conformance";
+  Upload(local, Uri("dv"));
+  std::vector<std::string> expected = Rows(local, "");
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(Rows(Uri("dv"), ""), expected);
+}
+
+// A DV file holding one DV of `rows` at offset 1 ([version 1][size BE][bitmap][crc BE]).
+std::string DvFile(const std::vector<uint64_t>& rows, std::string* dv) {
+  Roaring64Map map;
+  for (uint64_t r : rows) map.add(r);
+  std::vector<char> buf(map.getSizeInBytes(true));
+  size_t n = map.write(buf.data(), true);
+  dv->clear();
+  for (int i = 0; i < 4; ++i) dv->push_back(static_cast<char>(kDeletionVectorMagic >> (8 * i)));
+  dv->append(buf.data(), n);
+  auto be32 = [](std::string& s, uint32_t v) {
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  std::string file(1, '\1');
+  be32(file, static_cast<uint32_t>(dv->size()));
+  file += *dv;
+  be32(file,
+       static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(dv->data()),
+                                   static_cast<uInt>(dv->size()))));
+  return file;
+}
+
+TEST_F(S3Table, AbsolutePathDeletionVectorsInsideAndOutsideTheTable) {
+  auto table_store = OpenObjectStore(Uri("pdv"));
+  ASSERT_TRUE(table_store.ok());
+  std::string dv;
+  std::string file = DvFile({2, 3, 70000}, &dv);
+  ASSERT_TRUE((*table_store)->Put("dvs/inside.bin", file).ok());
+  auto other = OpenObjectStore(Uri("elsewhere"));
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Put("outside%.bin", file).ok());
+  for (std::string uri : {Uri("pdv") + "/dvs/inside.bin", Uri("elsewhere") + "/outside%25.bin"}) {
+    SCOPED_TRACE(uri);
+    DeletionVectorDescriptor d;
+    d.storage_type = "p";
+    d.path_or_inline_dv = uri;
+    d.offset = 1;
+    d.size_in_bytes = static_cast<int32_t>(dv.size());
+    d.cardinality = 3;
+    auto rows = LoadDeletedRows(**table_store, d);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(*rows, (std::vector<uint64_t>{2, 3, 70000}));
+  }
+}
+
+TEST_F(S3Table, IncrementalLatestSnapshotOnS3) {
+  testing::CreateTestTable(Uri("inc"));
+  auto table = Table::Open(Uri("inc"));
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  auto s0 = (*table)->LatestSnapshot();
+  ASSERT_TRUE(s0.ok()) << s0.status().ToString();
+  {
+    auto other = Table::Open(Uri("inc"));
+    auto tx = Transaction::Start(*other);
+    ASSERT_TRUE(tx.ok());
+    (*tx)->AddFile(testing::FakeAdd("a.parquet", "a"));
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  auto s1 = (*table)->LatestSnapshot();
+  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
+  EXPECT_EQ((*s1)->version(), 1);
+  EXPECT_EQ((*s1)->files().size(), 1u);
+}
+
+// ---- 8 forked writers x 25 commits on S3 ----------------------------------------------------
+
+constexpr int kWriters = 8;
+constexpr int kCommitsPerWriter = 25;
+
+// The child (a fresh S3 store: Table::Open after fork). "ack <version> <tag>" / "refused <tag>".
+int Writer(const std::string& uri, int id, const std::string& out_path) {
+  std::ofstream out(out_path);
+  auto table = Table::Open(uri);
+  if (!table.ok()) return 2;
+  auto first = (*table)->LatestSnapshot();
+  if (!first.ok()) return 3;
+  std::shared_ptr<const Snapshot> snap = *first;
+  std::mt19937 rng(2000 + id);
+  int acked = 0;
+  for (int n = 0; acked < kCommitsPerWriter && n < 10 * kCommitsPerWriter; ++n) {
+    auto tx = Transaction::Start(*table, snap);
+    if (!tx.ok()) return 4;
+    Transaction& x = **tx;
+    std::string tag = "w" + std::to_string(id) + "-" + std::to_string(n);
+    int kind = std::uniform_int_distribution<int>(0, 9)(rng);
+    std::string part;
+    if (kind < 4) {
+      part = "own" + std::to_string(id);
+      x.SetOperation("WRITE", R"({"mode":"Append"})");
+    } else if (kind < 7) {
+      part = "x";
+      x.SetOperation("WRITE", R"({"mode":"Append"})");
+    } else {
+      part = kind < 9 ? "x" : "y";
+      x.ReadPredicate("p = '" + part + "'");
+      for (const AddFile& f : snap->files()) {
+        if (f.partition_values[0].second == part) {
+          x.ReadFile(f);
+          x.RemoveFile(RemoveFor(f, 1767225600000));
+        }
+      }
+      x.SetOperation("WRITE", R"({"mode":"Overwrite"})");
+    }
+    x.AddFile(testing::FakeAdd("f-" + tag + ".parquet", part, 5));
+    x.SetUserMetadata(tag);
+    auto r = x.Commit();
+    if (r.ok()) {
+      out << "ack " << r->version << " " << tag << " " << r->attempts << "\n";
+      snap = r->snapshot;
+      ++acked;
+    } else if (r.status().code() == StatusCode::kConflict) {
+      out << "refused " << tag << "\n";
+      auto fresh = (*table)->LatestSnapshot();
+      if (!fresh.ok()) return 5;
+      snap = *fresh;
+    } else {
+      out << "error " << tag << " " << r.status().ToString() << "\n";
+      return 6;
+    }
+    out.flush();
+  }
+  return acked == kCommitsPerWriter ? 0 : 7;
+}
+
+std::string UserMetadata(const CommitInfo& ci) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  std::string_view s;
+  if (p.parse(ci.json).get(doc) || doc["userMetadata"].get_string().get(s)) return "";
+  return std::string(s);
+}
+
+TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
+  std::string uri = Uri("stress");
+  // No checkpoints: they are written through DuckDB, which is not usable in a child forked
+  // from a process that already started its threads (earlier tests scan).
+  testing::CreateTestTable(uri, {{"delta.checkpointInterval", "100000"}});
+  testing::TempDir acks;
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<pid_t> pids;
+  for (int i = 0; i < kWriters; ++i) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) _exit(Writer(uri, i, acks.path() + "/acks-" + std::to_string(i)));
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "writer exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::map<std::string, int64_t> acked;
+  std::set<std::string> refused;
+  long total_attempts = 0;
+  int max_attempts = 0;
+  for (int i = 0; i < kWriters; ++i) {
+    std::ifstream in(acks.path() + "/acks-" + std::to_string(i));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string what, tag;
+      ls >> what;
+      if (what == "ack") {
+        int64_t v;
+        int attempts = 0;
+        ls >> v >> tag >> attempts;
+        EXPECT_TRUE(acked.emplace(tag, v).second) << tag;
+        total_attempts += attempts;
+        max_attempts = std::max(max_attempts, attempts);
+      } else if (what == "refused") {
+        ls >> tag;
+        refused.insert(tag);
+      } else {
+        ADD_FAILURE() << line;
+      }
+    }
+  }
+  EXPECT_EQ(acked.size(), static_cast<size_t>(kWriters * kCommitsPerWriter));
+  auto store = OpenObjectStore(uri);
+  ASSERT_TRUE(store.ok());
+  auto listing = log::ListLog(**store);
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  const auto& commits = listing->commits;
+  ASSERT_EQ(commits.size(), acked.size() + 1);
+  std::map<std::string, int64_t> in_log;
+  std::set<std::string> live;
+  for (size_t i = 0; i < commits.size(); ++i) {
+    ASSERT_EQ(commits[i].version, static_cast<int64_t>(i)) << "versions not contiguous";
+    auto data = (*store)->Get(commits[i].key);
+    ASSERT_TRUE(data.ok());
+    auto actions = log::ParseCommitFileToActions(*data, commits[i].key);
+    ASSERT_TRUE(actions.ok());
+    for (const Action& a : *actions) {
+      if (auto* ci = std::get_if<CommitInfo>(&a); ci && i > 0) {
+        EXPECT_TRUE(in_log.emplace(UserMetadata(*ci), commits[i].version).second);
+      } else if (auto* r = std::get_if<RemoveFile>(&a)) {
+        EXPECT_EQ(live.erase(r->path), 1u) << "v" << i << " removes non-live " << r->path;
+      } else if (auto* ad = std::get_if<AddFile>(&a)) {
+        EXPECT_TRUE(live.insert(ad->path).second);
+      }
+    }
+  }
+  EXPECT_EQ(in_log, acked) << "every acknowledged commit exactly once, at its version";
+  for (const auto& tag : refused) EXPECT_EQ(in_log.count(tag), 0u) << tag;
+  auto table = Table::Open(uri);
+  ASSERT_TRUE(table.ok());
+  auto snap = (*table)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ((*snap)->version(), static_cast<int64_t>(acked.size()));
+  EXPECT_EQ((*snap)->files().size(), live.size());
+  std::printf(
+      "[s3 stress] %d writers: %zu commits in %.2f s (%.0f commits/s), %zu refused "
+      "(conflicts), put-if-absent attempts total %ld, max %d\n",
+      kWriters, acked.size(), secs, acked.size() / secs, refused.size(), total_attempts,
+      max_attempts);
+}
+
+}  // namespace
+}  // namespace lake
