@@ -431,7 +431,9 @@ Result<std::string> PartitionValueSerializeSql(const DataType& type, const std::
       n == "double") {
     return "CAST(" + expr + " AS VARCHAR)";
   }
-  if (n == "boolean") return "CASE WHEN " + expr + " THEN 'true' ELSE 'false' END";
+  if (n == "boolean") {
+    return "CASE WHEN " + expr + " THEN 'true' WHEN NOT " + expr + " THEN 'false' END";
+  }
   if (n == "date") return "strftime(" + expr + ", '%Y-%m-%d')";
   if (n == "timestamp") return "strftime(" + expr + ", '%Y-%m-%dT%H:%M:%S.%fZ')";
   if (n == "timestamp_ntz") return "strftime(" + expr + ", '%Y-%m-%d %H:%M:%S.%f')";
@@ -744,9 +746,11 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   std::string copy = "COPY (SELECT " + select + " FROM (" + o.source_sql + ") AS __src) TO " +
                      QuoteString(staging.string()) + " (FORMAT parquet, COMPRESSION " +
                      codec.duckdb + ", FILENAME_PATTERN " +
-                     QuoteString("part-{uuid}.c000" + tag) + ", FILE_SIZE_BYTES " +
-                     std::to_string(target_size) +
-                     (part_idx.empty() ? "" : ", PARTITION_BY (__lake_part)") +
+                     QuoteString("part-{uuid}.c000" + tag) +
+                     // DuckDB 1.4 cannot rotate files of a partitioned COPY: there,
+                     // delta.targetFileSize is not applied (one file per partition per write).
+                     (part_idx.empty() ? ", FILE_SIZE_BYTES " + std::to_string(target_size)
+                                       : ", PARTITION_BY (__lake_part)") +
                      ", RETURN_STATS true)";
   Progress(o, "writing Parquet");
   auto copied = conn.Query(copy);

@@ -10,7 +10,8 @@
 //   3. COPY (SELECT casts..., partition key) TO a staging directory inside the table
 //      (_lake_staging-<uuid>/), PARTITION_BY a surrogate key that hex-encodes the serialized
 //      partition values (DuckDB's own hive naming is ambiguous for NULL vs 'NULL'), with
-//      FILE_SIZE_BYTES = delta.targetFileSize and the table's codec. RETURN_STATS gives each
+//      FILE_SIZE_BYTES = delta.targetFileSize (unpartitioned writes only: DuckDB 1.4 cannot
+//      rotate files of a partitioned COPY) and the table's codec. RETURN_STATS gives each
 //      file's name and row count.
 //   4. Move each file to <col>=<hive-escaped value>/.../part-<uuid>.c000.<codec>.parquet.
 //   5. Statistics from the Parquet footers (parquet_metadata(), footer only): min/max/null
