@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <map>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,5 +50,10 @@ void RegisterHistory(CLI::App& app);
 void RegisterFiles(CLI::App& app);
 void RegisterScan(CLI::App& app);
 void RegisterConformance(CLI::App& app);
+void RegisterCreate(CLI::App& app);
+void RegisterWrite(CLI::App& app);
+
+// "k=v" list -> map (CliError on a malformed entry).
+std::map<std::string, std::string> ParseProperties(const std::vector<std::string>& kvs);
 
 }  // namespace lake::cli

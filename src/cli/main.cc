@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   lake::cli::RegisterFiles(app);
   lake::cli::RegisterScan(app);
   lake::cli::RegisterConformance(app);
+  lake::cli::RegisterCreate(app);
+  lake::cli::RegisterWrite(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
