@@ -76,6 +76,9 @@ class Table {
   // Opens the table at `uri` (a path or file:// URI). Fails with NotFound when there is no
   // _delta_log. Does not read the log yet.
   static Result<std::shared_ptr<Table>> Open(const std::string& uri);
+  // Like Open, but also accepts a location without a _delta_log (a table about to be created
+  // by a Transaction): until version 0 is committed, LatestSnapshot is NotFound.
+  static Result<std::shared_ptr<Table>> OpenForCreate(const std::string& uri);
 
   const std::string& uri() const { return uri_; }
   const std::shared_ptr<ObjectStore>& store() const { return store_; }
@@ -83,7 +86,12 @@ class Table {
   Result<std::shared_ptr<const Snapshot>> LatestSnapshot();
   Result<std::shared_ptr<const Snapshot>> SnapshotAtVersion(int64_t version);
   // The newest version whose timestamp is <= `timestamp_ms`; an error when the timestamp is
-  // before the earliest version still recoverable from the log.
+  // before the earliest version still recoverable from the log. Timestamps as Delta defines
+  // them for time travel: inCommitTimestamp from the feature's enablement version on; before
+  // it, commit-file mtimes made strictly increasing (a commit's timestamp is max(its mtime,
+  // the previous commit's timestamp + 1 ms), from the earliest retained commit on), so that
+  // skewed mtimes cannot make time travel non-monotonic. Binary search: only the probed
+  // commits are read.
   Result<std::shared_ptr<const Snapshot>> SnapshotAtTimestamp(int64_t timestamp_ms);
   // Newest first; `limit` 0 = all retained commits.
   Result<std::vector<CommitSummary>> History(size_t limit = 0);

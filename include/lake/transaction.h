@@ -5,8 +5,19 @@
 // version read_version+1 with a put-if-absent of the commit file. If another writer won that
 // version, the ConflictChecker reads the winning commits and decides whether this
 // transaction's reads are still valid; if so it retries at the next version (bounded, with
-// exponential backoff and jitter), otherwise it fails with a Conflict naming the winning version
-// and the reason.
+// exponential backoff and full jitter), otherwise it fails with a Conflict naming the winning
+// version and the reason class:
+//   "commit conflict at version N: <Reason>: <details>"
+// with Reason one of ProtocolChanged, MetadataChanged, ConcurrentAppend, ConcurrentDeleteRead,
+// ConcurrentDeleteDelete, ConcurrentTransaction, ConcurrentDomainMetadata.
+//
+// Paths: AddFile::path and RemoveFile::path are in protocol form (a URI reference relative to
+// the table root, percent-encoded, exactly as they appear in the log and in Snapshot::files()).
+// Writers holding a raw relative file path convert it with EncodeDeltaPath. Commit refuses a
+// path that is not a valid URI reference (e.g. with a raw space) with InvalidArgument.
+//
+// A Transaction is single-use and not thread-safe; concurrent writers (threads or processes)
+// each use their own.
 #pragma once
 
 #include <chrono>
@@ -14,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lake/actions.h"
@@ -24,36 +36,59 @@ namespace lake {
 
 enum class IsolationLevel { kWriteSerializable, kSerializable };
 
+// "WriteSerializable" / "Serializable" (the values of delta.isolationLevel).
+const char* IsolationLevelName(IsolationLevel l);
+
 struct CommitOptions {
-  int max_attempts = 20;                                   // retries after lost races
-  std::chrono::milliseconds initial_backoff{2};
-  std::chrono::milliseconds max_backoff{500};
+  // Put-if-absent attempts in total (1 = no retry after a lost race). Under saturation by k
+  // closed-loop writers an attempt wins with probability ~1/k, hence the generous default.
+  int max_attempts = 100;
+  // Full jitter: before retry n, sleep uniform(0, min(max_backoff, initial_backoff * 2^(n-1))).
+  // A low cap keeps long-waiting writers from being overtaken by fresh ones (starvation).
+  std::chrono::milliseconds initial_backoff{1};
+  std::chrono::milliseconds max_backoff{32};
+  // Build CommitResult::snapshot (incrementally from the read snapshot: no log listing).
+  bool build_snapshot = true;
 };
 
 struct CommitResult {
-  int64_t version = -1;   // the version this transaction committed
-  int attempts = 1;       // 1 = won the first race
+  int64_t version = -1;   // the version this transaction committed (-1 when skipped)
+  int attempts = 1;       // put-if-absent attempts; 1 = won the first race
+  int winning_commits = 0;  // concurrent commits checked for conflicts
   bool skipped = false;   // an idempotent (txn app id, version) write that was already committed
+  // The table at `version` (nullptr when skipped or options.build_snapshot is false). A good
+  // read snapshot for the next transaction: Transaction::Start(table, result.snapshot).
+  std::shared_ptr<const Snapshot> snapshot;
 };
 
 class Transaction {
  public:
-  // Starts a transaction on the table's latest snapshot (or on a new table when the table has
-  // no log yet: then the transaction must set protocol and metadata).
+  // Starts a transaction on the table's latest snapshot, or, when the table has no log yet
+  // (Table::OpenForCreate), on an empty table: read version -1, and the transaction must set
+  // protocol and metadata (they become version 0).
   static Result<std::unique_ptr<Transaction>> Start(std::shared_ptr<Table> table);
+  // Starts on a given snapshot of `table` (it may be stale: conflicts are checked against every
+  // commit after it). nullptr = a new table, as above.
+  static Result<std::unique_ptr<Transaction>> Start(std::shared_ptr<Table> table,
+                                                    std::shared_ptr<const Snapshot> snapshot);
 
   // The snapshot this transaction read (nullptr when creating a table).
   const std::shared_ptr<const Snapshot>& read_snapshot() const { return read_snapshot_; }
   int64_t read_version() const;
+  // The commitInfo.txnId of this transaction (a random UUID).
+  const std::string& txn_id() const { return txn_id_; }
 
   void SetProtocol(Protocol p) { new_protocol_ = std::move(p); }
   void SetMetadata(Metadata m) { new_metadata_ = std::move(m); }
-  void AddFile(AddFile f) { adds_.push_back(std::move(f)); }
-  void RemoveFile(RemoveFile r) { removes_.push_back(std::move(r)); }
+  void AddFile(lake::AddFile f) { adds_.push_back(std::move(f)); }
+  void RemoveFile(lake::RemoveFile r) { removes_.push_back(std::move(r)); }
   void SetDomainMetadata(DomainMetadata d) { domains_.push_back(std::move(d)); }
-  // Idempotent writes: records (app_id, version); Commit skips when the table already holds
-  // a txn for app_id with a version >= this one.
+  // Idempotent writes (PROTOCOL.md "Set Transaction"): records txn(app_id, version). When the
+  // table already holds a txn for app_id with a version >= this one, Commit writes nothing and
+  // returns CommitResult{skipped=true}. A concurrent commit with the same app_id conflicts.
   void SetAppTransaction(std::string app_id, int64_t version);
+  // True when the read snapshot already holds this app transaction (Commit will skip).
+  bool AlreadyCommitted() const;
 
   // What this transaction read, for conflict detection: a predicate over the table (SQL, as
   // `lake scan --where`; "" = the whole table) and the specific files it read.
@@ -61,11 +96,21 @@ class Transaction {
   void ReadWholeTable() { read_predicates_.push_back(""); }
   void ReadFile(const lake::AddFile& f) { read_files_.push_back(f.path); }
 
+  // Default: delta.isolationLevel of the table ("Serializable" / "WriteSerializable"), else
+  // WriteSerializable.
   void SetIsolationLevel(IsolationLevel l) { isolation_ = l; }
-  // commitInfo fields.
+  IsolationLevel isolation_level() const;
+  // commitInfo fields. `parameters_json` / `metrics_json` are JSON objects; as Spark writes
+  // them, every value is stored as a string (non-string values as their JSON text).
   void SetOperation(std::string op, std::string parameters_json = "{}",
                     std::string metrics_json = "{}");
+  // commitInfo.userMetadata (omitted when empty).
+  void SetUserMetadata(std::string m) { user_metadata_ = std::move(m); }
 
+  // Single use: a second call is InvalidArgument. Errors: Conflict (a concurrent commit
+  // invalidated this transaction, or the retry budget ran out), InvalidArgument (missing
+  // protocol/metadata for a new table, bad path, ...), Unsupported (a writer feature lake does
+  // not implement), IOError from the store (nothing committed).
   Result<CommitResult> Commit(const CommitOptions& options = {});
 
  private:
@@ -80,8 +125,21 @@ class Transaction {
   std::optional<Txn> app_txn_;
   std::vector<std::string> read_predicates_;
   std::vector<std::string> read_files_;
-  IsolationLevel isolation_ = IsolationLevel::kWriteSerializable;
+  std::optional<IsolationLevel> isolation_;
   std::string operation_ = "WRITE", operation_parameters_ = "{}", operation_metrics_ = "{}";
+  std::string user_metadata_;
+  std::string txn_id_;
+  bool committed_ = false;
 };
+
+// Percent-encodes a raw relative (or absolute) file path into protocol form: characters
+// outside RFC 2396's unreserved set and "/:@&=+$," (and '%') become %XX.
+// "p=a b/f.parquet" -> "p=a%20b/f.parquet".
+std::string EncodeDeltaPath(std::string_view raw_path);
+
+// The remove action for a live file (extendedFileMetadata with its partition values and size,
+// as Spark writes it).
+lake::RemoveFile RemoveFor(const lake::AddFile& f, int64_t deletion_timestamp_ms,
+                           bool data_change = true);
 
 }  // namespace lake

@@ -50,6 +50,7 @@ void RegisterHistory(CLI::App& app);
 void RegisterFiles(CLI::App& app);
 void RegisterScan(CLI::App& app);
 void RegisterConformance(CLI::App& app);
+void RegisterExplain(CLI::App& app);
 void RegisterCreate(CLI::App& app);
 void RegisterWrite(CLI::App& app);
 

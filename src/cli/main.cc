@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterDescribe(app);
   lake::cli::RegisterHistory(app);
   lake::cli::RegisterFiles(app);
+  lake::cli::RegisterExplain(app);
   lake::cli::RegisterScan(app);
   lake::cli::RegisterConformance(app);
   lake::cli::RegisterCreate(app);

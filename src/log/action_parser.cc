@@ -41,7 +41,29 @@ Status Type(sj::value& v, sj::json_type* t) {
 
 // --- typed readers: JSON null leaves the target at its default ----------------------------
 
+// The key of a field. Keys without escapes (all keys lake looks for) are viewed in place in
+// the input; only keys with a backslash are unescaped (into the parser's string buffer).
+Status FieldKey(sj::field& f, std::string_view* out) {
+  const char* p = f.key().raw();
+  const char* q = p;
+  while (*q != '"' && *q != '\\') ++q;  // stage 1 validated the closing quote
+  if (*q == '"') {
+    *out = std::string_view(p, static_cast<size_t>(q - p));
+    return Status::OK();
+  }
+  LAKE_SJ(f.unescaped_key().get(*out));
+  return Status::OK();
+}
+
+// The getters below try the expected type first: on a type mismatch simdjson does not
+// advance, and the slow path (null, wrong types, integral doubles) looks at the type.
+
 Status ReadString(sj::value& v, std::string_view name, std::string* out) {
+  std::string_view fast;
+  if (!v.get_string().get(fast)) {
+    out->assign(fast.data(), fast.size());
+    return Status::OK();
+  }
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
   if (t == sj::json_type::null) return Status::OK();
@@ -61,6 +83,11 @@ Status ReadOptString(sj::value& v, std::string_view name, std::optional<std::str
 }
 
 Status ReadInt64(sj::value& v, std::string_view name, int64_t* out, bool* present = nullptr) {
+  if (int64_t fast; !v.get_int64().get(fast)) {
+    *out = fast;
+    if (present) *present = true;
+    return Status::OK();
+  }
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
   if (t == sj::json_type::null) return Status::OK();
@@ -95,6 +122,10 @@ Status ReadInt32(sj::value& v, std::string_view name, int32_t* out) {
 }
 
 Status ReadBool(sj::value& v, std::string_view name, bool* out) {
+  if (bool fast; !v.get_bool().get(fast)) {
+    *out = fast;
+    return Status::OK();
+  }
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
   if (t == sj::json_type::null) return Status::OK();
@@ -153,6 +184,18 @@ Status ReadScalarAsString(sj::value& v, std::string_view name, std::optional<std
 }
 
 template <typename Fn>
+Status ForEachObjectField(sj::object& obj, Fn&& fn) {
+  for (auto field_res : obj) {
+    sj::field field;
+    LAKE_SJ(std::move(field_res).get(field));
+    std::string_view key;
+    LAKE_RETURN_IF_ERROR(FieldKey(field, &key));
+    LAKE_RETURN_IF_ERROR(fn(key, field.value()));
+  }
+  return Status::OK();
+}
+
+template <typename Fn>
 Status ForEachField(sj::value& v, std::string_view name, Fn&& fn) {
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
@@ -160,24 +203,39 @@ Status ForEachField(sj::value& v, std::string_view name, Fn&& fn) {
   if (t != sj::json_type::object) return TypeError(name, "an object");
   sj::object obj;
   LAKE_SJ(v.get_object().get(obj));
-  for (auto field_res : obj) {
-    sj::field field;
-    LAKE_SJ(std::move(field_res).get(field));
-    std::string_view key;
-    LAKE_SJ(field.unescaped_key().get(key));
-    LAKE_RETURN_IF_ERROR(fn(key, field.value()));
-  }
-  return Status::OK();
+  return ForEachObjectField(obj, std::forward<Fn>(fn));
 }
 
-Status ReadPartitionValues(sj::value& v, std::string_view name, PartitionValues* out) {
+// With a cache, a tuple already seen (same raw JSON text) is shared instead of parsed.
+Status ReadPartitionValues(sj::value& v, std::string_view name, PartitionValues* out,
+                           PartitionValuesCache* cache = nullptr) {
   out->clear();
-  return ForEachField(v, name, [&](std::string_view key, sj::value& val) -> Status {
+  sj::json_type t = sj::json_type::null;
+  LAKE_RETURN_IF_ERROR(Type(v, &t));
+  if (t == sj::json_type::null) return Status::OK();
+  if (t != sj::json_type::object) return TypeError(name, "an object");
+  sj::object obj;
+  LAKE_SJ(v.get_object().get(obj));
+  std::string_view raw;
+  if (cache) {
+    LAKE_SJ(obj.raw_json().get(raw));
+    if (const PartitionValues* hit = cache->Find(raw)) {
+      *out = *hit;
+      return Status::OK();
+    }
+    bool ignored;
+    LAKE_SJ(obj.reset().get(ignored));
+  }
+  PartitionValues::Vector vec;
+  LAKE_RETURN_IF_ERROR(ForEachObjectField(obj, [&](std::string_view key, sj::value& val) -> Status {
     std::optional<std::string> s;
     LAKE_RETURN_IF_ERROR(ReadScalarAsString(val, name, &s));
-    out->emplace_back(std::string(key), std::move(s));
+    vec.emplace_back(std::string(key), std::move(s));
     return Status::OK();
-  });
+  }));
+  *out = PartitionValues(std::move(vec));
+  if (cache) cache->Insert(raw, *out);
+  return Status::OK();
 }
 
 Status ReadStringMap(sj::value& v, std::string_view name, std::map<std::string, std::string>* out) {
@@ -217,7 +275,7 @@ Status ReadOptStringArray(sj::value& v, std::string_view name,
   return ReadStringArray(v, name, &**out);
 }
 
-Status ReadDv(sj::value& v, std::optional<DeletionVectorDescriptor>* out) {
+Status ReadDv(sj::value& v, HeapOptional<DeletionVectorDescriptor>* out) {
   sj::json_type t = sj::json_type::null;
   LAKE_RETURN_IF_ERROR(Type(v, &t));
   if (t == sj::json_type::null) return Status::OK();
@@ -236,13 +294,13 @@ Status ReadDv(sj::value& v, std::optional<DeletionVectorDescriptor>* out) {
 
 // --- actions ------------------------------------------------------------------------------
 
-Status ParseAdd(sj::value& v, AddFile* a) {
+Status ParseAdd(sj::value& v, AddFile* a, PartitionValuesCache* cache) {
   std::string stats_parsed;
   LAKE_RETURN_IF_ERROR(ForEachField(v, "add", [&](std::string_view k, sj::value& x) -> Status {
     switch (k.size() > 0 ? k[0] : 0) {
       case 'p':
         if (k == "path") return ReadString(x, k, &a->path);
-        if (k == "partitionValues") return ReadPartitionValues(x, k, &a->partition_values);
+        if (k == "partitionValues") return ReadPartitionValues(x, k, &a->partition_values, cache);
         break;
       case 's':
         if (k == "size") return ReadInt64(x, k, &a->size);
@@ -256,17 +314,31 @@ Status ParseAdd(sj::value& v, AddFile* a) {
       case 'd':
         if (k == "dataChange") return ReadBool(x, k, &a->data_change);
         if (k == "deletionVector") return ReadDv(x, &a->deletion_vector);
-        if (k == "defaultRowCommitVersion")
-          return ReadOptInt(x, k, &a->default_row_commit_version);
+        if (k == "defaultRowCommitVersion") {
+          std::optional<int64_t> d;
+          LAKE_RETURN_IF_ERROR(ReadOptInt(x, k, &d));
+          if (d) a->mutable_extras().default_row_commit_version = d;
+          return Status::OK();
+        }
         break;
       case 't':
-        if (k == "tags") return ReadRawJson(x, k, &a->tags);
+        if (k == "tags") {
+          std::string tags;
+          LAKE_RETURN_IF_ERROR(ReadRawJson(x, k, &tags));
+          if (!tags.empty()) a->mutable_extras().tags = std::move(tags);
+          return Status::OK();
+        }
         break;
       case 'b':
         if (k == "baseRowId") return ReadOptInt(x, k, &a->base_row_id);
         break;
       case 'c':
-        if (k == "clusteringProvider") return ReadString(x, k, &a->clustering_provider);
+        if (k == "clusteringProvider") {
+          std::string cp;
+          LAKE_RETURN_IF_ERROR(ReadString(x, k, &cp));
+          if (!cp.empty()) a->mutable_extras().clustering_provider = std::move(cp);
+          return Status::OK();
+        }
         break;
     }
     return Status::OK();
@@ -397,7 +469,7 @@ Status ParseCommitInfo(sj::value& v, CommitInfo* c) {
     sj::field field;
     LAKE_SJ(std::move(field_res).get(field));
     std::string_view k;
-    LAKE_SJ(field.unescaped_key().get(k));
+    LAKE_RETURN_IF_ERROR(FieldKey(field, &k));
     sj::value& x = field.value();
     sj::json_type xt = sj::json_type::null;
     LAKE_RETURN_IF_ERROR(Type(x, &xt));
@@ -425,12 +497,18 @@ Status ParseLine(const char* data, size_t len, size_t capacity, ActionVisitor& v
     sj::field field;
     LAKE_SJ(std::move(field_res).get(field));
     std::string_view key;
-    LAKE_SJ(field.unescaped_key().get(key));
+    LAKE_RETURN_IF_ERROR(FieldKey(field, &key));
     sj::value& v = field.value();
     if (key == "add") {
-      AddFile a;
-      LAKE_RETURN_IF_ERROR(ParseAdd(v, &a));
-      LAKE_RETURN_IF_ERROR(visitor.OnAdd(a));
+      AddFile* slot = visitor.AddSlot();
+      if (slot) {
+        LAKE_RETURN_IF_ERROR(ParseAdd(v, slot, visitor.partition_cache()));
+        LAKE_RETURN_IF_ERROR(visitor.OnAdd(*slot));
+      } else {
+        AddFile a;
+        LAKE_RETURN_IF_ERROR(ParseAdd(v, &a, visitor.partition_cache()));
+        LAKE_RETURN_IF_ERROR(visitor.OnAdd(a));
+      }
     } else if (key == "remove") {
       RemoveFile r;
       LAKE_RETURN_IF_ERROR(ParseRemove(v, &r));
@@ -521,6 +599,12 @@ Status ParseActionLine(std::string_view line, ActionVisitor& visitor) {
 }
 
 Status ParseCommitFile(std::string_view data, std::string_view file_name, ActionVisitor& visitor) {
+  return ParseCommitFile(data, data.size(), file_name, visitor);
+}
+
+Status ParseCommitFile(std::string_view data, size_t capacity, std::string_view file_name,
+                       ActionVisitor& visitor) {
+  if (capacity < data.size()) capacity = data.size();
   size_t pos = 0;
   size_t line_no = 0;
   while (pos < data.size()) {
@@ -532,7 +616,7 @@ Status ParseCommitFile(std::string_view data, std::string_view file_name, Action
       Status st;
       // Parse in place when the rest of the buffer covers simdjson's padding; the bytes past
       // the line are only read, never interpreted. Only the last line(s) need a copy.
-      size_t readable = data.size() - pos;
+      size_t readable = capacity - pos;
       if (readable >= line.size() + simdjson::SIMDJSON_PADDING) {
         st = ParseLine(line.data(), line.size(), readable, visitor);
       } else {

@@ -30,6 +30,8 @@ class SidecarCollector : public ActionVisitor {
   explicit SidecarCollector(ActionVisitor& inner) : inner_(inner) {}
   std::vector<Sidecar> sidecars;
   Status OnAdd(AddFile& a) override { return inner_.OnAdd(a); }
+  AddFile* AddSlot() override { return inner_.AddSlot(); }
+  PartitionValuesCache* partition_cache() override { return inner_.partition_cache(); }
   Status OnRemove(RemoveFile& a) override { return inner_.OnRemove(a); }
   Status OnCdc(AddCdcFile& a) override { return inner_.OnCdc(a); }
   Status OnMetadata(Metadata& a) override { return inner_.OnMetadata(a); }
@@ -67,6 +69,115 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// A DuckDB type string (as DESCRIBE prints it), parsed far enough to walk STRUCTs:
+// "STRUCT(a BIGINT, \"b c\" STRUCT(x TIMESTAMP WITH TIME ZONE))".
+struct TypeNode {
+  std::string name;  // field name within the parent struct
+  std::string type;  // the type text (for structs: "STRUCT")
+  std::vector<TypeNode> fields;
+};
+
+void SkipSpaces(std::string_view s, size_t* i) {
+  while (*i < s.size() && s[*i] == ' ') ++*i;
+}
+
+// Parses a type at s[*i], ending before a ',' or ')' at depth 0.
+bool ParseType(std::string_view s, size_t* i, TypeNode* out);
+
+bool ParseStructFields(std::string_view s, size_t* i, TypeNode* out) {
+  // at '('
+  ++*i;
+  while (true) {
+    SkipSpaces(s, i);
+    if (*i >= s.size()) return false;
+    if (s[*i] == ')') {
+      ++*i;
+      return true;
+    }
+    TypeNode f;
+    if (s[*i] == '"') {
+      ++*i;
+      while (*i < s.size()) {
+        if (s[*i] == '"') {
+          if (*i + 1 < s.size() && s[*i + 1] == '"') {
+            f.name += '"';
+            *i += 2;
+            continue;
+          }
+          break;
+        }
+        f.name += s[(*i)++];
+      }
+      if (*i >= s.size()) return false;
+      ++*i;
+    } else {
+      while (*i < s.size() && s[*i] != ' ') f.name += s[(*i)++];
+    }
+    SkipSpaces(s, i);
+    if (!ParseType(s, i, &f)) return false;
+    out->fields.push_back(std::move(f));
+    SkipSpaces(s, i);
+    if (*i < s.size() && s[*i] == ',') ++*i;
+  }
+}
+
+bool ParseType(std::string_view s, size_t* i, TypeNode* out) {
+  if (s.substr(*i, 7) == "STRUCT(") {
+    out->type = "STRUCT";
+    *i += 6;
+    return ParseStructFields(s, i, out);
+  }
+  // Any other type: up to the ',' or ')' closing it at depth 0 (skipping nested parens and
+  // quoted names, e.g. MAP(VARCHAR, STRUCT("a,b" INT)), DECIMAL(10,2), INTEGER[]).
+  size_t start = *i;
+  int depth = 0;
+  bool quoted = false;
+  for (; *i < s.size(); ++*i) {
+    char c = s[*i];
+    if (quoted) {
+      if (c == '"') quoted = false;
+      continue;
+    }
+    if (c == '"') quoted = true;
+    else if (c == '(') ++depth;
+    else if (c == ')') {
+      if (depth == 0) break;
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      break;
+    }
+  }
+  out->type = std::string(s.substr(start, *i - start));
+  while (!out->type.empty() && out->type.back() == ' ') out->type.pop_back();
+  return true;
+}
+
+bool HasTimestamp(const TypeNode& t) {
+  if (t.type == "TIMESTAMP WITH TIME ZONE" || t.type == "TIMESTAMP") return true;
+  for (const TypeNode& f : t.fields)
+    if (HasTimestamp(f)) return true;
+  return false;
+}
+
+// `expr` (of type `t`) with every timestamp rendered as Delta writes it in JSON stats
+// (PROTOCOL.md "Per-file Statistics"; what delta-spark writes): "2021-01-01T00:00:00.000Z"
+// for timestamp (UTC), "2021-01-01T00:00:00.000" for timestamp_ntz. DuckDB's to_json would
+// render "2021-01-01 00:00:00[+00]".
+std::string IsoTimestamps(const std::string& expr, const TypeNode& t) {
+  if (t.type == "TIMESTAMP WITH TIME ZONE")
+    return "strftime(timezone('UTC', " + expr + "), '%Y-%m-%dT%H:%M:%S.%gZ')";
+  if (t.type == "TIMESTAMP") return "strftime(" + expr + ", '%Y-%m-%dT%H:%M:%S.%g')";
+  if (t.type != "STRUCT" || !HasTimestamp(t)) return expr;
+  std::string out = "CASE WHEN " + expr + " IS NULL THEN NULL ELSE struct_pack(";
+  for (size_t k = 0; k < t.fields.size(); ++k) {
+    if (k) out += ", ";
+    const TypeNode& f = t.fields[k];
+    out += engine::QuoteIdent(f.name) + " := " +
+           IsoTimestamps(expr + "." + engine::QuoteIdent(f.name), f);
+  }
+  return out + ") END";
+}
+
 }  // namespace
 
 Status ReadParquetActions(ObjectStore& store, const std::vector<std::string>& keys,
@@ -87,10 +198,23 @@ Status ReadParquetActions(ObjectStore& store, const std::vector<std::string>& ke
   auto desc = conn->Query("DESCRIBE SELECT * FROM " + source);
   if (!desc.ok()) return Status::Corruption("cannot read checkpoint " + what + ": " + desc.status().message());
   std::vector<std::string> present;
+  std::string add_stats_iso;  // add.stats_parsed with ISO timestamps, when it has any
   for (size_t r = 0; r < desc->row_count(); ++r) {
     std::string_view name = desc->GetString(0, r);
     for (const ActionColumn& c : kActionColumns)
       if (EqualsIgnoreCase(name, c.column)) present.emplace_back(name);
+    if (EqualsIgnoreCase(name, "add")) {
+      TypeNode add;
+      size_t i = 0;
+      std::string type(desc->GetString(1, r));
+      if (ParseType(type, &i, &add)) {
+        for (const TypeNode& f : add.fields) {
+          if (f.name == "stats_parsed" && HasTimestamp(f)) {
+            add_stats_iso = IsoTimestamps(engine::QuoteIdent(std::string(name)) + ".stats_parsed", f);
+          }
+        }
+      }
+    }
   }
   if (present.empty()) {
     return Status::Corruption("checkpoint " + what + " has no action columns");
@@ -106,9 +230,14 @@ Status ReadParquetActions(ObjectStore& store, const std::vector<std::string>& ke
     if (!first) expr += ", ";
     first = false;
     // The JSON key is the protocol's spelling whatever the file's case.
+    std::string json = "to_json(" + q + ")";
+    if (std::string_view(c.column) == "add" && !add_stats_iso.empty()) {
+      // Replace stats_parsed by its ISO-timestamp rendering (a merge patch: same keys).
+      json = "json_merge_patch(" + json + ", json_object('stats_parsed', " + add_stats_iso + "))";
+    }
     expr += "CASE WHEN " + q + "." + engine::QuoteIdent(c.required_field) +
-            " IS NOT NULL THEN '{\"" + std::string(c.column) + "\":' || CAST(to_json(" + q +
-            ") AS VARCHAR) || '}' END";
+            " IS NOT NULL THEN '{\"" + std::string(c.column) + "\":' || CAST(" + json +
+            " AS VARCHAR) || '}' END";
   }
   expr += ")";
   auto rows = conn->Query("SELECT " + expr + " FROM " + source);

@@ -2,7 +2,14 @@
 
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -115,22 +122,43 @@ uint64_t Mix(uint64_t h) {
 //  - the newest protocol and metaData win;
 //  - the newest txn per appId wins; the newest domainMetadata per domain wins, removed=true
 //    dropping it.
-// The seen-set stores only 64-bit hashes plus the index of the deciding action; on a hash
-// match the stored action's key is recomputed, so the set stays small for 10^5+ files.
+// Adds are parsed straight into `files` (AddSlot) and dropped again when already decided.
+// The seen-set stores 8 bytes per key (32 bits of the hash plus the index of the deciding
+// action); on a match the stored action's key is recomputed, so the set stays small (and
+// cache-friendly) for 10^5+ files.
 class ReplayVisitor : public log::ActionVisitor {
  public:
   explicit ReplayVisitor(std::string table_root) : root_(std::move(table_root)) {}
 
+  // Adds are decided one action late: OnAdd hashes the key and prefetches its seen-set slot,
+  // and the lookup happens when the next action (or Finish) comes, so the cache miss on the
+  // slot overlaps parsing the next line. Every action that consults the seen-set settles the
+  // pending add first, so the order of decisions is unchanged.
+  AddFile* AddSlot() override {
+    SettlePendingAdd();
+    return &files.emplace_back();
+  }
+  log::PartitionValuesCache* partition_cache() override { return &partition_cache_; }
+
   Status OnAdd(AddFile& a) override {
-    if (Seen(a.path, a.deletion_vector, Ref(files.size(), false))) return Status::OK();
-    files.push_back(std::move(a));
+    SettlePendingAdd();
+    if (files.empty() || &a != &files.back()) files.push_back(std::move(a));
+    const AddFile& f = files.back();
+    pending_hash_ = KeyHash(f.path, f.deletion_vector.get());
+    pending_ = true;
+    if (!slots_.empty()) __builtin_prefetch(&slots_[pending_hash_ & (slots_.size() - 1)]);
     return Status::OK();
   }
   Status OnRemove(RemoveFile& r) override {
-    if (Seen(r.path, r.deletion_vector, Ref(tombstones.size(), true))) return Status::OK();
+    SettlePendingAdd();
+    if (Seen(KeyHash(r.path, r.deletion_vector.get()), r.path, r.deletion_vector.get(),
+             Ref(tombstones.size(), true)))
+      return Status::OK();
     tombstones.push_back(std::move(r));
     return Status::OK();
   }
+  // Settles the last add; call once after the replay.
+  void Finish() { SettlePendingAdd(); }
   Status OnMetadata(Metadata& m) override {
     if (!metadata) metadata = std::move(m);
     return Status::OK();
@@ -165,86 +193,190 @@ class ReplayVisitor : public log::ActionVisitor {
   std::vector<AddFile> files;
   std::vector<RemoveFile> tombstones;
 
+  // Sizes the seen-set for about `n` keys up front.
+  void ReserveKeys(size_t n) {
+    size_t cap = 16;
+    while (cap * 5 < n * 8) cap *= 2;  // load factor <= 5/8
+    if (cap > slots_.size()) Rehash(cap);
+  }
+
  private:
   static uint32_t Ref(size_t idx, bool tomb) {
     return static_cast<uint32_t>(idx) | (tomb ? 0x80000000u : 0u);
   }
 
-  void KeyOf(std::string_view path, const std::optional<DeletionVectorDescriptor>& dv,
-             std::string* canon, std::string* dv_id, std::string_view* canon_view) const {
-    if (NeedsCanonicalization(path)) {
-      *canon = log::CanonicalPath(path, root_);
-      *canon_view = *canon;
-    } else {
-      *canon_view = path;
-    }
-    if (dv) *dv_id = dv->UniqueId();
+  std::string_view Canonical(std::string_view path, std::string* buf) const {
+    if (!NeedsCanonicalization(path)) return path;
+    *buf = log::CanonicalPath(path, root_);
+    return *buf;
   }
 
-  // True when the key was already decided by a newer action; else records `ref` for it.
-  bool Seen(std::string_view path, const std::optional<DeletionVectorDescriptor>& dv,
-            uint32_t ref) {
-    std::string canon, dv_id;
-    std::string_view view;
-    KeyOf(path, dv, &canon, &dv_id, &view);
-    uint64_t h = Mix(std::hash<std::string_view>{}(view) * 31 +
-                     (dv ? std::hash<std::string>{}(dv_id) + 1 : 0));
-    if ((used_ + 1) * 2 > slots_.size()) Grow();
+  static bool SameDv(const DeletionVectorDescriptor* a, const DeletionVectorDescriptor* b) {
+    if (!a || !b) return a == b;
+    return a->UniqueId() == b->UniqueId();
+  }
+
+  uint64_t KeyHash(std::string_view path, const DeletionVectorDescriptor* dv) const {
+    std::string canon;
+    uint64_t h = std::hash<std::string_view>{}(Canonical(path, &canon));
+    if (dv) h = h * 31 + std::hash<std::string>{}(dv->UniqueId()) + 1;
+    return Mix(h);
+  }
+
+  void SettlePendingAdd() {
+    if (!pending_) return;
+    pending_ = false;
+    const AddFile& a = files.back();
+    if (Seen(pending_hash_, a.path, a.deletion_vector.get(), Ref(files.size() - 1, false)))
+      files.pop_back();
+  }
+
+  // True when the key (hash `h`) was already decided by a newer action; else records `ref`.
+  bool Seen(uint64_t h, std::string_view path, const DeletionVectorDescriptor* dv, uint32_t ref) {
+    std::string canon;
+    std::string_view view = Canonical(path, &canon);
+    if ((used_ + 1) * 8 > slots_.size() * 5) Grow();
     size_t mask = slots_.size() - 1;
+    uint32_t tag = static_cast<uint32_t>(h >> 32);
     size_t i = h & mask;
     for (; slots_[i].ref != kEmpty; i = (i + 1) & mask) {
-      if (slots_[i].hash != h) continue;
+      if (slots_[i].tag != tag) continue;
       uint32_t other = slots_[i].ref;
-      std::string ocanon, odv;
-      std::string_view oview;
+      std::string ocanon;
       if (other & 0x80000000u) {
         const RemoveFile& r = tombstones[other & 0x7fffffffu];
-        KeyOf(r.path, r.deletion_vector, &ocanon, &odv, &oview);
-        if (oview == view && odv == dv_id && r.deletion_vector.has_value() == dv.has_value())
-          return true;
+        if (SameDv(r.deletion_vector.get(), dv) && Canonical(r.path, &ocanon) == view) return true;
       } else {
         const AddFile& a = files[other];
-        KeyOf(a.path, a.deletion_vector, &ocanon, &odv, &oview);
-        if (oview == view && odv == dv_id && a.deletion_vector.has_value() == dv.has_value())
-          return true;
+        if (SameDv(a.deletion_vector.get(), dv) && Canonical(a.path, &ocanon) == view) return true;
       }
     }
-    slots_[i] = Slot{h, ref};
+    slots_[i] = Slot{tag, ref};
     ++used_;
     return false;
   }
 
- public:
-  // Sizes the seen-set for about `n` keys up front.
-  void ReserveKeys(size_t n) {
-    size_t cap = 16;
-    while (cap < 2 * n) cap *= 2;
-    if (cap > slots_.size()) Rehash(cap);
-  }
-
- private:
   static constexpr uint32_t kEmpty = 0xffffffffu;
   struct Slot {
-    uint64_t hash = 0;
+    uint32_t tag = 0;
     uint32_t ref = kEmpty;
   };
   void Grow() { Rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+  // Slots keep only 32 bits of the hash, so a rehash recomputes the keys' hashes.
   void Rehash(size_t cap) {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(cap, Slot{});
     for (const Slot& s : old) {
       if (s.ref == kEmpty) continue;
-      size_t i = s.hash & (cap - 1);
+      uint64_t h = (s.ref & 0x80000000u)
+                       ? KeyHash(tombstones[s.ref & 0x7fffffffu].path,
+                                 tombstones[s.ref & 0x7fffffffu].deletion_vector.get())
+                       : KeyHash(files[s.ref].path, files[s.ref].deletion_vector.get());
+      size_t i = h & (cap - 1);
       while (slots_[i].ref != kEmpty) i = (i + 1) & (cap - 1);
-      slots_[i] = s;
+      slots_[i] = Slot{static_cast<uint32_t>(h >> 32), s.ref};
     }
   }
 
   std::string root_;
-  // Open addressing (linear probing) over (hash, ref): 16 bytes per slot, no node allocations.
+  bool pending_ = false;
+  uint64_t pending_hash_ = 0;
+  log::PartitionValuesCache partition_cache_;
+  // Open addressing (linear probing) over (tag, ref): 8 bytes per slot, no node allocations.
   std::vector<Slot> slots_;
   size_t used_ = 0;
 };
+
+// A commit file's bytes: a read-only mapping of a local file (no copy; the page cache is
+// shared), else the store's Get into an owned buffer. `capacity` is how many bytes from
+// data() may be read: simdjson reads up to SIMDJSON_PADDING bytes past a line, so lines that
+// end within the padding of the end of the data are copied by the parser.
+class CommitData {
+ public:
+  CommitData() = default;
+  CommitData(const CommitData&) = delete;
+  CommitData& operator=(const CommitData&) = delete;
+  ~CommitData() { Unmap(); }
+
+  Status Load(ObjectStore& store, const log::LogFile& f) {
+    Unmap();
+    owned_.clear();
+    if (auto local = store.LocalPath(f.key); local.ok() && Map(*local)) return Status::OK();
+    LAKE_ASSIGN_OR_RETURN(owned_, store.Get(f.key));
+    owned_.reserve(owned_.size() + simdjson::SIMDJSON_PADDING);
+    data_ = owned_;
+    capacity_ = owned_.capacity();
+    return Status::OK();
+  }
+  std::string_view data() const { return data_; }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  bool Map(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    size_t n = ok ? static_cast<size_t>(st.st_size) : 0;
+    if (ok && n > 0) {
+      void* p = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ok = false;
+      } else {
+        map_ = p;
+        map_len_ = n;
+        data_ = std::string_view(static_cast<const char*>(p), n);
+        capacity_ = n;
+      }
+    } else if (ok) {
+      data_ = {};
+      capacity_ = 0;
+    }
+    ::close(fd);
+    return ok;
+  }
+  void Unmap() {
+    if (map_) ::munmap(map_, map_len_);
+    map_ = nullptr;
+    map_len_ = 0;
+    data_ = {};
+    capacity_ = 0;
+  }
+
+  void* map_ = nullptr;
+  size_t map_len_ = 0;
+  std::string owned_;
+  std::string_view data_;
+  size_t capacity_ = 0;
+};
+
+// Asks for transparent huge pages for a large, freshly reserved buffer: filling a 10^5-file
+// vector otherwise costs one page fault per 4 KiB (a large share of the load time). Only
+// the 2 MiB-aligned interior is advised, so RSS grows by at most 2 MiB beyond what is used.
+void AdviseHugePages(const void* p, size_t len) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = 2u << 20;
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + len) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)len;
+#endif
+}
+
+size_t CountLines(std::string_view data) {
+  size_t n = 0;
+  const char* p = data.data();
+  const char* end = p + data.size();
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    ++n;
+    if (!nl) break;
+    p = static_cast<const char*>(nl) + 1;
+  }
+  return n;
+}
 
 }  // namespace
 }  // namespace log
@@ -258,30 +390,42 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     while (root.size() > 1 && root.back() == '/') root.pop_back();
   }
   log::ReplayVisitor replay(root);
+  // Local commit files are mapped, not copied (see CommitData).
+  log::CommitData buf;
+  int64_t buf_version = -1;
+  auto read_commit = [&](const log::LogFile& f) -> Status {
+    if (buf_version == f.version) return Status::OK();
+    buf_version = -1;
+    LAKE_RETURN_IF_ERROR(buf.Load(*store, f));
+    buf_version = f.version;
+    return Status::OK();
+  };
   // Memory: vector doubling would leave up to 2x slack (and a 3x peak while growing) in the
   // files vector, which dominates RSS for 10^5+ files. For large local logs, count the lines
-  // of the commits first (re-reading is cheap from the page cache; a line holds at most one
-  // add) and reserve once.
+  // of the commits first (a line holds at most one add) and reserve once. Counting goes
+  // oldest first so that the newest commit, replayed first, is still loaded.
   uint64_t commit_bytes = 0;
   for (const log::LogFile& f : segment.commits) commit_bytes += f.size;
   if (commit_bytes > (4u << 20) && !root.empty()) {
     size_t lines = 0;
     for (const log::LogFile& f : segment.commits) {
-      LAKE_ASSIGN_OR_RETURN(std::string data, store->Get(f.key));
-      lines += static_cast<size_t>(std::count(data.begin(), data.end(), '\n')) + 1;
+      LAKE_RETURN_IF_ERROR(read_commit(f));
+      lines += log::CountLines(buf.data());
     }
     replay.files.reserve(lines);
     replay.ReserveKeys(lines);
+    log::AdviseHugePages(replay.files.data(), replay.files.capacity() * sizeof(AddFile));
   }
   for (auto it = segment.commits.rbegin(); it != segment.commits.rend(); ++it) {
     replay.in_target_commit = it->version == segment.version;
-    LAKE_ASSIGN_OR_RETURN(std::string data, store->Get(it->key));
-    LAKE_RETURN_IF_ERROR(log::ParseCommitFile(data, it->key, replay));
+    LAKE_RETURN_IF_ERROR(read_commit(*it));
+    LAKE_RETURN_IF_ERROR(log::ParseCommitFile(buf.data(), buf.capacity(), it->key, replay));
   }
   replay.in_target_commit = false;
   if (segment.checkpoint) {
     LAKE_RETURN_IF_ERROR(log::ReadCheckpoint(*store, *segment.checkpoint, replay));
   }
+  replay.Finish();
   std::string at = " in the log of " + table_uri + " at version " + std::to_string(segment.version);
   if (!replay.protocol) return Status::Corruption("no protocol action found" + at);
   if (!replay.metadata) return Status::Corruption("no metaData action found" + at);

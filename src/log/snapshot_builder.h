@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "lake/table.h"
 #include "log/log_segment.h"
@@ -17,6 +19,12 @@ class SnapshotBuilder {
   static Result<std::shared_ptr<const Snapshot>> Build(std::shared_ptr<ObjectStore> store,
                                                        const std::string& table_uri,
                                                        const log::LogSegment& segment);
+  // Forward replay without I/O: `base` (nullptr = an empty table before version 0) plus
+  // `commits` (the versions right after base, in order, each as its log file and content).
+  // Used after a commit (src/txn/snapshot_apply.cc).
+  static Result<std::shared_ptr<const Snapshot>> Apply(
+      const Snapshot* base, std::shared_ptr<ObjectStore> store, const std::string& table_uri,
+      const std::vector<std::pair<log::LogFile, std::string>>& commits);
 };
 
 namespace log {

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "lake/transaction.h"
 #include "lake/write.h"
 #include "util/json_writer.h"
 
@@ -374,23 +375,7 @@ std::string EscapePartitionValue(std::string_view v) {
   return out;
 }
 
-std::string EncodePath(std::string_view p) {
-  static const std::string kKeep = "-_.~/!$&'()*+,;=:@";
-  std::string out;
-  for (char ch : p) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) && c < 0x80) {
-      out.push_back(ch);
-    } else if (kKeep.find(ch) != std::string::npos) {
-      out.push_back(ch);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string EncodePath(std::string_view p) { return EncodeDeltaPath(p); }
 
 std::string TruncateStatsMin(std::string_view s, size_t max_chars) {
   auto cps = CodePoints(s);

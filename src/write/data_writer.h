@@ -67,8 +67,8 @@ void DeleteDataFiles(const std::string& table_root_local, const std::vector<AddF
 // Hive/Delta partition directory escaping: control characters and "#%'*/:=?\{[]^ and DEL
 // become %XX (uppercase hex). The null partition is __HIVE_DEFAULT_PARTITION__.
 std::string EscapePartitionValue(std::string_view v);
-// AddFile.path encoding (an RFC 2396 URI path): keeps unreserved characters, '/', and
-// sub-delimiters; %-encodes everything else (including '%', spaces and non-ASCII bytes).
+// AddFile.path encoding (protocol form; lake::EncodeDeltaPath): %-encodes everything outside
+// RFC 2396's unreserved set and "/:@&=+$," (including '%', spaces and non-ASCII bytes).
 std::string EncodePath(std::string_view relative_path);
 
 // Statistics string truncation (32 characters = Unicode code points): the min is the prefix;

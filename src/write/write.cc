@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/duckdb_engine.h"
+#include "lake/predicate.h"
 #include "lake/scan.h"
 #include "lake/write.h"
 #include "write/data_writer.h"
@@ -354,7 +355,7 @@ Result<Metadata> NewMetadata(const Schema& schema, const std::vector<std::string
 
 // A table object for `uri`, whether or not it has a log yet.
 Result<std::shared_ptr<Table>> OpenForWrite(const std::string& uri) {
-  return Table::OpenForWrite(uri);
+  return Table::OpenForCreate(uri);
 }
 
 std::string OperationParameters(WriteMode mode, const std::vector<std::string>& partition_by,
@@ -373,22 +374,6 @@ std::string OperationParameters(WriteMode mode, const std::vector<std::string>& 
   }
   w.EndObject();
   return w.Take();
-}
-
-RemoveFile ToRemove(const AddFile& a, int64_t now) {
-  RemoveFile r;
-  r.path = a.path;
-  r.deletion_timestamp = now;
-  r.data_change = true;
-  r.extended_file_metadata = true;
-  r.partition_values = a.partition_values;
-  r.size = a.size;
-  r.stats = a.stats;
-  r.tags = a.tags;
-  r.deletion_vector = a.deletion_vector;
-  r.base_row_id = a.base_row_id;
-  r.default_row_commit_version = a.default_row_commit_version;
-  return r;
 }
 
 }  // namespace
@@ -506,7 +491,7 @@ Result<WriteResult> WriteBuilder::Execute() {
   if (snap && mode_ == WriteMode::kOverwrite) {
     if (replace_where_.empty()) {
       txn->ReadWholeTable();
-      for (const auto& f : snap->files()) removes.push_back(ToRemove(f, now));
+      for (const auto& f : snap->files()) removes.push_back(RemoveFor(f, now));
     } else {
       txn->ReadPredicate(replace_where_);
       ScanOptions so;
@@ -516,7 +501,7 @@ Result<WriteResult> WriteBuilder::Execute() {
       std::vector<const AddFile*> candidates = plan->files();
       for (const AddFile* f : candidates) {
         txn->ReadFile(*f);
-        removes.push_back(ToRemove(*f, now));
+        removes.push_back(RemoveFor(*f, now));
       }
       if (!candidates.empty()) {
         // Keep the rows of candidate files that do not match: rewrite them.
@@ -532,7 +517,7 @@ Result<WriteResult> WriteBuilder::Execute() {
         auto store = table->store();
         auto keep_sql = scan::BuildScanSql(
             *conn, in, [store](const AddFile& f) -> Result<std::vector<uint64_t>> {
-              return scan::LoadDeletedRows(*store, *f.deletion_vector);
+              return LoadDeletedRows(*store, *f.deletion_vector);
             });
         if (!keep_sql.ok()) return cleanup(keep_sql.status());
         write::DataWriteOptions ko = opts;

@@ -84,6 +84,13 @@ expect_rc "files --where on a partition" 0 "$lake" files "$work/pv" --where "as_
 kept=$(json_get "$out" "len(j['files'])")
 if [ "$kept" -lt "$total" ] && [ "$kept" -ge 1 ]; then ok "partition pruning keeps $kept of $total"; else bad "pruning kept $kept of $total"; fi
 
+# explain
+expect_rc "explain --json" 0 "$lake" explain "$work/pv" --where "as_int = 1" --json
+contains "explain counts partition skips" "$(json_get "$out" "(j['files_total'], j['files_after_partition_pruning'], j['skipped_by_partition'])")" "($total, $kept, $((total - kept)))"
+expect_rc "explain text" 0 "$lake" explain "$work/pv" --where "as_int = 1"
+contains "explain text shows stages" "$out" "after stats skipping"
+expect_rc "explain needs --where" 2 "$lake" explain "$work/pv"
+
 # errors: one line, non-zero
 expect_rc "missing table" 1 "$lake" describe "$work/nope"
 one_line_error "missing table"

@@ -60,13 +60,13 @@ TEST(ActionParser, AllActionTypes) {
   EXPECT_FALSE(a.partition_values[1].second.has_value());
   EXPECT_EQ(a.size, 10);
   EXPECT_EQ(a.stats, R"({"numRecords":5})");
-  EXPECT_EQ(a.tags, R"({"INSERTION_TIME":"1"})");
+  EXPECT_EQ(a.tags(), R"({"INSERTION_TIME":"1"})");
   ASSERT_TRUE(a.deletion_vector);
   EXPECT_EQ(a.deletion_vector->UniqueId(), "uab^-aqEH.-t@S}K{vb[*k^@4");
   EXPECT_EQ(a.deletion_vector->cardinality, 2);
   EXPECT_EQ(a.base_row_id, 7);
-  EXPECT_EQ(a.default_row_commit_version, 3);
-  EXPECT_EQ(a.clustering_provider, "liquid");
+  EXPECT_EQ(a.default_row_commit_version(), 3);
+  EXPECT_EQ(a.clustering_provider(), "liquid");
   auto& r = std::get<RemoveFile>(actions[4]);
   EXPECT_EQ(r.deletion_timestamp, 99);
   EXPECT_TRUE(r.extended_file_metadata);

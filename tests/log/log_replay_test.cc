@@ -243,6 +243,54 @@ TEST_F(LogTest, StructStatsFromCheckpoint) {
   EXPECT_EQ(s->TotalRecords(), 2);
 }
 
+// Checkpoint stats_parsed timestamps come out in Delta's JSON stats form, whatever DuckDB's
+// own rendering; strings that merely look like timestamps are left alone.
+TEST_F(LogTest, CheckpointStructStatsTimestampsAreIso) {
+  auto db = engine::SharedDatabase();
+  ASSERT_TRUE(db.ok());
+  auto conn = (*db)->Connect();
+  ASSERT_TRUE(conn.ok());
+  std::string vals =
+      "STRUCT(ts TIMESTAMP WITH TIME ZONE, ntz TIMESTAMP, s VARCHAR, nested STRUCT(t TIMESTAMP WITH TIME ZONE))";
+  std::string add_type =
+      "STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, "
+      "modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, "
+      "stats_parsed STRUCT(numRecords BIGINT, minValues " + vals + ", maxValues " + vals +
+      ", nullCount STRUCT(ts BIGINT)))";
+  std::string sql =
+      "COPY (SELECT NULL::" + add_type +
+      " AS \"add\", {'minReaderVersion': 1, 'minWriterVersion': 2} AS protocol, "
+      "NULL::STRUCT(id VARCHAR, schemaString VARCHAR, partitionColumns VARCHAR[], "
+      "configuration MAP(VARCHAR, VARCHAR)) AS metaData "
+      "UNION ALL SELECT NULL, NULL, {'id': 't1', 'schemaString': "
+      "'{\"type\":\"struct\",\"fields\":[]}', 'partitionColumns': [], 'configuration': "
+      "MAP {}} "
+      "UNION ALL SELECT {'path': 'a', 'partitionValues': MAP {}, 'size': 1, "
+      "'modificationTime': 1, 'dataChange': false, 'stats': NULL, 'stats_parsed': "
+      "{'numRecords': 2, 'minValues': {'ts': TIMESTAMPTZ '2021-01-01 00:00:00+00', "
+      "'ntz': TIMESTAMP '2021-01-02 03:04:05.678', 's': '2021-01-01 00:00:00', "
+      "'nested': {'t': TIMESTAMPTZ '2020-12-31 23:00:00-02'}}, "
+      "'maxValues': {'ts': TIMESTAMPTZ '2021-06-01 12:00:00.5+00', 'ntz': NULL, 's': 'z', "
+      "'nested': NULL}, 'nullCount': {'ts': 0}}}, NULL, NULL"
+      ") TO " + engine::QuoteString(dir_.path() + "/_delta_log/" + PadVersion(0) + ".checkpoint.parquet") +
+      " (FORMAT parquet)";
+  std::filesystem::create_directories(dir_.path() + "/_delta_log");
+  auto st = (*conn)->Execute(sql);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto s = Latest();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->files().size(), 1u);
+  const std::string& stats = s->files()[0].stats;
+  EXPECT_NE(stats.find(R"("ts":"2021-01-01T00:00:00.000Z")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("ntz":"2021-01-02T03:04:05.678")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("s":"2021-01-01 00:00:00")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("t":"2021-01-01T01:00:00.000Z")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("ts":"2021-06-01T12:00:00.500Z")"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("numRecords":2)"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("nullCount":{"ts":0})"), std::string::npos) << stats;
+  EXPECT_EQ(s->TotalRecords(), 2);
+}
+
 TEST_F(LogTest, CorruptOrStaleLastCheckpointIsOnlyAHint) {
   Commit(0, {kProtocol, kMeta, Add("a")});
   Commit(1, {Add("b")});
@@ -329,6 +377,64 @@ TEST_F(LogTest, InCommitTimestamps) {
   auto latest = t->LatestSnapshot();
   ASSERT_TRUE(latest.ok());
   EXPECT_EQ((*latest)->timestamp_ms(), 700);
+}
+
+// Delta's time-travel timestamps: mtimes adjusted to be strictly increasing
+// (ts[i] = max(mtime[i], ts[i-1] + 1 ms)), then the newest version with ts <= t.
+TEST_F(LogTest, TimeTravelAdjustsNonMonotonicMtimes) {
+  Commit(0, {CommitInfo(1, "CREATE"), kProtocol, kMeta, Add("a")}, 1000);
+  Commit(1, {CommitInfo(2, "WRITE"), Add("b")}, 500);  // clock skew: older than v0
+  Commit(2, {CommitInfo(3, "WRITE"), Add("c")}, 900);  // still older than v0
+  Commit(3, {CommitInfo(4, "WRITE"), Add("d")}, 3000);
+  auto t = Open();
+  auto version_at = [&](int64_t ts) -> int64_t {
+    auto s = t->SnapshotAtTimestamp(ts);
+    return s.ok() ? (*s)->version() : -1;
+  };
+  EXPECT_EQ(version_at(1000000), 0);      // v0 at 1000000
+  EXPECT_EQ(version_at(1000001), 1);      // v1 adjusted to 1000001
+  EXPECT_EQ(version_at(1000002), 2);      // v2 adjusted to 1000002
+  EXPECT_EQ(version_at(2999999), 2);
+  EXPECT_EQ(version_at(3000000), 3);
+  EXPECT_EQ(version_at(INT64_MAX), 3);
+  // v1's raw mtime (500 s) is <= t, but its adjusted timestamp is not: before the earliest.
+  auto before = t->SnapshotAtTimestamp(600000);
+  ASSERT_FALSE(before.ok());
+  EXPECT_NE(before.status().message().find("before the earliest"), std::string::npos)
+      << before.status().ToString();
+}
+
+// In-commit timestamps from the enablement version on (binary searched by reading only the
+// probed commits), adjusted mtimes before it.
+TEST_F(LogTest, TimeTravelInCommitTimestampsFromEnablementVersion) {
+  std::string meta = kMeta;
+  meta.replace(meta.find("\"configuration\":{}"), 18,
+               R"("configuration":{"delta.enableInCommitTimestamps":"true","delta.inCommitTimestampEnablementVersion":"3"})");
+  Commit(0, {CommitInfo(1, "CREATE"), kProtocol, kMeta, Add("a")}, 100);
+  Commit(1, {CommitInfo(2, "WRITE"), Add("b")}, 50);  // adjusted to 100001
+  Commit(2, {CommitInfo(3, "WRITE"), Add("c")}, 200);
+  Commit(3, {CommitInfo(4, "SET TBLPROPERTIES", 300000), meta}, 9000);
+  for (int v = 4; v < 20; ++v) {
+    // ICTs 300000 + 1000 * (v - 3); mtimes deliberately unrelated.
+    Commit(v, {CommitInfo(v, "WRITE", 300000 + 1000 * (v - 3)), Add("f" + std::to_string(v))},
+           1000 - v);
+  }
+  auto t = Open();
+  auto version_at = [&](int64_t ts) -> int64_t {
+    auto s = t->SnapshotAtTimestamp(ts);
+    return s.ok() ? (*s)->version() : -1;
+  };
+  EXPECT_EQ(version_at(99999), -1);
+  EXPECT_EQ(version_at(100000), 0);
+  EXPECT_EQ(version_at(100001), 1);
+  EXPECT_EQ(version_at(250000), 2);
+  EXPECT_EQ(version_at(299999), 2);
+  EXPECT_EQ(version_at(300000), 3);
+  for (int v = 4; v < 20; ++v) {
+    EXPECT_EQ(version_at(300000 + 1000 * (v - 3)), v) << v;
+    EXPECT_EQ(version_at(300000 + 1000 * (v - 3) + 999), v) << v;
+  }
+  EXPECT_EQ(version_at(INT64_MAX), 19);
 }
 
 TEST_F(LogTest, ColumnMappingMode) {

@@ -1,0 +1,153 @@
+// Commit latency under contention: 1, 4 and 16 writer processes (fork) appending small
+// commits (one fake add each) to one table on the local store. Each writer reuses the
+// snapshot its last commit returned, as a streaming writer would. Prints p50/p95/p99 latency,
+// commits/s, retries, the most attempts one commit needed, and failed (starved) commits.
+//
+//   commit_latency [commits_per_run=400] [dir=$TMPDIR]
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "lake/table.h"
+#include "lake/transaction.h"
+
+namespace {
+
+using namespace lake;
+
+struct Sample {
+  int64_t micros;
+  int32_t attempts;
+  int32_t ok;
+};
+
+const char* kSchema =
+    R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
+    R"({"name":"p","type":"string","nullable":true,"metadata":{}}]})";
+
+void Check(const Status& st, const char* what) {
+  if (!st.ok()) {
+    std::fprintf(stderr, "commit_latency: %s: %s\n", what, st.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+void CreateTable(const std::string& dir) {
+  auto t = Table::OpenForCreate(dir);
+  Check(t.status(), "open");
+  auto x = Transaction::Start(*t);
+  Check(x.status(), "start");
+  Protocol p;
+  p.min_reader_version = 1;
+  p.min_writer_version = 2;
+  Metadata m;
+  m.id = "00000000-0000-4000-8000-00000000c0de";
+  m.schema_string = kSchema;
+  m.partition_columns = {"p"};
+  (*x)->SetProtocol(p);
+  (*x)->SetMetadata(m);
+  Check((*x)->Commit().status(), "create");
+}
+
+void Writer(const std::string& dir, int id, int commits, int fd) {
+  auto table = Table::Open(dir);
+  Check(table.status(), "open");
+  auto s = (*table)->LatestSnapshot();
+  Check(s.status(), "snapshot");
+  std::shared_ptr<const Snapshot> snap = *s;
+  for (int n = 0; n < commits; ++n) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto x = Transaction::Start(*table, snap);
+    Check(x.status(), "start");
+    AddFile a;
+    a.path = "p=" + std::to_string(id % 4) + "/f-" + std::to_string(id) + "-" +
+             std::to_string(n) + ".parquet";
+    a.partition_values = {{"p", std::to_string(id % 4)}};
+    a.size = 1024;
+    a.modification_time = 1767225600000;
+    a.stats = R"({"numRecords":100})";
+    (*x)->AddFile(std::move(a));
+    (*x)->SetOperation("WRITE", R"({"mode":"Append"})", R"({"numFiles":1,"numOutputRows":100})");
+    auto r = (*x)->Commit();
+    int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now() - t0)
+                     .count();
+    Sample smp{us, r.ok() ? r->attempts : -1, r.ok() ? 1 : 0};
+    if (r.ok()) {
+      snap = r->snapshot;
+    } else {
+      std::fprintf(stderr, "writer %d: %s\n", id, r.status().ToString().c_str());
+      auto fresh = (*table)->LatestSnapshot();
+      Check(fresh.status(), "reload");
+      snap = *fresh;
+    }
+    if (write(fd, &smp, sizeof smp) != sizeof smp) std::exit(2);
+  }
+}
+
+double Pct(const std::vector<int64_t>& v, double p) {
+  if (v.empty()) return 0;
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
+  return v[i] / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int total = argc > 1 ? std::atoi(argv[1]) : 400;
+  const char* tmp = std::getenv("TMPDIR");
+  std::string base = argc > 2 ? argv[2] : std::string(tmp ? tmp : "/tmp");
+  std::printf("%-8s %8s %9s %9s %9s %9s %10s %8s %8s %7s\n", "writers", "commits", "p50 ms",
+              "p95 ms", "p99 ms", "max ms", "commits/s", "retries", "max att", "failed");
+  for (int writers : {1, 4, 16}) {
+    std::string dir = base + "/lake-commit-bench-" + std::to_string(getpid()) + "-" +
+                      std::to_string(writers);
+    std::filesystem::remove_all(dir);
+    CreateTable(dir);
+    int per = std::max(1, total / writers);
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<pid_t> pids;
+    for (int i = 0; i < writers; ++i) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(fds[0]);
+        Writer(dir, i, per, fds[1]);
+        _exit(0);
+      }
+      pids.push_back(pid);
+    }
+    close(fds[1]);
+    std::vector<int64_t> lat;
+    long retries = 0, failed = 0;
+    int max_att = 0;
+    Sample s;
+    while (read(fds[0], &s, sizeof s) == sizeof s) {
+      lat.push_back(s.micros);
+      if (!s.ok) {
+        ++failed;
+        continue;
+      }
+      retries += s.attempts - 1;
+      max_att = std::max(max_att, s.attempts);
+    }
+    close(fds[0]);
+    for (pid_t p : pids) waitpid(p, nullptr, 0);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::sort(lat.begin(), lat.end());
+    std::printf("%-8d %8zu %9.2f %9.2f %9.2f %9.2f %10.0f %8ld %8d %7ld\n", writers, lat.size(),
+                Pct(lat, 0.5), Pct(lat, 0.95), Pct(lat, 0.99), lat.empty() ? 0 : lat.back() / 1000.0,
+                (lat.size() - failed) / secs, retries, max_att, failed);
+    std::fflush(stdout);
+    std::filesystem::remove_all(dir);
+  }
+  return 0;
+}

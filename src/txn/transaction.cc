@@ -1,0 +1,339 @@
+// Transaction::Commit: put-if-absent of the next commit file, conflict checks against the
+// winners of lost races, bounded retries with exponential backoff and full jitter.
+#include "lake/transaction.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "log/log_segment.h"
+#include "log/snapshot_builder.h"
+#include "txn/commit_schema.h"
+#include "txn/commit_writer.h"
+#include "txn/conflict_checker.h"
+
+namespace lake {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ConfigTrue(const Metadata& m, const std::string& key) {
+  auto it = m.configuration.find(key);
+  return it != m.configuration.end() && (it->second == "true" || it->second == "TRUE");
+}
+
+// Writer features lake's transaction layer honours (PROTOCOL.md "Valid Feature Names").
+// rowTracking (baseRowId assignment), identityColumns, generatedColumns, checkConstraints,
+// changeDataFeed and clustering need writer work lake does not do yet.
+bool IsSupportedWriterFeature(std::string_view f) {
+  static constexpr std::string_view kSupported[] = {
+      "appendOnly",    "invariants",        "timestampNtz",        "domainMetadata",
+      "inCommitTimestamp", "deletionVectors", "columnMapping",     "v2Checkpoint",
+      "vacuumProtocolCheck", "typeWidening", "typeWidening-preview", "variantType",
+      "variantType-preview",
+  };
+  return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported);
+}
+
+Status CheckWritable(const Protocol& p) {
+  if (p.min_writer_version < 1 || p.min_writer_version > 7) {
+    return Status::Unsupported("table requires writer version " +
+                               std::to_string(p.min_writer_version) + "; lake writes 1 to 7");
+  }
+  if (p.min_writer_version >= 3 && p.min_writer_version <= 6) {
+    return Status::Unsupported("table requires writer version " +
+                               std::to_string(p.min_writer_version) +
+                               " (constraints/CDF/generated/identity columns), which lake does not "
+                               "write; use writer version 7 with supported features");
+  }
+  if (p.min_writer_version == 7 && p.writer_features) {
+    for (const std::string& f : *p.writer_features) {
+      if (!IsSupportedWriterFeature(f)) {
+        return Status::Unsupported("table requires unsupported writer feature '" + f + "'");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+std::string TableRoot(ObjectStore& store) {
+  std::string root;
+  if (auto lp = store.LocalPath(""); lp.ok()) {
+    root = *lp;
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+  }
+  return root;
+}
+
+}  // namespace
+
+const char* IsolationLevelName(IsolationLevel l) {
+  return l == IsolationLevel::kSerializable ? "Serializable" : "WriteSerializable";
+}
+
+std::string EncodeDeltaPath(std::string_view raw_path) { return txn::EncodePath(raw_path); }
+
+lake::RemoveFile RemoveFor(const lake::AddFile& f, int64_t deletion_timestamp_ms,
+                           bool data_change) {
+  lake::RemoveFile r;
+  r.path = f.path;
+  r.deletion_timestamp = deletion_timestamp_ms;
+  r.data_change = data_change;
+  r.extended_file_metadata = true;
+  r.partition_values = f.partition_values;
+  r.size = f.size;
+  r.stats = f.stats;
+  r.tags = f.tags();
+  r.deletion_vector = f.deletion_vector;
+  r.base_row_id = f.base_row_id;
+  r.default_row_commit_version = f.default_row_commit_version();
+  return r;
+}
+
+Result<std::unique_ptr<Transaction>> Transaction::Start(std::shared_ptr<Table> table) {
+  auto snap = table->LatestSnapshot();
+  if (!snap.ok()) {
+    if (!snap.status().IsNotFound()) return snap.status();
+    // A new table only when the log holds no commit at all (not e.g. a gap).
+    LAKE_ASSIGN_OR_RETURN(log::LogListing listing, log::ListLog(*table->store()));
+    if (!listing.commits.empty() || !listing.checkpoints.empty()) return snap.status();
+    return Start(std::move(table), nullptr);
+  }
+  return Start(std::move(table), *snap);
+}
+
+Result<std::unique_ptr<Transaction>> Transaction::Start(std::shared_ptr<Table> table,
+                                                        std::shared_ptr<const Snapshot> snapshot) {
+  if (!table) return Status::InvalidArgument("Transaction::Start: no table");
+  if (snapshot) LAKE_RETURN_IF_ERROR(CheckWritable(snapshot->protocol()));
+  auto t = std::unique_ptr<Transaction>(new Transaction());
+  t->table_ = std::move(table);
+  t->read_snapshot_ = std::move(snapshot);
+  t->txn_id_ = txn::NewUuid();
+  return t;
+}
+
+int64_t Transaction::read_version() const {
+  return read_snapshot_ ? read_snapshot_->version() : -1;
+}
+
+void Transaction::SetAppTransaction(std::string app_id, int64_t version) {
+  Txn t;
+  t.app_id = std::move(app_id);
+  t.version = version;
+  t.last_updated = NowMs();
+  app_txn_ = std::move(t);
+}
+
+bool Transaction::AlreadyCommitted() const {
+  if (!app_txn_ || !read_snapshot_) return false;
+  auto it = read_snapshot_->app_transactions().find(app_txn_->app_id);
+  return it != read_snapshot_->app_transactions().end() && it->second.version >= app_txn_->version;
+}
+
+IsolationLevel Transaction::isolation_level() const {
+  if (isolation_) return *isolation_;
+  const Metadata* m = new_metadata_ ? &*new_metadata_
+                                    : (read_snapshot_ ? &read_snapshot_->metadata() : nullptr);
+  if (m) {
+    auto it = m->configuration.find("delta.isolationLevel");
+    if (it != m->configuration.end() && it->second == "Serializable")
+      return IsolationLevel::kSerializable;
+  }
+  return IsolationLevel::kWriteSerializable;
+}
+
+void Transaction::SetOperation(std::string op, std::string parameters_json,
+                               std::string metrics_json) {
+  operation_ = std::move(op);
+  operation_parameters_ = std::move(parameters_json);
+  operation_metrics_ = std::move(metrics_json);
+}
+
+Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
+  if (committed_) return Status::InvalidArgument("transaction already committed");
+  committed_ = true;
+  ObjectStore& store = *table_->store();
+  const std::string root = TableRoot(store);
+
+  CommitResult result;
+  if (AlreadyCommitted()) {
+    result.skipped = true;
+    result.attempts = 0;
+    return result;
+  }
+
+  // --- validation -------------------------------------------------------------------------
+  const bool creating = read_snapshot_ == nullptr;
+  if (creating && (!new_protocol_ || !new_metadata_)) {
+    return Status::InvalidArgument("creating table " + table_->uri() +
+                                   ": version 0 must set protocol and metadata");
+  }
+  const Protocol& protocol = new_protocol_ ? *new_protocol_ : read_snapshot_->protocol();
+  Metadata metadata = new_metadata_ ? *new_metadata_ : read_snapshot_->metadata();
+  LAKE_RETURN_IF_ERROR(CheckWritable(protocol));
+  if (new_protocol_) LAKE_RETURN_IF_ERROR(log::CheckReadable(*new_protocol_));
+  if (new_metadata_ && !new_metadata_->schema_string.empty()) {
+    auto schema = ParseSchema(new_metadata_->schema_string);
+    if (!schema.ok()) return schema.status().WithContext("new metadata");
+  }
+  if (!domains_.empty() && !(protocol.min_writer_version == 7 &&
+                             protocol.HasWriterFeature("domainMetadata"))) {
+    return Status::InvalidArgument(
+        "domainMetadata actions need the 'domainMetadata' writer feature in the protocol");
+  }
+  const bool ict = ConfigTrue(metadata, "delta.enableInCommitTimestamps");
+  if (ict && !(protocol.min_writer_version == 7 && protocol.HasWriterFeature("inCommitTimestamp"))) {
+    return Status::InvalidArgument(
+        "delta.enableInCommitTimestamps needs the 'inCommitTimestamp' writer feature");
+  }
+  if (ConfigTrue(metadata, "delta.appendOnly")) {
+    for (const auto& r : removes_) {
+      if (r.data_change) {
+        return Status::InvalidArgument("table " + table_->uri() +
+                                       " is append-only (delta.appendOnly): cannot remove '" +
+                                       r.path + "'");
+      }
+    }
+  }
+  // Enabling ICT on an existing table records where it starts (PROTOCOL.md "In-Commit
+  // Timestamps": enablement version and timestamp).
+  const bool ict_enabling =
+      ict && !creating && !ConfigTrue(read_snapshot_->metadata(), "delta.enableInCommitTimestamps");
+
+  // --- what this transaction read and writes ------------------------------------------------
+  txn::TxnSummary summary;
+  summary.isolation = isolation_level();
+  summary.read_predicates = read_predicates_;
+  for (const auto& p : read_files_) summary.read_files.insert(log::CanonicalPath(p, root));
+  for (const auto& r : removes_) summary.removed_files.insert(log::CanonicalPath(r.path, root));
+  if (app_txn_) summary.app_ids.insert(app_txn_->app_id);
+  for (const auto& d : domains_) summary.domains.insert(d.domain);
+  summary.metadata_changed = new_metadata_.has_value() || new_protocol_.has_value();
+  if (read_snapshot_) {
+    summary.schema = read_snapshot_->schema();
+    summary.partition_columns = read_snapshot_->metadata().partition_columns;
+    summary.column_mapping_mode = read_snapshot_->column_mapping_mode();
+  }
+  txn::ConflictChecker checker(std::move(summary), root);
+  bool data_adds_only = true;
+  for (const auto& a : adds_) data_adds_only &= a.data_change;
+  const bool blind_append = read_predicates_.empty() && read_files_.empty() && removes_.empty() &&
+                            data_adds_only && !adds_.empty();
+
+  // The actions after commitInfo (and metadata, which may change per attempt with ICT).
+  std::string body;
+  for (const auto& a : adds_) {
+    if (!txn::IsEncodedPath(a.path))
+      return Status::InvalidArgument("add path '" + a.path +
+                                     "' is not URI-encoded (use EncodeDeltaPath)");
+    body += txn::SerializeAction(a);
+    body += '\n';
+  }
+  for (const auto& r : removes_) {
+    if (!txn::IsEncodedPath(r.path))
+      return Status::InvalidArgument("remove path '" + r.path + "' is not URI-encoded");
+    body += txn::SerializeAction(r);
+    body += '\n';
+  }
+  if (app_txn_) body += txn::SerializeAction(*app_txn_) + "\n";
+  for (const auto& d : domains_) body += txn::SerializeAction(d) + "\n";
+
+  // --- the race -------------------------------------------------------------------------------
+  int64_t version = read_version() + 1;
+  std::optional<int64_t> prev_ict;
+  if (ict && read_snapshot_) prev_ict = read_snapshot_->timestamp_ms();
+  std::vector<std::pair<log::LogFile, std::string>> applied;  // winners, then ours
+  thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                   static_cast<uint64_t>(NowMs())};
+  for (int attempt = 1;; ++attempt) {
+    result.attempts = attempt;
+    txn::CommitInfoFields ci;
+    ci.timestamp = NowMs();
+    if (ict) ci.in_commit_timestamp = std::max(ci.timestamp, prev_ict ? *prev_ict + 1 : INT64_MIN);
+    ci.operation = operation_;
+    ci.operation_parameters = operation_parameters_;
+    ci.operation_metrics = operation_metrics_;
+    if (!creating) ci.read_version = read_version();
+    ci.isolation_level = IsolationLevelName(isolation_level());
+    ci.is_blind_append = blind_append;
+    ci.user_metadata = user_metadata_;
+    ci.txn_id = txn_id_;
+    LAKE_ASSIGN_OR_RETURN(std::string data, txn::SerializeCommitInfo(ci));
+    data += '\n';
+    if (new_protocol_) data += txn::SerializeAction(*new_protocol_) + "\n";
+    if (new_metadata_ || ict_enabling) {
+      Metadata m = metadata;
+      if (ict_enabling) {
+        m.configuration["delta.inCommitTimestampEnablementVersion"] = std::to_string(version);
+        m.configuration["delta.inCommitTimestampEnablementTimestamp"] =
+            std::to_string(*ci.in_commit_timestamp);
+      }
+      data += txn::SerializeAction(m) + "\n";
+    }
+    data += body;
+    LAKE_RETURN_IF_ERROR(txn::ValidateCommit(data));
+
+    std::string key = txn::CommitKey(version);
+    Status put = store.PutIfAbsent(key, data);
+    if (put.ok()) {
+      result.version = version;
+      if (options.build_snapshot) {
+        log::LogFile f{key, version, data.size(), ci.in_commit_timestamp.value_or(ci.timestamp)};
+        if (auto head = store.Head(key); head.ok()) f.mtime_ms = head->mtime_ms;
+        applied.emplace_back(std::move(f), std::move(data));
+        auto snap = SnapshotBuilder::Apply(read_snapshot_.get(), table_->store(), table_->uri(),
+                                           applied);
+        if (snap.ok()) result.snapshot = std::move(*snap);
+        // A snapshot failure does not undo a durable commit; the caller can reload.
+      }
+      return result;
+    }
+    if (!put.IsAlreadyExists()) {
+      return put.WithContext("commit version " + std::to_string(version) + " of " +
+                             table_->uri());
+    }
+    // Lost the race: check every commit that won, up to the newest.
+    for (;; ++version) {
+      std::string wkey = txn::CommitKey(version);
+      auto wdata = store.Get(wkey);
+      if (!wdata.ok()) {
+        if (wdata.status().IsNotFound()) break;
+        return wdata.status();
+      }
+      LAKE_ASSIGN_OR_RETURN(txn::WinningCommit w, txn::ParseWinningCommit(version, *wdata, wkey));
+      ++result.winning_commits;
+      LAKE_RETURN_IF_ERROR(checker.Check(w));
+      if (w.commit_info && w.commit_info->in_commit_timestamp)
+        prev_ict = w.commit_info->in_commit_timestamp;
+      else if (ict && w.commit_info && w.commit_info->timestamp)
+        prev_ict = std::max(prev_ict.value_or(0), *w.commit_info->timestamp);
+      if (options.build_snapshot) {
+        log::LogFile f{wkey, version, wdata->size(), 0};
+        if (auto head = store.Head(wkey); head.ok()) f.mtime_ms = head->mtime_ms;
+        applied.emplace_back(std::move(f), std::move(*wdata));
+      }
+    }
+    if (attempt >= options.max_attempts) {
+      return Status::Conflict("commit of " + table_->uri() + " gave up after " +
+                              std::to_string(attempt) +
+                              " attempts (retry budget exhausted); newest version " +
+                              std::to_string(version - 1));
+    }
+    // Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^(attempt-1))].
+    int64_t cap = std::min<int64_t>(options.max_backoff.count() * 1000,
+                                    options.initial_backoff.count() * 1000LL
+                                        << std::min(attempt - 1, 20));
+    if (cap > 0) {
+      std::uniform_int_distribution<int64_t> d(0, cap);
+      std::this_thread::sleep_for(std::chrono::microseconds(d(rng)));
+    }
+  }
+}
+
+}  // namespace lake

@@ -1,0 +1,188 @@
+// Multi-process stress: 8 forked writers x 50 acknowledged commits into one table, mixing
+// blind appends (own partition and a shared one) with predicate overwrites (read p = 'x',
+// remove the files of x it read, add one). Then the log is checked against what the writers
+// were told: versions contiguous, every acknowledged commit present exactly once at its
+// version, refused ones absent, no remove of a file that was not live, record counts agree.
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "lake/transaction.h"
+#include "log/action_parser.h"
+#include "log/log_segment.h"
+#include "log/snapshot_builder.h"
+#include "test_util.h"
+#include "txn_test_util.h"
+
+namespace lake {
+namespace {
+
+constexpr int kWriters = 8;
+constexpr int kCommitsPerWriter = 50;
+
+// The child: returns its exit code. Writes "ack <version> <tag> <attempts>" / "refused <tag>"
+// lines to `out`.
+int Writer(const std::string& dir, int id, const std::string& out_path) {
+  std::ofstream out(out_path);
+  auto table = Table::Open(dir);
+  if (!table.ok()) return 2;
+  auto first = (*table)->LatestSnapshot();
+  if (!first.ok()) return 3;
+  std::shared_ptr<const Snapshot> snap = *first;
+  std::mt19937 rng(1000 + id);
+  int acked = 0;
+  for (int n = 0; acked < kCommitsPerWriter && n < 10 * kCommitsPerWriter; ++n) {
+    auto tx = Transaction::Start(*table, snap);
+    if (!tx.ok()) return 4;
+    Transaction& x = **tx;
+    std::string tag = "w" + std::to_string(id) + "-" + std::to_string(n);
+    int kind = std::uniform_int_distribution<int>(0, 9)(rng);
+    int64_t records = std::uniform_int_distribution<int>(1, 100)(rng);
+    std::string part;
+    if (kind < 4) {
+      part = "own" + std::to_string(id);  // blind append, own partition
+      x.SetOperation("WRITE", R"({"mode":"Append"})");
+    } else if (kind < 7) {
+      part = "x";  // blind append into the shared partition
+      x.SetOperation("WRITE", R"({"mode":"Append"})");
+    } else {
+      part = kind < 9 ? "x" : "y";  // predicate overwrite
+      x.ReadPredicate("p = '" + part + "'");
+      for (const AddFile& f : snap->files()) {
+        if (f.partition_values[0].second == part) {
+          x.ReadFile(f);
+          x.RemoveFile(RemoveFor(f, 1767225600000));
+        }
+      }
+      x.SetOperation("WRITE", R"({"mode":"Overwrite","predicate":["p = ')" + part + R"('"]})");
+    }
+    x.AddFile(testing::FakeAdd("f-" + tag + ".parquet", part, records));
+    x.SetUserMetadata(tag);
+    auto r = x.Commit();
+    if (r.ok()) {
+      out << "ack " << r->version << " " << tag << " " << r->attempts << "\n";
+      snap = r->snapshot;
+      ++acked;
+    } else if (r.status().code() == StatusCode::kConflict) {
+      out << "refused " << tag << "\n";
+      auto fresh = (*table)->LatestSnapshot();
+      if (!fresh.ok()) return 5;
+      snap = *fresh;
+    } else {
+      out << "error " << tag << " " << r.status().ToString() << "\n";
+      return 6;
+    }
+    out.flush();
+  }
+  return acked == kCommitsPerWriter ? 0 : 7;
+}
+
+std::string UserMetadata(const CommitInfo& ci) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  std::string_view s;
+  if (p.parse(ci.json).get(doc) || doc["userMetadata"].get_string().get(s)) return "";
+  return std::string(s);
+}
+
+TEST(TxnStressTest, ForkedWritersSerializeCorrectly) {
+  testing::TempDir dir;
+  testing::CreateTestTable(dir.path());
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<pid_t> pids;
+  for (int i = 0; i < kWriters; ++i) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) _exit(Writer(dir.path(), i, dir.path() + "/acks-" + std::to_string(i)));
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "writer exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // What the writers were told.
+  std::map<std::string, int64_t> acked;  // tag -> version
+  std::set<std::string> refused;
+  int max_attempts = 0;
+  long total_attempts = 0;
+  for (int i = 0; i < kWriters; ++i) {
+    std::ifstream in(dir.path() + "/acks-" + std::to_string(i));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string what, tag;
+      ls >> what;
+      if (what == "ack") {
+        int64_t v;
+        int attempts;
+        ls >> v >> tag >> attempts;
+        EXPECT_TRUE(acked.emplace(tag, v).second) << tag;
+        max_attempts = std::max(max_attempts, attempts);
+        total_attempts += attempts;
+      } else if (what == "refused") {
+        ls >> tag;
+        refused.insert(tag);
+      } else {
+        ADD_FAILURE() << line;
+      }
+    }
+  }
+  EXPECT_EQ(acked.size(), static_cast<size_t>(kWriters * kCommitsPerWriter));
+
+  // What the log says.
+  auto store = NewLocalStore(dir.path(), dir.path());
+  auto listing = log::ListLog(*store);
+  ASSERT_TRUE(listing.ok());
+  const auto& commits = listing->commits;
+  ASSERT_EQ(commits.size(), acked.size() + 1);
+  std::map<std::string, int64_t> live;  // path -> numRecords
+  std::map<std::string, int64_t> in_log;  // tag -> version
+  for (size_t i = 0; i < commits.size(); ++i) {
+    ASSERT_EQ(commits[i].version, static_cast<int64_t>(i)) << "versions not contiguous";
+    auto data = store->Get(commits[i].key);
+    ASSERT_TRUE(data.ok());
+    ASSERT_TRUE(txn::ValidateCommit(*data).ok()) << commits[i].key;
+    auto actions = log::ParseCommitFileToActions(*data, commits[i].key);
+    ASSERT_TRUE(actions.ok());
+    for (const Action& a : *actions) {
+      if (auto* ci = std::get_if<CommitInfo>(&a); ci && i > 0) {
+        std::string tag = UserMetadata(*ci);
+        EXPECT_TRUE(in_log.emplace(tag, commits[i].version).second) << "twice: " << tag;
+      } else if (auto* r = std::get_if<RemoveFile>(&a)) {
+        // Serializability: only files live at this version are removed (no lost update).
+        EXPECT_EQ(live.erase(r->path), 1u) << "v" << i << " removes non-live " << r->path;
+      } else if (auto* ad = std::get_if<AddFile>(&a)) {
+        EXPECT_TRUE(live.emplace(ad->path, *log::NumRecordsFromStats(ad->stats)).second);
+      }
+    }
+  }
+  EXPECT_EQ(in_log, acked);
+  for (const auto& tag : refused) EXPECT_EQ(in_log.count(tag), 0u) << tag;
+  int64_t model = 0;
+  for (const auto& [p, n] : live) model += n;
+  auto table = Table::Open(dir.path());
+  ASSERT_TRUE(table.ok());
+  auto snap = (*table)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ((*snap)->version(), static_cast<int64_t>(acked.size()));
+  EXPECT_EQ((*snap)->files().size(), live.size());
+  EXPECT_EQ((*snap)->TotalRecords(), model);
+  std::printf("[stress] %d writers: %zu commits in %.2f s (%.0f commits/s), %zu refused "
+              "(conflicts), attempts total %ld, max %d; %zu live files, %lld records\n",
+              kWriters, acked.size(), secs, acked.size() / secs, refused.size(), total_attempts,
+              max_attempts, live.size(), static_cast<long long>(model));
+}
+
+}  // namespace
+}  // namespace lake

@@ -1,0 +1,605 @@
+// Transactions: table creation, commits, idempotent writes, in-commit timestamps, every
+// conflict rule under both isolation levels, a full disk, and SIGKILL at random moments.
+#include "lake/transaction.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "log/action_parser.h"
+#include "txn/commit_writer.h"
+#include "log/log_segment.h"
+#include "test_util.h"
+#include "txn_test_util.h"
+
+namespace lake {
+namespace {
+
+using testing::CreateTestTable;
+using testing::FakeAdd;
+
+std::unique_ptr<Transaction> StartTxn(const std::shared_ptr<Table>& t) {
+  auto x = Transaction::Start(t);
+  EXPECT_TRUE(x.ok()) << x.status().ToString();
+  return std::move(*x);
+}
+
+std::unique_ptr<Transaction> StartOn(const std::shared_ptr<Table>& t,
+                                     std::shared_ptr<const Snapshot> s) {
+  auto x = Transaction::Start(t, std::move(s));
+  EXPECT_TRUE(x.ok()) << x.status().ToString();
+  return std::move(x).value();
+}
+
+int64_t CommitOk(Transaction& x) {
+  auto r = x.Commit();
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? r->version : -2;
+}
+
+std::string ReadCommit(const std::string& dir, int64_t v) {
+  auto store = NewLocalStore(dir, dir);
+  auto d = store->Get("_delta_log/" + log::PadVersion(v) + ".json");
+  EXPECT_TRUE(d.ok());
+  return d.ok() ? *d : "";
+}
+
+TEST(TransactionTest, CreateAppendAndSnapshot) {
+  testing::TempDir dir;
+  EXPECT_TRUE(Table::Open(dir.path()).status().IsNotFound());
+  auto t = CreateTestTable(dir.path());
+  // Creating needs protocol + metadata.
+  {
+    testing::TempDir other;
+    auto t2 = Table::OpenForCreate(other.path());
+    ASSERT_TRUE(t2.ok());
+    auto x = StartTxn(*t2);
+    EXPECT_EQ(x->read_version(), -1);
+    x->AddFile(FakeAdd("a", "x"));
+    auto r = x->Commit();
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  }
+  auto x = StartTxn(t);
+  EXPECT_EQ(x->read_version(), 0);
+  x->AddFile(FakeAdd("a.parquet", "x", 10));
+  x->AddFile(FakeAdd("b.parquet", "y", 5));
+  x->SetOperation("WRITE", R"({"mode":"Append"})", R"({"numFiles":2,"numOutputRows":15})");
+  auto r = x->Commit();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, 1);
+  EXPECT_EQ(r->attempts, 1);
+  ASSERT_TRUE(r->snapshot);
+  EXPECT_EQ(r->snapshot->version(), 1);
+  EXPECT_EQ(r->snapshot->files().size(), 2u);
+  EXPECT_EQ(r->snapshot->TotalRecords(), 15);
+  // Same as a full load.
+  auto full = t->LatestSnapshot();
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ((*full)->version(), 1);
+  EXPECT_EQ((*full)->TotalRecords(), 15);
+  EXPECT_EQ((*full)->timestamp_ms(), r->snapshot->timestamp_ms());
+  // commitInfo first, Spark's fields.
+  std::string c1 = ReadCommit(dir.path(), 1);
+  EXPECT_TRUE(c1.starts_with(R"({"commitInfo":{"timestamp":)")) << c1;
+  EXPECT_NE(c1.find(R"("readVersion":0,"isolationLevel":"WriteSerializable","isBlindAppend":true)"),
+            std::string::npos) << c1;
+  EXPECT_NE(c1.find(R"("operationMetrics":{"numFiles":"2","numOutputRows":"15"},"engineInfo":"lake/0.1.0","txnId":")"),
+            std::string::npos) << c1;
+  std::string c0 = ReadCommit(dir.path(), 0);
+  EXPECT_EQ(c0.find("readVersion"), std::string::npos);
+  EXPECT_NE(c0.find(R"({"protocol":)"), std::string::npos);
+  EXPECT_NE(c0.find(R"({"metaData":)"), std::string::npos);
+  // Single use.
+  EXPECT_FALSE(x->Commit().ok());
+  // Remove + history.
+  auto y = Transaction::Start(t, r->snapshot);
+  ASSERT_TRUE(y.ok());
+  (*y)->ReadPredicate("p = 'x'");
+  for (const auto& f : r->snapshot->files())
+    if (f.partition_values[0].second == "x") {
+      (*y)->ReadFile(f);
+      (*y)->RemoveFile(RemoveFor(f, 1767225600000));
+    }
+  auto r2 = (*y)->Commit();
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->snapshot->TotalRecords(), 5);
+  EXPECT_EQ(r2->snapshot->tombstones().size(), 1u);
+  EXPECT_EQ((*t->LatestSnapshot())->TotalRecords(), 5);
+  EXPECT_NE(ReadCommit(dir.path(), 2).find(R"("isBlindAppend":false)"), std::string::npos);
+  EXPECT_EQ(testing::ValidateAllCommits(dir.path()), 3);
+}
+
+TEST(TransactionTest, RefusesUnencodedPathAndAppendOnlyRemove) {
+  testing::TempDir dir;
+  auto t = CreateTestTable(dir.path(), {{"delta.appendOnly", "true"}});
+  auto x = StartTxn(t);
+  AddFile a = FakeAdd("a b.parquet", "x");
+  x->AddFile(a);
+  auto r = x->Commit();
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("URI-encoded"), std::string::npos);
+  auto y = StartTxn(t);
+  a.path = EncodeDeltaPath(a.path);
+  y->AddFile(a);
+  ASSERT_EQ(CommitOk(*y), 1);
+  auto z = StartTxn(t);
+  z->RemoveFile(RemoveFor(a, 1));
+  EXPECT_EQ(z->Commit().status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*t->LatestSnapshot())->files().size(), 1u);
+  EXPECT_EQ((*t->LatestSnapshot())->files()[0].path, "p=x/a%20b.parquet");
+}
+
+TEST(TransactionTest, IdempotentAppTransaction) {
+  testing::TempDir dir;
+  auto t = CreateTestTable(dir.path());
+  auto x = StartTxn(t);
+  x->SetAppTransaction("stream-1", 5);
+  x->AddFile(FakeAdd("a", "x"));
+  ASSERT_EQ(CommitOk(*x), 1);
+  EXPECT_EQ((*t->LatestSnapshot())->app_transactions().at("stream-1").version, 5);
+  for (int64_t v : {5, 3}) {
+    auto y = StartTxn(t);
+    y->SetAppTransaction("stream-1", v);
+    y->AddFile(FakeAdd("b" + std::to_string(v), "x"));
+    EXPECT_TRUE(y->AlreadyCommitted());
+    auto r = y->Commit();
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->skipped);
+    EXPECT_EQ(r->version, -1);
+  }
+  auto z = StartTxn(t);
+  z->SetAppTransaction("stream-1", 6);
+  z->AddFile(FakeAdd("c", "x"));
+  EXPECT_EQ(CommitOk(*z), 2);
+  EXPECT_EQ((*t->LatestSnapshot())->version(), 2);
+  EXPECT_EQ((*t->LatestSnapshot())->files().size(), 2u);
+}
+
+TEST(TransactionTest, InCommitTimestampsMonotonic) {
+  testing::TempDir dir;
+  // Needs the writer feature.
+  {
+    testing::TempDir d2;
+    auto t2 = *Table::OpenForCreate(d2.path());
+    auto x = StartTxn(t2);
+    x->SetProtocol(testing::TestProtocol(false));
+    x->SetMetadata(testing::TestMetadata({{"delta.enableInCommitTimestamps", "true"}}));
+    EXPECT_EQ(x->Commit().status().code(), StatusCode::kInvalidArgument);
+  }
+  auto t = CreateTestTable(dir.path(), {{"delta.enableInCommitTimestamps", "true"}}, true);
+  // Put version 1's ICT far in the future by hand: later commits must still exceed it.
+  int64_t future = 4102444800000;  // 2100-01-01
+  std::string c1 = R"({"commitInfo":{"inCommitTimestamp":)" + std::to_string(future) +
+                   R"(,"timestamp":1,"operation":"WRITE"}})" "\n" +
+                   txn::SerializeAction(FakeAdd("a", "x")) + "\n";
+  ASSERT_TRUE(t->store()->PutIfAbsent("_delta_log/" + log::PadVersion(1) + ".json", c1).ok());
+  int64_t prev = future;
+  // One from the latest snapshot, one from a stale snapshot (read version 0: loses the race
+  // and takes the winner's ICT into account).
+  auto stale = *t->SnapshotAtVersion(0);
+  for (int i = 0; i < 3; ++i) {
+    auto x = i == 1 ? StartOn(t, stale) : StartTxn(t);
+    x->AddFile(FakeAdd("f" + std::to_string(i), "x"));
+    auto r = x->Commit();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    auto ci = log::ParseCommitFileToActions(ReadCommit(dir.path(), r->version), "c");
+    ASSERT_TRUE(ci.ok());
+    const CommitInfo& info = std::get<CommitInfo>(ci->at(0));
+    ASSERT_TRUE(info.in_commit_timestamp);
+    EXPECT_GT(*info.in_commit_timestamp, prev);
+    prev = *info.in_commit_timestamp;
+    EXPECT_EQ(r->snapshot->timestamp_ms(), prev);
+    EXPECT_EQ((*t->LatestSnapshot())->timestamp_ms(), prev);
+  }
+  EXPECT_EQ(testing::ValidateAllCommits(dir.path()), 5);
+}
+
+TEST(TransactionTest, EnablingInCommitTimestampsRecordsEnablement) {
+  testing::TempDir dir;
+  auto t = CreateTestTable(dir.path(), {}, true);
+  auto x = StartTxn(t);
+  x->SetMetadata(testing::TestMetadata({{"delta.enableInCommitTimestamps", "true"}}));
+  ASSERT_EQ(CommitOk(*x), 1);
+  auto s = *t->LatestSnapshot();
+  EXPECT_EQ(s->metadata().configuration.at("delta.inCommitTimestampEnablementVersion"), "1");
+  EXPECT_EQ(s->metadata().configuration.at("delta.inCommitTimestampEnablementTimestamp"),
+            std::to_string(s->timestamp_ms()));
+}
+
+// --- conflict rules -----------------------------------------------------------------------
+
+class ConflictTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    table_ = CreateTestTable(dir_.path(), {}, true);
+    auto x = StartTxn(table_);
+    x->AddFile(FakeAdd("x1", "x", 10, 0));
+    x->AddFile(FakeAdd("y1", "y", 10, 100));
+    ASSERT_EQ(CommitOk(*x), 1);
+    snap_ = *table_->LatestSnapshot();
+  }
+  std::unique_ptr<Transaction> Txn() { return StartOn(table_, snap_); }
+  const AddFile& File(const std::string& part) {
+    for (const auto& f : snap_->files())
+      if (f.partition_values[0].second == part) return f;
+    throw std::runtime_error("no file");
+  }
+  // Commits `winner`, then `loser`; returns the loser's status.
+  Status Race(Transaction& winner, Transaction& loser) {
+    auto w = winner.Commit();
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    auto l = loser.Commit();
+    if (l.ok()) {
+      EXPECT_EQ(l->attempts, 2);
+      EXPECT_EQ(l->version, w->version + 1);
+      EXPECT_EQ(l->winning_commits, 1);
+      EXPECT_EQ(l->snapshot->version(), l->version);
+      // The incremental snapshot equals a full load.
+      auto full = *table_->LatestSnapshot();
+      EXPECT_EQ(full->files().size(), l->snapshot->files().size());
+      EXPECT_EQ(full->TotalRecords(), l->snapshot->TotalRecords());
+    }
+    return l.status();
+  }
+  void ExpectConflict(const Status& st, const std::string& reason) {
+    EXPECT_EQ(st.code(), StatusCode::kConflict) << st.ToString();
+    EXPECT_NE(st.message().find("commit conflict at version 2: " + reason), std::string::npos)
+        << st.ToString();
+  }
+  // A read-then-write transaction: reads p = 'x', rewrites its file.
+  std::unique_ptr<Transaction> Overwrite(const std::string& part, const std::string& name) {
+    auto x = Txn();
+    x->ReadPredicate("p = '" + part + "'");
+    x->ReadFile(File(part));
+    x->RemoveFile(RemoveFor(File(part), 1));
+    x->AddFile(FakeAdd(name, part));
+    return x;
+  }
+  std::unique_ptr<Transaction> Append(const std::string& part, const std::string& name,
+                                      int64_t min_id = 0) {
+    auto x = Txn();
+    x->AddFile(FakeAdd(name, part, 10, min_id));
+    return x;
+  }
+
+  testing::TempDir dir_;
+  std::shared_ptr<Table> table_;
+  std::shared_ptr<const Snapshot> snap_;
+};
+
+TEST_F(ConflictTest, BlindAppendsNeverConflict) {
+  auto a = Append("x", "a1"), b = Append("x", "b1");
+  EXPECT_TRUE(Race(*a, *b).ok());
+  snap_ = *table_->LatestSnapshot();
+  a = Append("x", "a2");
+  b = Append("y", "b2");
+  b->SetIsolationLevel(IsolationLevel::kSerializable);
+  EXPECT_TRUE(Race(*a, *b).ok());
+}
+
+TEST_F(ConflictTest, BlindAppendVsReadWriteUnderWriteSerializable) {
+  // The winner blindly appends into the partition the loser read: no conflict (WS).
+  auto w = Append("x", "a1");
+  auto l = Overwrite("x", "o1");
+  EXPECT_TRUE(Race(*w, *l).ok());
+}
+
+TEST_F(ConflictTest, BlindAppendVsReadWriteUnderSerializable) {
+  auto w = Append("x", "a1");
+  auto l = Overwrite("x", "o1");
+  l->SetIsolationLevel(IsolationLevel::kSerializable);
+  ExpectConflict(Race(*w, *l), "ConcurrentAppend");
+}
+
+TEST_F(ConflictTest, SerializableFromTableProperty) {
+  testing::TempDir d;
+  auto t = CreateTestTable(d.path(), {{"delta.isolationLevel", "Serializable"}});
+  auto s = *t->LatestSnapshot();
+  auto w = StartOn(t, s);
+  auto l = StartOn(t, s);
+  EXPECT_EQ(l->isolation_level(), IsolationLevel::kSerializable);
+  w->AddFile(FakeAdd("a", "x"));
+  l->ReadPredicate("p = 'x'");
+  l->AddFile(FakeAdd("b", "x"));
+  ASSERT_TRUE(w->Commit().ok());
+  auto r = l->Commit();
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+  EXPECT_NE(r.status().message().find("ConcurrentAppend"), std::string::npos);
+}
+
+TEST_F(ConflictTest, NonBlindAddMatchingReadPredicateConflicts) {
+  // The winner read and wrote partition x (not a blind append): its add conflicts with a
+  // transaction that read p = 'x' even under WriteSerializable.
+  auto w = Overwrite("x", "w1");
+  auto l = Txn();
+  l->ReadPredicate("p = 'x'");
+  l->AddFile(FakeAdd("l1", "x"));
+  ExpectConflict(Race(*w, *l), "ConcurrentAppend");
+}
+
+TEST_F(ConflictTest, AddOutsideReadPredicateDoesNotConflict) {
+  // Partition pruning: the winner's add is in y, the loser read x.
+  auto w = Txn();
+  w->ReadPredicate("p = 'y'");
+  w->AddFile(FakeAdd("w1", "y"));
+  auto l = Txn();
+  l->ReadPredicate("p = 'x'");
+  l->AddFile(FakeAdd("l1", "x"));
+  l->SetIsolationLevel(IsolationLevel::kSerializable);
+  EXPECT_TRUE(Race(*w, *l).ok());
+}
+
+TEST_F(ConflictTest, StatsDecideDataPredicates) {
+  // Winner adds ids 500..509 (not blind: it read something).
+  auto w = Txn();
+  w->ReadPredicate("id > 1000");
+  w->AddFile(FakeAdd("w1", "x", 10, 500));
+  auto l = Txn();
+  l->ReadPredicate("id < 100");  // cannot match ids 500..509
+  l->AddFile(FakeAdd("l1", "x"));
+  EXPECT_TRUE(Race(*w, *l).ok());
+}
+
+TEST_F(ConflictTest, StatsMatchConflicts) {
+  auto w = Txn();
+  w->ReadPredicate("id > 1000");
+  w->AddFile(FakeAdd("w1", "y", 10, 500));
+  auto l = Txn();
+  l->ReadPredicate("id BETWEEN 505 AND 600");
+  l->AddFile(FakeAdd("l1", "x"));
+  ExpectConflict(Race(*w, *l), "ConcurrentAppend");
+}
+
+TEST_F(ConflictTest, WholeTableReadConflictsWithAnyNonBlindAdd) {
+  auto w = Txn();
+  w->ReadPredicate("p = 'y'");
+  w->AddFile(FakeAdd("w1", "y"));
+  auto l = Txn();
+  l->ReadWholeTable();
+  l->AddFile(FakeAdd("l1", "x"));
+  ExpectConflict(Race(*w, *l), "ConcurrentAppend");
+}
+
+TEST_F(ConflictTest, UnparsablePredicateIsConservative) {
+  auto w = Txn();
+  w->ReadPredicate("p = 'y'");
+  w->AddFile(FakeAdd("w1", "y"));
+  auto l = Txn();
+  l->ReadPredicate("length(p) = 1");  // functions: not evaluable -> matches everything
+  l->AddFile(FakeAdd("l1", "x"));
+  ExpectConflict(Race(*w, *l), "ConcurrentAppend");
+}
+
+TEST_F(ConflictTest, ConcurrentDeleteRead) {
+  auto w = Txn();
+  w->RemoveFile(RemoveFor(File("x"), 1));
+  auto l = Txn();
+  l->ReadFile(File("x"));
+  l->AddFile(FakeAdd("l1", "y"));
+  ExpectConflict(Race(*w, *l), "ConcurrentDeleteRead");
+}
+
+TEST_F(ConflictTest, ConcurrentDeleteReadWholeTable) {
+  auto w = Txn();
+  w->RemoveFile(RemoveFor(File("y"), 1));
+  auto l = Txn();
+  l->ReadWholeTable();
+  ExpectConflict(Race(*w, *l), "ConcurrentDeleteRead");
+}
+
+TEST_F(ConflictTest, RemoveOfUnreadFileDoesNotConflict) {
+  auto w = Txn();
+  w->ReadFile(File("y"));
+  w->RemoveFile(RemoveFor(File("y"), 1));
+  auto l = Overwrite("x", "o1");
+  EXPECT_TRUE(Race(*w, *l).ok());
+}
+
+TEST_F(ConflictTest, ConcurrentDeleteDelete) {
+  auto w = Txn();
+  w->RemoveFile(RemoveFor(File("x"), 1));
+  auto l = Txn();
+  l->RemoveFile(RemoveFor(File("x"), 2));
+  ExpectConflict(Race(*w, *l), "ConcurrentDeleteDelete");
+}
+
+TEST_F(ConflictTest, OverwriteVsOverwriteSamePartition) {
+  auto w = Overwrite("x", "w1");
+  auto l = Overwrite("x", "l1");
+  // Both read p='x' and removed the same file: the winner's add matches first.
+  ExpectConflict(Race(*w, *l), "ConcurrentAppend");
+}
+
+TEST_F(ConflictTest, OverwritesOfDifferentPartitionsCommute) {
+  auto w = Overwrite("y", "w1");
+  auto l = Overwrite("x", "l1");
+  EXPECT_TRUE(Race(*w, *l).ok());
+}
+
+TEST_F(ConflictTest, MetadataChanged) {
+  auto w = Txn();
+  w->SetMetadata(testing::TestMetadata({{"k", "v"}}));
+  auto l = Append("x", "l1");  // even a blind append
+  ExpectConflict(Race(*w, *l), "MetadataChanged");
+}
+
+TEST_F(ConflictTest, ProtocolChanged) {
+  auto w = Txn();
+  Protocol p = testing::TestProtocol(true);
+  p.writer_features->push_back("appendOnly");
+  w->SetProtocol(p);
+  auto l = Append("x", "l1");
+  ExpectConflict(Race(*w, *l), "ProtocolChanged");
+}
+
+TEST_F(ConflictTest, MetadataChangeConflictsWithBlindAppendUnderWriteSerializable) {
+  auto w = Append("x", "a1");
+  auto l = Txn();
+  l->SetMetadata(testing::TestMetadata({{"k", "v"}}));
+  ExpectConflict(Race(*w, *l), "ConcurrentAppend");
+}
+
+TEST_F(ConflictTest, ConcurrentTransactionSameAppId) {
+  auto w = Append("x", "a1");
+  w->SetAppTransaction("app", 1);
+  auto l = Append("x", "a2");
+  l->SetAppTransaction("app", 2);
+  ExpectConflict(Race(*w, *l), "ConcurrentTransaction");
+  // Different app ids: fine.
+  snap_ = *table_->LatestSnapshot();
+  auto w2 = Append("x", "a3");
+  w2->SetAppTransaction("app-a", 1);
+  auto l2 = Append("x", "a4");
+  l2->SetAppTransaction("app-b", 1);
+  auto r = w2->Commit();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(l2->Commit().ok());
+}
+
+TEST_F(ConflictTest, ConcurrentDomainMetadata) {
+  auto w = Txn();
+  w->SetDomainMetadata({"my.domain", "{\"a\":1}", false});
+  auto l = Txn();
+  l->SetDomainMetadata({"my.domain", "{\"a\":2}", false});
+  ExpectConflict(Race(*w, *l), "ConcurrentDomainMetadata");
+}
+
+TEST_F(ConflictTest, ConcurrentCreateLosesWithMetadataChanged) {
+  testing::TempDir d;
+  auto t = *Table::OpenForCreate(d.path());
+  auto a = StartTxn(t);
+  auto b = StartTxn(t);
+  for (auto* x : {a.get(), b.get()}) {
+    x->SetProtocol(testing::TestProtocol());
+    x->SetMetadata(testing::TestMetadata());
+  }
+  ASSERT_TRUE(a->Commit().ok());
+  auto r = b->Commit();
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+  EXPECT_NE(r.status().message().find("commit conflict at version 0: ProtocolChanged"),
+            std::string::npos) << r.status().ToString();
+}
+
+TEST_F(ConflictTest, RetryBudget) {
+  // A stale transaction behind 3 winners, with a budget of 1 attempt.
+  for (int i = 0; i < 3; ++i) {
+    auto x = Append("x", "w" + std::to_string(i));
+    ASSERT_TRUE(x->Commit().ok());
+  }
+  auto l = Append("y", "l");
+  CommitOptions o;
+  o.max_attempts = 1;
+  auto r = l->Commit(o);
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+  EXPECT_NE(r.status().message().find("retry budget exhausted"), std::string::npos);
+  // With a budget it catches up over all winners in one retry.
+  auto l2 = Append("y", "l2");
+  auto r2 = l2->Commit();
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->version, 5);
+  EXPECT_EQ(r2->attempts, 2);
+  EXPECT_EQ(r2->winning_commits, 3);
+}
+
+// --- failures -----------------------------------------------------------------------------
+
+TEST(TransactionFailureTest, FullDiskIsAnIOErrorAndCommitsNothing) {
+  testing::TempDir dir;
+  auto t = CreateTestTable(dir.path());
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl{512, 512};
+    setrlimit(RLIMIT_FSIZE, &rl);
+    auto table = Table::Open(dir.path());
+    if (!table.ok()) _exit(10);
+    auto x = Transaction::Start(*table);
+    if (!x.ok()) _exit(11);
+    for (int i = 0; i < 20; ++i) (*x)->AddFile(FakeAdd("f" + std::to_string(i), "x"));
+    auto r = (*x)->Commit();
+    if (r.ok()) _exit(12);
+    if (r.status().code() != StatusCode::kIOError) _exit(13);
+    if (r.status().message().find("File too large") == std::string::npos) _exit(14);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto s = Table::Open(dir.path());
+  ASSERT_TRUE(s.ok());
+  auto snap = (*s)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ((*snap)->version(), 0);
+  // No temp file left behind either.
+  int entries = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path() + "/_delta_log")) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+}
+
+TEST(TransactionFailureTest, SigkillAtRandomMomentsNeverTearsACommit) {
+  testing::TempDir dir;
+  CreateTestTable(dir.path());
+  std::mt19937 rng(12345);
+  int64_t last_ack = 0;
+  const int kIterations = 40;
+  int killed_mid_run = 0;
+  for (int it = 0; it < kIterations; ++it) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(fds[0]);
+      auto table = Table::Open(dir.path());
+      if (!table.ok()) _exit(2);
+      auto x = Transaction::Start(*table);
+      if (!x.ok()) _exit(3);
+      std::shared_ptr<const Snapshot> snap = (*x)->read_snapshot();
+      for (int n = 0;; ++n) {
+        auto tx = Transaction::Start(*table, snap);
+        if (!tx.ok()) _exit(4);
+        (*tx)->AddFile(FakeAdd("k" + std::to_string(it) + "-" + std::to_string(n), "x", 1));
+        auto r = (*tx)->Commit();
+        if (!r.ok()) _exit(5);
+        snap = r->snapshot;
+        int64_t v = r->version;
+        if (write(fds[1], &v, sizeof v) != sizeof v) _exit(6);
+      }
+    }
+    close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(200, 30000)(rng)));
+    kill(pid, SIGKILL);
+    int64_t v;
+    while (read(fds[0], &v, sizeof v) == sizeof v) last_ack = std::max(last_ack, v);
+    close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status)) ++killed_mid_run;
+    else ADD_FAILURE() << "child exited with " << WEXITSTATUS(status);
+    auto t = Table::Open(dir.path());
+    ASSERT_TRUE(t.ok());
+    auto s = (*t)->LatestSnapshot();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_GE((*s)->version(), last_ack);
+    EXPECT_EQ(static_cast<int64_t>((*s)->files().size()), (*s)->version());
+  }
+  EXPECT_EQ(killed_mid_run, kIterations);
+  // Every commit file is whole and valid.
+  int n = testing::ValidateAllCommits(dir.path());
+  EXPECT_GT(n, kIterations);
+  std::printf("[crash] %d kills, %d versions committed, last acknowledged %lld\n", kIterations,
+              n - 1, static_cast<long long>(last_ack));
+}
+
+}  // namespace
+}  // namespace lake
