@@ -57,7 +57,9 @@ void WriteAdd(JsonWriter& w, const AddFile& a) {
   if (a.base_row_id) w.Key("baseRowId").Int(*a.base_row_id);
   if (a.default_row_commit_version())
     w.Key("defaultRowCommitVersion").Int(*a.default_row_commit_version());
-  if (!a.clustering_provider().empty()) w.Key("clusteringProvider").String(a.clustering_provider());
+  if (!a.clustering_provider().empty()) {
+    w.Key("clusteringProvider").String(a.clustering_provider());
+  }
   w.EndObject();
 }
 

@@ -8,7 +8,7 @@
 namespace lake {
 namespace {
 
-std::string FileKey(std::string_view path, const DeletionVectorDescriptor* dv,
+std::string FileKey(std::string_view path, const HeapOptional<DeletionVectorDescriptor>& dv,
                     std::string_view root) {
   std::string k = log::CanonicalPath(path, root);
   if (dv) {
@@ -23,22 +23,22 @@ class ForwardVisitor : public log::ActionVisitor {
   ForwardVisitor(std::string root, std::vector<AddFile> files, std::vector<RemoveFile> tombs)
       : root_(std::move(root)) {
     for (auto& f : files) {
-      std::string k = FileKey(f.path, f.deletion_vector.get(), root_);
+      std::string k = FileKey(f.path, f.deletion_vector, root_);
       files_.insert_or_assign(std::move(k), std::move(f));
     }
     for (auto& r : tombs) {
-      std::string k = FileKey(r.path, r.deletion_vector.get(), root_);
+      std::string k = FileKey(r.path, r.deletion_vector, root_);
       tombs_.insert_or_assign(std::move(k), std::move(r));
     }
   }
   Status OnAdd(AddFile& a) override {
-    std::string k = FileKey(a.path, a.deletion_vector.get(), root_);
+    std::string k = FileKey(a.path, a.deletion_vector, root_);
     tombs_.erase(k);
     files_.insert_or_assign(std::move(k), std::move(a));
     return Status::OK();
   }
   Status OnRemove(RemoveFile& r) override {
-    std::string k = FileKey(r.path, r.deletion_vector.get(), root_);
+    std::string k = FileKey(r.path, r.deletion_vector, root_);
     files_.erase(k);
     tombs_.insert_or_assign(std::move(k), std::move(r));
     return Status::OK();

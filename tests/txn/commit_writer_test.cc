@@ -13,8 +13,9 @@ namespace {
 
 using txn::SerializeAction;
 
-bool DvEq(const DeletionVectorDescriptor* a, const DeletionVectorDescriptor* b) {
-  if ((a != nullptr) != (b != nullptr)) return false;
+bool DvEq(const HeapOptional<DeletionVectorDescriptor>& a,
+          const HeapOptional<DeletionVectorDescriptor>& b) {
+  if (a.has_value() != b.has_value()) return false;
   if (!a) return true;
   return a->storage_type == b->storage_type && a->path_or_inline_dv == b->path_or_inline_dv &&
          a->offset == b->offset && a->size_in_bytes == b->size_in_bytes &&
@@ -52,7 +53,7 @@ TEST(CommitWriterTest, AddRoundTrip) {
   EXPECT_EQ(b.data_change, a.data_change);
   EXPECT_EQ(b.stats, a.stats);  // the JSON document, not an object: stats is a string field
   EXPECT_EQ(b.tags(), a.tags());
-  EXPECT_TRUE(DvEq(b.deletion_vector.get(), a.deletion_vector.get()));
+  EXPECT_TRUE(DvEq(b.deletion_vector, a.deletion_vector));
   EXPECT_EQ(b.base_row_id, a.base_row_id);
   EXPECT_EQ(b.default_row_commit_version(), a.default_row_commit_version());
   EXPECT_EQ(b.clustering_provider(), a.clustering_provider());
