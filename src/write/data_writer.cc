@@ -582,6 +582,13 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
         }
       }
       if (found < 0) {
+        // A nullable column missing from the source is written as NULL (as Spark appends do).
+        if (f.nullable) {
+          src_expr[i] = "CAST(NULL AS " + duck_types[i] + ")";
+          src_types[i] = duck_types[i];
+          needs_cast[i] = false;
+          continue;
+        }
         missing += (missing.empty() ? "" : ", ") + ("'" + f.name + "'");
         continue;
       }
@@ -595,9 +602,11 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     if (!missing.empty()) {
       std::string have;
       for (const auto& c : cols) have += (have.empty() ? "" : ", ") + c.name;
-      return Status::InvalidArgument("column " + missing + " of the table " +
-                                     (missing.find(',') != std::string::npos ? "are" : "is") +
-                                     " missing from the source (source columns: " + have + ")");
+      bool many = missing.find(',') != std::string::npos;
+      return Status::InvalidArgument("column" + std::string(many ? "s " : " ") + missing +
+                                     (many ? " are" : " is") +
+                                     " NOT NULL but missing from the source (source columns: " +
+                                     have + ")");
     }
     for (size_t c = 0; c < cols.size(); ++c) {
       if (!used[c]) {
@@ -664,7 +673,8 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
         std::string sample = r->IsNull(2 * k + 1, 0) ? "" : std::string(r->GetString(2 * k + 1, 0));
         return Status::InvalidArgument("column '" + f.name + "': value '" + Shorten(sample) +
                                        "' is not " + duck_types[c.field] + " (" + rows +
-                                       " fail; source type " + src_types[c.field] + ")");
+                                       (n == 1 ? " fails" : " fail") + "; source type " +
+                                       src_types[c.field] + ")");
       }
       if (c.kind == Check::kNull) {
         return Status::InvalidArgument("column '" + f.name + "' is NOT NULL but " + rows +

@@ -2,7 +2,9 @@
 // table directory -> lake::AddFile entries with Delta statistics. Commits nothing.
 //
 // Shape of a write (two passes over the source at most, one when no check is needed):
-//   1. DESCRIBE the source; match its columns to the table's by name (case-insensitive).
+//   1. DESCRIBE the source; match its columns to the table's by name (case-insensitive). A
+//      source column the table lacks is refused; a nullable table column the source lacks is
+//      written as NULL, a NOT NULL one is refused.
 //   2. Validation pass (only when some column needs a cast that can fail, a column is NOT NULL,
 //      or rows must satisfy a replace-where predicate): ONE aggregate query counts, per column,
 //      values TRY_CAST cannot convert and NULLs in NOT NULL columns. The first failing column
