@@ -53,7 +53,8 @@ class ObjectStore {
   virtual Result<std::string> LocalPath(std::string_view key) = 0;
 };
 
-// Opens the store for a table location: a plain path or a file:// URI. Other schemes are
+// Opens the store for a table location: a plain path, a file:// URI or s3://bucket/prefix
+// (S3Store, configured from the AWS_* environment). Other schemes are
 // refused with Unsupported until their store exists.
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view uri);
 

@@ -49,6 +49,8 @@ struct CommitOptions {
   std::chrono::milliseconds max_backoff{32};
   // Build CommitResult::snapshot (incrementally from the read snapshot: no log listing).
   bool build_snapshot = true;
+  // Write a checkpoint after the commit when delta.checkpointInterval says so.
+  bool write_checkpoints = true;
 };
 
 struct CommitResult {
@@ -59,6 +61,9 @@ struct CommitResult {
   // The table at `version` (nullptr when skipped or options.build_snapshot is false). A good
   // read snapshot for the next transaction: Transaction::Start(table, result.snapshot).
   std::shared_ptr<const Snapshot> snapshot;
+  // Non-fatal trouble after the commit was durable (e.g. "checkpoint not written: ..."); the
+  // commit stands either way.
+  std::string post_commit_warning;
 };
 
 class Transaction {

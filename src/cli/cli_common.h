@@ -51,6 +51,7 @@ void RegisterFiles(CLI::App& app);
 void RegisterScan(CLI::App& app);
 void RegisterConformance(CLI::App& app);
 void RegisterExplain(CLI::App& app);
+void RegisterCheckpoint(CLI::App& app);
 void RegisterCreate(CLI::App& app);
 void RegisterWrite(CLI::App& app);
 

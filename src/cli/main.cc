@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterExplain(app);
   lake::cli::RegisterScan(app);
   lake::cli::RegisterConformance(app);
+  lake::cli::RegisterCheckpoint(app);
   lake::cli::RegisterCreate(app);
   lake::cli::RegisterWrite(app);
   try {

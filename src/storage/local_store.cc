@@ -16,6 +16,7 @@
 #include <random>
 
 #include "lake/object_store.h"
+#include "storage/s3_store.h"
 
 namespace lake {
 namespace {
@@ -310,6 +311,10 @@ Result<std::string> LocalPathFromUri(std::string_view uri) {
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view uri) {
+  if (uri.rfind("s3://", 0) == 0 || uri.rfind("s3a://", 0) == 0) {
+    LAKE_ASSIGN_OR_RETURN(s3::S3Config config, s3::ConfigFromUri(uri));
+    return s3::NewS3Store(std::move(config));
+  }
   LAKE_ASSIGN_OR_RETURN(std::string dir, LocalPathFromUri(uri));
   return NewLocalStore(std::move(dir), std::string(uri));
 }

@@ -14,8 +14,19 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-enum class T { kString, kLong, kInt, kBool, kStringMap, kNullableStringMap, kStringArray, kObject,
-               kDv, kFormat, kJsonObjectString };
+enum class T {
+  kString,
+  kLong,
+  kInt,
+  kBool,
+  kStringMap,
+  kNullableStringMap,
+  kStringArray,
+  kObject,
+  kDv,
+  kFormat,
+  kJsonObjectString
+};
 
 struct Field {
   const char* name;
@@ -85,7 +96,8 @@ Status CheckType(std::string_view action, std::string_view name, element v, T t)
       break;
     case T::kDv:
       if (!v.is_object()) return Bad(action, name, "not a struct");
-      return CheckFields(std::string(action) + "." + std::string(name), v.get_object().value_unsafe(),
+      return CheckFields(std::string(action) + "." + std::string(name),
+                         v.get_object().value_unsafe(),
                          {{"storageType", T::kString, true},
                           {"pathOrInlineDv", T::kString, true},
                           {"offset", T::kInt, false},
@@ -93,7 +105,8 @@ Status CheckType(std::string_view action, std::string_view name, element v, T t)
                           {"cardinality", T::kLong, true}});
     case T::kFormat:
       if (!v.is_object()) return Bad(action, name, "not a struct");
-      return CheckFields(std::string(action) + "." + std::string(name), v.get_object().value_unsafe(),
+      return CheckFields(std::string(action) + "." + std::string(name),
+                         v.get_object().value_unsafe(),
                          {{"provider", T::kString, true}, {"options", T::kStringMap, false}});
     case T::kJsonObjectString: {
       if (!v.is_string()) return Bad(action, name, "not a string");
@@ -234,11 +247,14 @@ Status ValidateLineInto(std::string_view line, std::string* action_out, std::str
 
 }  // namespace
 
-Status ValidateActionLine(std::string_view line) { return ValidateLineInto(line, nullptr, nullptr); }
+Status ValidateActionLine(std::string_view line) {
+  return ValidateLineInto(line, nullptr, nullptr);
+}
 
 Status ValidateCommit(std::string_view data) {
   if (data.empty()) return Status::InvalidArgument("commit schema: empty commit");
-  if (data.back() != '\n') return Status::InvalidArgument("commit schema: last line has no newline");
+  if (data.back() != '\n')
+    return Status::InvalidArgument("commit schema: last line has no newline");
   std::set<std::string> add_paths, remove_paths;
   int commit_infos = 0, protocols = 0, metadatas = 0;
   size_t pos = 0, line_no = 0;
@@ -254,8 +270,10 @@ Status ValidateCommit(std::string_view data) {
       if (line_no != 1) return Status::InvalidArgument(at + "commitInfo is not the first action");
       ++commit_infos;
     }
-    if (action == "protocol" && ++protocols > 1) return Status::InvalidArgument(at + "two protocols");
-    if (action == "metaData" && ++metadatas > 1) return Status::InvalidArgument(at + "two metaData");
+    if (action == "protocol" && ++protocols > 1)
+      return Status::InvalidArgument(at + "two protocols");
+    if (action == "metaData" && ++metadatas > 1)
+      return Status::InvalidArgument(at + "two metaData");
     if (action == "add" && !add_paths.insert(path).second)
       return Status::InvalidArgument(at + "path added twice: " + path);
     if (action == "remove" && !remove_paths.insert(path).second)

@@ -5,159 +5,34 @@
 #include <random>
 #include <variant>
 
+#include "log/action_json.h"
 #include "log/log_segment.h"
 #include "util/json_writer.h"
 
 namespace lake::txn {
 namespace {
 
-void WritePartitionValues(JsonWriter& w, const PartitionValues& pv) {
-  w.BeginObject();
-  for (const auto& [k, v] : pv) {
-    w.Key(k);
-    if (v) {
-      w.String(*v);
-    } else {
-      w.Null();
-    }
-  }
-  w.EndObject();
-}
-
-void WriteStringMap(JsonWriter& w, const std::map<std::string, std::string>& m) {
-  w.BeginObject();
-  for (const auto& [k, v] : m) w.Key(k).String(v);
-  w.EndObject();
-}
-
-void WriteDv(JsonWriter& w, const DeletionVectorDescriptor& dv) {
-  w.BeginObject();
-  w.Key("storageType").String(dv.storage_type);
-  w.Key("pathOrInlineDv").String(dv.path_or_inline_dv);
-  if (dv.offset) w.Key("offset").Int(*dv.offset);
-  w.Key("sizeInBytes").Int(dv.size_in_bytes);
-  w.Key("cardinality").Int(dv.cardinality);
-  w.EndObject();
-}
-
-void WriteAdd(JsonWriter& w, const AddFile& a) {
-  w.Key("add").BeginObject();
-  w.Key("path").String(a.path);
-  w.Key("partitionValues");
-  WritePartitionValues(w, a.partition_values);
-  w.Key("size").Int(a.size);
-  w.Key("modificationTime").Int(a.modification_time);
-  w.Key("dataChange").Bool(a.data_change);
-  if (!a.stats.empty()) w.Key("stats").String(a.stats);  // a JSON document in a string
-  if (!a.tags().empty()) w.Key("tags").Raw(a.tags());
-  if (a.deletion_vector) {
-    w.Key("deletionVector");
-    WriteDv(w, *a.deletion_vector);
-  }
-  if (a.base_row_id) w.Key("baseRowId").Int(*a.base_row_id);
-  if (a.default_row_commit_version())
-    w.Key("defaultRowCommitVersion").Int(*a.default_row_commit_version());
-  if (!a.clustering_provider().empty()) {
-    w.Key("clusteringProvider").String(a.clustering_provider());
-  }
-  w.EndObject();
-}
-
-void WriteRemove(JsonWriter& w, const RemoveFile& r) {
-  w.Key("remove").BeginObject();
-  w.Key("path").String(r.path);
-  if (r.deletion_timestamp) w.Key("deletionTimestamp").Int(*r.deletion_timestamp);
-  w.Key("dataChange").Bool(r.data_change);
-  w.Key("extendedFileMetadata").Bool(r.extended_file_metadata);
-  if (r.extended_file_metadata || !r.partition_values.empty()) {
-    w.Key("partitionValues");
-    WritePartitionValues(w, r.partition_values);
-  }
-  if (r.size) w.Key("size").Int(*r.size);
-  if (!r.stats.empty()) w.Key("stats").String(r.stats);
-  if (!r.tags.empty()) w.Key("tags").Raw(r.tags);
-  if (r.deletion_vector) {
-    w.Key("deletionVector");
-    WriteDv(w, *r.deletion_vector);
-  }
-  if (r.base_row_id) w.Key("baseRowId").Int(*r.base_row_id);
-  if (r.default_row_commit_version)
-    w.Key("defaultRowCommitVersion").Int(*r.default_row_commit_version);
-  w.EndObject();
-}
-
-void WriteCdc(JsonWriter& w, const AddCdcFile& c) {
-  w.Key("cdc").BeginObject();
-  w.Key("path").String(c.path);
-  w.Key("partitionValues");
-  WritePartitionValues(w, c.partition_values);
-  w.Key("size").Int(c.size);
-  w.Key("dataChange").Bool(c.data_change);
-  if (!c.tags.empty()) w.Key("tags").Raw(c.tags);
-  w.EndObject();
-}
-
-void WriteMetadata(JsonWriter& w, const Metadata& m) {
-  w.Key("metaData").BeginObject();
-  w.Key("id").String(m.id);
-  if (m.name) w.Key("name").String(*m.name);
-  if (m.description) w.Key("description").String(*m.description);
-  w.Key("format").BeginObject().Key("provider").String(m.format.provider).Key("options");
-  WriteStringMap(w, m.format.options);
-  w.EndObject();
-  w.Key("schemaString").String(m.schema_string);
-  w.Key("partitionColumns").BeginArray();
-  for (const auto& c : m.partition_columns) w.String(c);
-  w.EndArray();
-  w.Key("configuration");
-  WriteStringMap(w, m.configuration);
-  if (m.created_time) w.Key("createdTime").Int(*m.created_time);
-  w.EndObject();
-}
-
-void WriteStringArray(JsonWriter& w, const std::vector<std::string>& v) {
-  w.BeginArray();
-  for (const auto& s : v) w.String(s);
-  w.EndArray();
-}
-
-void WriteProtocol(JsonWriter& w, const Protocol& p) {
-  w.Key("protocol").BeginObject();
-  w.Key("minReaderVersion").Int(p.min_reader_version);
-  w.Key("minWriterVersion").Int(p.min_writer_version);
-  if (p.reader_features) {
-    w.Key("readerFeatures");
-    WriteStringArray(w, *p.reader_features);
-  }
-  if (p.writer_features) {
-    w.Key("writerFeatures");
-    WriteStringArray(w, *p.writer_features);
-  }
-  w.EndObject();
-}
-
-void WriteTxn(JsonWriter& w, const Txn& t) {
-  w.Key("txn").BeginObject();
-  w.Key("appId").String(t.app_id);
-  w.Key("version").Int(t.version);
-  if (t.last_updated) w.Key("lastUpdated").Int(*t.last_updated);
-  w.EndObject();
-}
-
-void WriteDomainMetadata(JsonWriter& w, const DomainMetadata& d) {
-  w.Key("domainMetadata").BeginObject();
-  w.Key("domain").String(d.domain);
-  w.Key("configuration").String(d.configuration);
-  w.Key("removed").Bool(d.removed);
-  w.EndObject();
-}
-
 bool IsUriChar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
     // RFC 2396 unreserved marks, plus the reserved characters legal in a path segment.
-    case '-': case '_': case '.': case '!': case '~': case '*': case '\'': case '(': case ')':
-    case '/': case ':': case '@': case '&': case '=': case '+': case '$': case ',':
+    case '-':
+    case '_':
+    case '.':
+    case '!':
+    case '~':
+    case '*':
+    case '\'':
+    case '(':
+    case ')':
+    case '/':
+    case ':':
+    case '@':
+    case '&':
+    case '=':
+    case '+':
+    case '$':
+    case ',':
       return true;
     default:
       return false;
@@ -252,22 +127,24 @@ std::string SerializeAction(const Action& action) {
   std::visit(
       [&](const auto& a) {
         using T = std::decay_t<decltype(a)>;
-        if constexpr (std::is_same_v<T, AddFile>) WriteAdd(w, a);
-        else if constexpr (std::is_same_v<T, RemoveFile>) WriteRemove(w, a);
-        else if constexpr (std::is_same_v<T, AddCdcFile>) WriteCdc(w, a);
-        else if constexpr (std::is_same_v<T, Metadata>) WriteMetadata(w, a);
-        else if constexpr (std::is_same_v<T, Protocol>) WriteProtocol(w, a);
-        else if constexpr (std::is_same_v<T, Txn>) WriteTxn(w, a);
-        else if constexpr (std::is_same_v<T, DomainMetadata>) WriteDomainMetadata(w, a);
-        else if constexpr (std::is_same_v<T, CheckpointMetadata>) {
-          w.Key("checkpointMetadata").BeginObject().Key("version").Int(a.version);
-          if (!a.tags.empty()) w.Key("tags").Raw(a.tags);
-          w.EndObject();
+        if constexpr (std::is_same_v<T, AddFile>)
+          log::WriteAddJson(w.Key("add"), a);
+        else if constexpr (std::is_same_v<T, RemoveFile>) {
+          log::WriteRemoveJson(w.Key("remove"), a, /*checkpoint=*/false);
+        } else if constexpr (std::is_same_v<T, AddCdcFile>)
+          log::WriteCdcJson(w.Key("cdc"), a);
+        else if constexpr (std::is_same_v<T, Metadata>)
+          log::WriteMetadataJson(w.Key("metaData"), a);
+        else if constexpr (std::is_same_v<T, Protocol>)
+          log::WriteProtocolJson(w.Key("protocol"), a);
+        else if constexpr (std::is_same_v<T, Txn>)
+          log::WriteTxnJson(w.Key("txn"), a);
+        else if constexpr (std::is_same_v<T, DomainMetadata>) {
+          log::WriteDomainMetadataJson(w.Key("domainMetadata"), a);
+        } else if constexpr (std::is_same_v<T, CheckpointMetadata>) {
+          log::WriteCheckpointMetadataJson(w.Key("checkpointMetadata"), a);
         } else if constexpr (std::is_same_v<T, Sidecar>) {
-          w.Key("sidecar").BeginObject().Key("path").String(a.path);
-          w.Key("sizeInBytes").Int(a.size_in_bytes).Key("modificationTime").Int(a.modification_time);
-          if (!a.tags.empty()) w.Key("tags").Raw(a.tags);
-          w.EndObject();
+          log::WriteSidecarJson(w.Key("sidecar"), a);
         }
       },
       action);

@@ -84,8 +84,8 @@ bool ConflictChecker::MatchesReadPredicates(const AddFile& f) {
         pruners_.emplace_back(std::nullopt);
         continue;
       }
-      auto pruner = FilePruner::Make(*parsed, txn_.schema, txn_.partition_columns,
-                                     txn_.column_mapping_mode);
+      auto pruner =
+          FilePruner::Make(*parsed, txn_.schema, txn_.partition_columns, txn_.column_mapping_mode);
       if (!pruner.ok()) {
         pruners_.emplace_back(std::nullopt);
         continue;
@@ -103,10 +103,12 @@ bool ConflictChecker::MatchesReadPredicates(const AddFile& f) {
 Status ConflictChecker::Check(const WinningCommit& w) {
   std::string at = "commit conflict at version " + std::to_string(w.version) + ": ";
   if (w.protocol) {
-    return Status::Conflict(at + "ProtocolChanged: the protocol was changed by a concurrent commit");
+    return Status::Conflict(at +
+                            "ProtocolChanged: the protocol was changed by a concurrent commit");
   }
   if (w.metadata) {
-    return Status::Conflict(at + "MetadataChanged: the metadata was changed by a concurrent commit");
+    return Status::Conflict(at +
+                            "MetadataChanged: the metadata was changed by a concurrent commit");
   }
   // Added files this transaction should have read.
   bool consider_adds = !(txn_.isolation == IsolationLevel::kWriteSerializable &&
@@ -127,13 +129,14 @@ Status ConflictChecker::Check(const WinningCommit& w) {
   if (!w.removes.empty()) {
     if (whole) {
       return Status::Conflict(at + "ConcurrentDeleteRead: a concurrent commit removed '" +
-                              w.removes.front().path + "' while this transaction read the whole table");
+                              w.removes.front().path +
+                              "' while this transaction read the whole table");
     }
     for (const RemoveFile& r : w.removes) {
       std::string c = Canon(r.path);
       if (txn_.read_files.count(c)) {
-        return Status::Conflict(at + "ConcurrentDeleteRead: a concurrent commit removed '" + r.path +
-                                "', which this transaction read");
+        return Status::Conflict(at + "ConcurrentDeleteRead: a concurrent commit removed '" +
+                                r.path + "', which this transaction read");
       }
     }
     for (const RemoveFile& r : w.removes) {

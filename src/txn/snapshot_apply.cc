@@ -158,8 +158,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Apply(
   snap->domains_ = std::move(fwd.domains);
   snap->timestamp_ms_ = mtime;
   auto ict = snap->metadata_.configuration.find("delta.enableInCommitTimestamps");
-  if (ict != snap->metadata_.configuration.end() && ict->second == "true" &&
-      fwd.last_commit_info && fwd.last_commit_info->in_commit_timestamp) {
+  if (ict != snap->metadata_.configuration.end() && ict->second == "true" && fwd.last_commit_info &&
+      fwd.last_commit_info->in_commit_timestamp) {
     snap->timestamp_ms_ = *fwd.last_commit_info->in_commit_timestamp;
   }
   snap->table_uri_ = table_uri;

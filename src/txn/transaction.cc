@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "log/checkpoint_writer.h"
 #include "log/log_segment.h"
 #include "log/snapshot_builder.h"
 #include "txn/commit_schema.h"
@@ -32,9 +33,9 @@ bool ConfigTrue(const Metadata& m, const std::string& key) {
 // changeDataFeed and clustering need writer work lake does not do yet.
 bool IsSupportedWriterFeature(std::string_view f) {
   static constexpr std::string_view kSupported[] = {
-      "appendOnly",    "invariants",        "timestampNtz",        "domainMetadata",
-      "inCommitTimestamp", "deletionVectors", "columnMapping",     "v2Checkpoint",
-      "vacuumProtocolCheck", "typeWidening", "typeWidening-preview", "variantType",
+      "appendOnly",          "invariants",      "timestampNtz",         "domainMetadata",
+      "inCommitTimestamp",   "deletionVectors", "columnMapping",        "v2Checkpoint",
+      "vacuumProtocolCheck", "typeWidening",    "typeWidening-preview", "variantType",
       "variantType-preview",
   };
   return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported);
@@ -138,8 +139,8 @@ bool Transaction::AlreadyCommitted() const {
 
 IsolationLevel Transaction::isolation_level() const {
   if (isolation_) return *isolation_;
-  const Metadata* m = new_metadata_ ? &*new_metadata_
-                                    : (read_snapshot_ ? &read_snapshot_->metadata() : nullptr);
+  const Metadata* m =
+      new_metadata_ ? &*new_metadata_ : (read_snapshot_ ? &read_snapshot_->metadata() : nullptr);
   if (m) {
     auto it = m->configuration.find("delta.isolationLevel");
     if (it != m->configuration.end() && it->second == "Serializable")
@@ -182,13 +183,14 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
     auto schema = ParseSchema(new_metadata_->schema_string);
     if (!schema.ok()) return schema.status().WithContext("new metadata");
   }
-  if (!domains_.empty() && !(protocol.min_writer_version == 7 &&
-                             protocol.HasWriterFeature("domainMetadata"))) {
+  if (!domains_.empty() &&
+      !(protocol.min_writer_version == 7 && protocol.HasWriterFeature("domainMetadata"))) {
     return Status::InvalidArgument(
         "domainMetadata actions need the 'domainMetadata' writer feature in the protocol");
   }
   const bool ict = ConfigTrue(metadata, "delta.enableInCommitTimestamps");
-  if (ict && !(protocol.min_writer_version == 7 && protocol.HasWriterFeature("inCommitTimestamp"))) {
+  if (ict &&
+      !(protocol.min_writer_version == 7 && protocol.HasWriterFeature("inCommitTimestamp"))) {
     return Status::InvalidArgument(
         "delta.enableInCommitTimestamps needs the 'inCommitTimestamp' writer feature");
   }
@@ -249,8 +251,7 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
   std::optional<int64_t> prev_ict;
   if (ict && read_snapshot_) prev_ict = read_snapshot_->timestamp_ms();
   std::vector<std::pair<log::LogFile, std::string>> applied;  // winners, then ours
-  thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                   static_cast<uint64_t>(NowMs())};
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(NowMs())};
   for (int attempt = 1;; ++attempt) {
     result.attempts = attempt;
     txn::CommitInfoFields ci;
@@ -287,16 +288,20 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
         log::LogFile f{key, version, data.size(), ci.in_commit_timestamp.value_or(ci.timestamp)};
         if (auto head = store.Head(key); head.ok()) f.mtime_ms = head->mtime_ms;
         applied.emplace_back(std::move(f), std::move(data));
-        auto snap = SnapshotBuilder::Apply(read_snapshot_.get(), table_->store(), table_->uri(),
-                                           applied);
+        auto snap =
+            SnapshotBuilder::Apply(read_snapshot_.get(), table_->store(), table_->uri(), applied);
         if (snap.ok()) result.snapshot = std::move(*snap);
         // A snapshot failure does not undo a durable commit; the caller can reload.
+      }
+      if (options.write_checkpoints) {
+        // PROTOCOL.md "Checkpoints": every delta.checkpointInterval commits (default 10).
+        Status cp = WriteCheckpointIfDue(table_, version, result.snapshot);
+        if (!cp.ok()) result.post_commit_warning = cp.message();
       }
       return result;
     }
     if (!put.IsAlreadyExists()) {
-      return put.WithContext("commit version " + std::to_string(version) + " of " +
-                             table_->uri());
+      return put.WithContext("commit version " + std::to_string(version) + " of " + table_->uri());
     }
     // Lost the race: check every commit that won, up to the newest.
     for (;; ++version) {
@@ -320,15 +325,14 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
       }
     }
     if (attempt >= options.max_attempts) {
-      return Status::Conflict("commit of " + table_->uri() + " gave up after " +
-                              std::to_string(attempt) +
-                              " attempts (retry budget exhausted); newest version " +
-                              std::to_string(version - 1));
+      return Status::Conflict(
+          "commit of " + table_->uri() + " gave up after " + std::to_string(attempt) +
+          " attempts (retry budget exhausted); newest version " + std::to_string(version - 1));
     }
     // Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^(attempt-1))].
-    int64_t cap = std::min<int64_t>(options.max_backoff.count() * 1000,
-                                    options.initial_backoff.count() * 1000LL
-                                        << std::min(attempt - 1, 20));
+    int64_t cap =
+        std::min<int64_t>(options.max_backoff.count() * 1000,
+                          options.initial_backoff.count() * 1000LL << std::min(attempt - 1, 20));
     if (cap > 0) {
       std::uniform_int_distribution<int64_t> d(0, cap);
       std::this_thread::sleep_for(std::chrono::microseconds(d(rng)));

@@ -13,12 +13,10 @@
 #include "lake/write.h"
 #include "write/data_writer.h"
 
-#if LAKE_HAVE_TXN
 #include "lake/transaction.h"
 #include "scan/deletion_vector.h"
 #include "scan/scan_sql.h"
 #include "util/json_writer.h"
-#endif
 
 namespace lake {
 namespace {
@@ -336,8 +334,6 @@ const char* WriteModeName(WriteMode mode) {
 
 // --- create / write (commit through lake::Transaction) ---------------------------------------------
 
-#if LAKE_HAVE_TXN
-
 namespace {
 
 Result<Metadata> NewMetadata(const Schema& schema, const std::vector<std::string>& partition_columns,
@@ -560,26 +556,5 @@ Result<WriteResult> WriteBuilder::Execute() {
   return res;
 }
 
-#else  // !LAKE_HAVE_TXN: the Transaction implementation (src/txn) is not in this tree yet.
-
-Result<CreateTableResult> CreateTable(const std::string&, const Schema& schema,
-                                      const std::vector<std::string>& partition_columns,
-                                      const std::map<std::string, std::string>& properties,
-                                      const std::string&) {
-  LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
-  std::vector<std::string> parts = partition_columns;
-  LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(schema, &parts));
-  LAKE_RETURN_IF_ERROR(MinimumProtocol(schema, properties).status());
-  (void)RandomUuid;
-  (void)NowMs;
-  (void)CheckWritable;
-  return Status::Unsupported("committing needs lake::Transaction (src/txn), not built in");
-}
-
-Result<WriteResult> WriteBuilder::Execute() {
-  return Status::Unsupported("committing needs lake::Transaction (src/txn), not built in");
-}
-
-#endif
 
 }  // namespace lake

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "log/action_parser.h"
-#include "txn/commit_writer.h"
 #include "log/log_segment.h"
 #include "test_util.h"
+#include "txn/commit_writer.h"
 #include "txn_test_util.h"
 
 namespace lake {
@@ -87,9 +87,13 @@ TEST(TransactionTest, CreateAppendAndSnapshot) {
   std::string c1 = ReadCommit(dir.path(), 1);
   EXPECT_TRUE(c1.starts_with(R"({"commitInfo":{"timestamp":)")) << c1;
   EXPECT_NE(c1.find(R"("readVersion":0,"isolationLevel":"WriteSerializable","isBlindAppend":true)"),
-            std::string::npos) << c1;
-  EXPECT_NE(c1.find(R"("operationMetrics":{"numFiles":"2","numOutputRows":"15"},"engineInfo":"lake/0.1.0","txnId":")"),
-            std::string::npos) << c1;
+            std::string::npos)
+      << c1;
+  EXPECT_NE(
+      c1.find(
+          R"("operationMetrics":{"numFiles":"2","numOutputRows":"15"},"engineInfo":"lake/0.1.0","txnId":")"),
+      std::string::npos)
+      << c1;
   std::string c0 = ReadCommit(dir.path(), 0);
   EXPECT_EQ(c0.find("readVersion"), std::string::npos);
   EXPECT_NE(c0.find(R"({"protocol":)"), std::string::npos);
@@ -175,7 +179,8 @@ TEST(TransactionTest, InCommitTimestampsMonotonic) {
   // Put version 1's ICT far in the future by hand: later commits must still exceed it.
   int64_t future = 4102444800000;  // 2100-01-01
   std::string c1 = R"({"commitInfo":{"inCommitTimestamp":)" + std::to_string(future) +
-                   R"(,"timestamp":1,"operation":"WRITE"}})" "\n" +
+                   R"(,"timestamp":1,"operation":"WRITE"}})"
+                   "\n" +
                    txn::SerializeAction(FakeAdd("a", "x")) + "\n";
   ASSERT_TRUE(t->store()->PutIfAbsent("_delta_log/" + log::PadVersion(1) + ".json", c1).ok());
   int64_t prev = future;
@@ -482,7 +487,8 @@ TEST_F(ConflictTest, ConcurrentCreateLosesWithMetadataChanged) {
   auto r = b->Commit();
   EXPECT_EQ(r.status().code(), StatusCode::kConflict);
   EXPECT_NE(r.status().message().find("commit conflict at version 0: ProtocolChanged"),
-            std::string::npos) << r.status().ToString();
+            std::string::npos)
+      << r.status().ToString();
 }
 
 TEST_F(ConflictTest, RetryBudget) {
@@ -515,7 +521,9 @@ TEST(TransactionFailureTest, FullDiskIsAnIOErrorAndCommitsNothing) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     signal(SIGXFSZ, SIG_IGN);
-    struct rlimit rl{512, 512};
+    struct rlimit rl {
+      512, 512
+    };
     setrlimit(RLIMIT_FSIZE, &rl);
     auto table = Table::Open(dir.path());
     if (!table.ok()) _exit(10);
@@ -577,15 +585,18 @@ TEST(TransactionFailureTest, SigkillAtRandomMomentsNeverTearsACommit) {
       }
     }
     close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(200, 30000)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(200, 30000)(rng)));
     kill(pid, SIGKILL);
     int64_t v;
     while (read(fds[0], &v, sizeof v) == sizeof v) last_ack = std::max(last_ack, v);
     close(fds[0]);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    if (WIFSIGNALED(status)) ++killed_mid_run;
-    else ADD_FAILURE() << "child exited with " << WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+      ++killed_mid_run;
+    else
+      ADD_FAILURE() << "child exited with " << WEXITSTATUS(status);
     auto t = Table::Open(dir.path());
     ASSERT_TRUE(t.ok());
     auto s = (*t)->LatestSnapshot();
@@ -599,6 +610,43 @@ TEST(TransactionFailureTest, SigkillAtRandomMomentsNeverTearsACommit) {
   EXPECT_GT(n, kIterations);
   std::printf("[crash] %d kills, %d versions committed, last acknowledged %lld\n", kIterations,
               n - 1, static_cast<long long>(last_ack));
+}
+
+}  // namespace
+}  // namespace lake
+
+namespace lake {
+namespace {
+
+// Commits write a checkpoint every delta.checkpointInterval versions, and the table then loads
+// from it (the commits before it can go).
+TEST(TransactionTest, CommitsWriteCheckpointsAtTheInterval) {
+  testing::TempDir dir;
+  auto t = testing::CreateTestTable(dir.path(), {{"delta.checkpointInterval", "4"}});
+  for (int i = 1; i <= 9; ++i) {
+    auto x = Transaction::Start(t);
+    ASSERT_TRUE(x.ok());
+    (*x)->AddFile(testing::FakeAdd("f" + std::to_string(i) + ".parquet", i % 2 ? "x" : "y", i));
+    auto r = (*x)->Commit();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->post_commit_warning.empty()) << r->post_commit_warning;
+  }
+  auto store = t->store();
+  EXPECT_TRUE(store->Head("_delta_log/00000000000000000004.checkpoint.parquet").ok());
+  EXPECT_TRUE(store->Head("_delta_log/00000000000000000008.checkpoint.parquet").ok());
+  EXPECT_FALSE(store->Head("_delta_log/00000000000000000006.checkpoint.parquet").ok());
+  auto hint = store->Get("_delta_log/_last_checkpoint");
+  ASSERT_TRUE(hint.ok());
+  EXPECT_NE(hint->find("\"version\":8"), std::string::npos) << *hint;
+  // Without the commits the checkpoint covers, the latest version still loads the same files.
+  for (int v = 0; v <= 8; ++v) ASSERT_TRUE(store->Delete(txn::CommitKey(v)).ok());
+  auto reopened = Table::Open(dir.path());
+  ASSERT_TRUE(reopened.ok());
+  auto snap = (*reopened)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ((*snap)->version(), 9);
+  EXPECT_EQ((*snap)->files().size(), 9u);
+  EXPECT_EQ((*snap)->TotalRecords(), 45);
 }
 
 }  // namespace
