@@ -374,6 +374,18 @@ TEST(DataWriter, EveryTypeRoundTripsThroughScan) {
   auto r = Write(*c, dir.path(), s, src, parts);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->rows, 500);
+  // Timestamps are INT64 microseconds; isAdjustedToUTC true for timestamp, false for ntz.
+  auto pq = c->Query("SELECT name, type, logical_type FROM parquet_schema(" +
+                     engine::QuoteString(dir.path() + "/**/*.parquet") +
+                     ") WHERE name IN ('ts', 'ntz') GROUP BY ALL ORDER BY name");
+  ASSERT_TRUE(pq.ok()) << pq.status().ToString();
+  ASSERT_EQ(pq->row_count(), 2u);
+  EXPECT_EQ(pq->GetString(1, 0), "INT64");
+  EXPECT_NE(pq->GetString(2, 0).find("isAdjustedToUTC=0"), std::string::npos);
+  EXPECT_NE(pq->GetString(2, 0).find("MICROS=MicroSeconds()"), std::string::npos);
+  EXPECT_EQ(pq->GetString(1, 1), "INT64");
+  EXPECT_NE(pq->GetString(2, 1).find("isAdjustedToUTC=1"), std::string::npos);
+  EXPECT_NE(pq->GetString(2, 1).find("MICROS=MicroSeconds()"), std::string::npos);
   CommitFixture(dir.path(), s, parts, r->files);
   auto table = Table::Open(dir.path());
   ASSERT_TRUE(table.ok()) << table.status().ToString();
