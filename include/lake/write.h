@@ -124,7 +124,8 @@ class WriteBuilder {
   // Only used when the write creates the table.
   WriteBuilder& PartitionBy(std::vector<std::string> cols) { partition_by_ = std::move(cols); return *this; }
   WriteBuilder& Properties(std::map<std::string, std::string> p) { properties_ = std::move(p); return *this; }
-  // Progress lines ("wrote 3 files, 1.2 MB"), for long writes.
+  // Progress lines ("writing Parquet: 40%", "wrote 3 file(s), ..."), for long writes. May be
+  // called from a helper thread (never concurrently with itself).
   WriteBuilder& OnProgress(std::function<void(const std::string&)> f) { progress_ = std::move(f); return *this; }
 
   Result<WriteResult> Execute();

@@ -3,12 +3,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "lake/transaction.h"
 #include "lake/write.h"
@@ -748,7 +750,36 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
                                        : ", PARTITION_BY (__lake_part)") +
                      ", RETURN_STATS true)";
   Progress(o, "writing Parquet");
+  // Long COPYs report DuckDB's progress every few seconds, from a helper thread.
+  std::atomic<bool> copy_done{false};
+  std::thread watcher;
+  if (o.progress && conn.EnableProgressTracking().ok()) {
+    watcher = std::thread([&] {
+      auto start = std::chrono::steady_clock::now();
+      auto last = start;
+      while (!copy_done.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        auto now = std::chrono::steady_clock::now();
+        if (now - last < std::chrono::seconds(5)) continue;
+        last = now;
+        auto p = conn.QueryProgress();
+        if (copy_done.load()) break;
+        char buf[96];
+        // DuckDB 1.4 only tracks progress while its own (terminal) bar is printed, which we
+        // cannot allow; then this is a heartbeat.
+        double secs = std::chrono::duration<double>(now - start).count();
+        if (p.percent > 0) {
+          std::snprintf(buf, sizeof buf, "writing Parquet: %.0f%% (%.0f s)", p.percent, secs);
+        } else {
+          std::snprintf(buf, sizeof buf, "writing Parquet: still running (%.0f s)", secs);
+        }
+        Progress(o, buf);
+      }
+    });
+  }
   auto copied = conn.Query(copy);
+  copy_done.store(true);
+  if (watcher.joinable()) watcher.join();
   if (!copied.ok()) return copied.status().WithContext("writing data files");
 
   // 4. Move files to their partition directories.
