@@ -412,6 +412,13 @@ Result<WriteResult> WriteBuilder::Execute() {
   if (!replace_where_.empty() && mode_ != WriteMode::kOverwrite)
     return Status::InvalidArgument("replace-where needs mode overwrite");
   LAKE_ASSIGN_OR_RETURN(std::string source_sql, SourceSelectSql(source_));
+  // Data files are written by DuckDB to a local directory; remote stores (s3://) would need an
+  // upload step that does not exist yet. Refuse rather than commit files that are not there.
+  if (size_t scheme = uri_.find("://");
+      scheme != std::string::npos && Lower(uri_.substr(0, scheme)) != "file") {
+    return Status::Unsupported("writing data to '" + uri_.substr(0, scheme) +
+                               "://' tables is not supported yet (local paths and file:// only)");
+  }
   LAKE_ASSIGN_OR_RETURN(auto table, OpenForWrite(uri_));
   LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table));
   WriteResult res;

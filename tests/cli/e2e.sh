@@ -203,6 +203,12 @@ expect_rc "mode ignore on an existing table" 0 "$lake" write "$w" --from "$work/
 contains "ignore leaves the version" "$(ver "$w")" "$v_txn"
 expect_rc "overwrite" 0 "$lake" write "$w" --from "$work/good.csv" --mode overwrite --quiet
 contains "overwrite rows" "$(rows "$w")" "3"
+expect_rc "create --from a CSV" 0 "$lake" create "$work/fromcsv" --from "$work/good.csv" --partition-by country --json
+contains "create --from infers types" "$(json_get "$out" "j['schemaString']")" '"name":"price","type":"double"'
+expect_rc "write to s3 refused" 1 "$lake" write "s3://bucket/t" --from "$work/good.csv" --quiet
+one_line_error "write to s3"
+expect_rc "checkpoint a written table" 0 "$lake" checkpoint "$w"
+contains "rows after checkpoint" "$(rows "$w")" "3"
 expect_rc "write creates a table from JSON lines" 0 "$lake" write "$work/j" --from "$work/rows.jsonl" --quiet
 contains "created from source" "$out" "committed version 0"
 expect_rc "scan the created table" 0 "$lake" scan "$work/j" --format csv
