@@ -1,5 +1,7 @@
 #include "log/checkpoint_writer.h"
 
+#include "util/percent_encoding.h"
+
 #include <simdjson.h>
 #include <unistd.h>
 
@@ -109,22 +111,6 @@ bool HasWriterFeature(const Protocol& p, const std::string& f) {
                                   p.writer_features->end();
 }
 
-// PROTOCOL.md "How to URL encode keys and string values".
-std::string UrlEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string_view TrimWs(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -151,7 +137,7 @@ Status Canon(sj::value v, const std::string& path,
         if (std::find(seen.begin(), seen.end(), k) != seen.end())
           return Status::Corruption("duplicate key '" + k + "' in JSON");
         seen.push_back(k);
-        std::string seg = "\"" + UrlEncode(k) + "\"";
+        std::string seg = "\"" + PercentEncode(k) + "\"";
         LAKE_RETURN_IF_ERROR(Canon(f.value(), path.empty() ? seg : path + "+" + seg, out, false));
       }
       return Status::OK();
@@ -171,7 +157,7 @@ Status Canon(sj::value v, const std::string& path,
     case sj::json_type::string: {
       std::string_view s;
       if (v.get_string().get(s)) return bad();
-      out->emplace_back(path, "\"" + UrlEncode(s) + "\"");
+      out->emplace_back(path, "\"" + PercentEncode(s) + "\"");
       return Status::OK();
     }
     default:

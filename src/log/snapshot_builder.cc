@@ -1,5 +1,7 @@
 #include "log/snapshot_builder.h"
 
+#include "util/percent_encoding.h"
+
 #include <simdjson.h>
 
 #include <fcntl.h>
@@ -21,10 +23,12 @@ namespace log {
 
 bool IsSupportedReaderFeature(std::string_view f) {
   static constexpr std::string_view kSupported[] = {
-      "columnMapping",       "deletionVectors",          "timestampNtz",
-      "v2Checkpoint",        "vacuumProtocolCheck",      "typeWidening",
-      "typeWidening-preview", "variantType",             "variantType-preview",
-      "variantShredding-preview", "geospatial",
+      "columnMapping",        "deletionVectors",
+      "timestampNtz",         "v2Checkpoint",
+      "vacuumProtocolCheck",  "typeWidening",
+      "typeWidening-preview", "variantType",
+      "variantType-preview",  "variantShredding-preview",
+      "geospatial",
   };
   return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported);
 }
@@ -48,17 +52,6 @@ Status CheckReadable(const Protocol& p) {
   return Status::OK();
 }
 
-namespace {
-
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::string CanonicalPath(std::string_view path, std::string_view table_root) {
   std::string_view p = path;
   if (p.starts_with("file:")) {
@@ -66,19 +59,7 @@ std::string CanonicalPath(std::string_view path, std::string_view table_root) {
     p.remove_prefix(5);
     if (p.starts_with("///")) p.remove_prefix(2);
   }
-  std::string out;
-  out.reserve(p.size());
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '%' && i + 2 < p.size()) {
-      int hi = HexVal(p[i + 1]), lo = HexVal(p[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += p[i];
-  }
+  std::string out = PercentDecode(p);
   // An absolute path inside the table is the same file as its relative form.
   if (!table_root.empty() && out.size() > table_root.size() + 1 && out.starts_with(table_root) &&
       (table_root.back() == '/' || out[table_root.size()] == '/')) {
@@ -381,6 +362,33 @@ size_t CountLines(std::string_view data) {
 }  // namespace
 }  // namespace log
 
+Status SnapshotBuilder::SetTableState(Snapshot& snap, Protocol protocol, Metadata metadata,
+                                      const Snapshot* base) {
+  bool same_schema = base && base->metadata_.schema_string == metadata.schema_string;
+  snap.protocol_ = std::move(protocol);
+  snap.metadata_ = std::move(metadata);
+  if (same_schema) {
+    snap.schema_ = base->schema_;
+  } else if (!snap.metadata_.schema_string.empty()) {
+    // Some log-only fixtures (delta-golden) carry metaData without a schemaString; the
+    // snapshot still opens (an empty schema), scans of it will have no columns.
+    LAKE_ASSIGN_OR_RETURN(snap.schema_, ParseSchema(snap.metadata_.schema_string));
+  }
+  // PROTOCOL.md "Column Mapping": the mode is honoured only when the protocol supports it
+  // (reader version 2, or 3 with the columnMapping feature).
+  const Protocol& p = snap.protocol_;
+  bool cm_supported = p.min_reader_version == 2 ||
+                      (p.min_reader_version == 3 && p.HasReaderFeature("columnMapping"));
+  auto cm = snap.metadata_.configuration.find("delta.columnMapping.mode");
+  if (cm_supported && cm != snap.metadata_.configuration.end()) {
+    if (cm->second != "none" && cm->second != "name" && cm->second != "id") {
+      return Status::Unsupported("unknown delta.columnMapping.mode '" + cm->second + "'");
+    }
+    snap.column_mapping_mode_ = cm->second;
+  }
+  return Status::OK();
+}
+
 Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<ObjectStore> store,
                                                                const std::string& table_uri,
                                                                const log::LogSegment& segment) {
@@ -432,25 +440,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
 
   auto snap = std::make_shared<Snapshot>();
   snap->version_ = segment.version;
-  snap->protocol_ = std::move(*replay.protocol);
-  snap->metadata_ = std::move(*replay.metadata);
-  // Some log-only fixtures (delta-golden) carry metaData without a schemaString; the
-  // snapshot still opens (an empty schema), scans of it will have no columns.
-  if (!snap->metadata_.schema_string.empty()) {
-    LAKE_ASSIGN_OR_RETURN(snap->schema_, ParseSchema(snap->metadata_.schema_string));
-  }
-  // PROTOCOL.md "Column Mapping": the mode is honoured only when the protocol supports it
-  // (reader version 2, or 3 with the columnMapping feature).
-  const Protocol& p = snap->protocol_;
-  bool cm_supported = p.min_reader_version == 2 ||
-                      (p.min_reader_version == 3 && p.HasReaderFeature("columnMapping"));
-  auto cm = snap->metadata_.configuration.find("delta.columnMapping.mode");
-  if (cm_supported && cm != snap->metadata_.configuration.end()) {
-    if (cm->second != "none" && cm->second != "name" && cm->second != "id") {
-      return Status::Unsupported("unknown delta.columnMapping.mode '" + cm->second + "'");
-    }
-    snap->column_mapping_mode_ = cm->second;
-  }
+  LAKE_RETURN_IF_ERROR(
+      SetTableState(*snap, std::move(*replay.protocol), std::move(*replay.metadata), nullptr));
   snap->files_ = std::move(replay.files);
   snap->tombstones_ = std::move(replay.tombstones);
   snap->txns_ = std::move(replay.txns);

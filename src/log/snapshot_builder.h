@@ -25,6 +25,12 @@ class SnapshotBuilder {
   static Result<std::shared_ptr<const Snapshot>> Apply(
       const Snapshot* base, std::shared_ptr<ObjectStore> store, const std::string& table_uri,
       const std::vector<std::pair<log::LogFile, std::string>>& commits);
+
+ private:
+  // Sets protocol, metadata, the parsed schema and the column mapping mode of `snap`. The
+  // schema is reused from `base` when its schemaString is unchanged (nullptr: always parse).
+  static Status SetTableState(Snapshot& snap, Protocol protocol, Metadata metadata,
+                              const Snapshot* base);
 };
 
 namespace log {

@@ -1,5 +1,7 @@
 #include "scan/scan_sql.h"
 
+#include "util/percent_encoding.h"
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -66,8 +68,8 @@ Result<std::vector<std::shared_ptr<const FileSchema>>> LoadFileSchemas(
     std::lock_guard<std::mutex> lock(g_cache_mu);
     for (size_t i = 0; i < paths.size(); ++i) {
       auto it = Cache().find(paths[i]);
-      if (it != Cache().end() && (sizes[i] <= 0 || it->second->size <= 0 ||
-                                  it->second->size == sizes[i])) {
+      if (it != Cache().end() &&
+          (sizes[i] <= 0 || it->second->size <= 0 || it->second->size == sizes[i])) {
         out[i] = it->second;
       } else {
         missing.push_back(paths[i]);
@@ -111,9 +113,9 @@ Result<std::vector<std::shared_ptr<const FileSchema>>> LoadFileSchemas(
       if (!r.IsNull(7, row)) c.field_id = r.GetInt64(7, row);
       std::string type = str(2, row), logical = str(8, row);
       // Legacy TIMESTAMP_MILLIS/MICROS converted types (no logical type) are UTC-adjusted.
-      c.naive_timestamp = type == "INT96" ||
-                          (logical.rfind("TimestampType(", 0) == 0 &&
-                           logical.find("isAdjustedToUTC=0") != std::string::npos);
+      c.naive_timestamp =
+          type == "INT96" || (logical.rfind("TimestampType(", 0) == 0 &&
+                              logical.find("isAdjustedToUTC=0") != std::string::npos);
       c.signature = sig;
       fs->columns.push_back(std::move(c));
     } else if (!fs->columns.empty()) {
@@ -151,22 +153,25 @@ bool NeedsRebuild(const DataType& t, const std::string& mode) {
         if (f.PhysicalName(mode) != f.name || NeedsRebuild(*f.type, mode)) return true;
       }
       return false;
-    case DataType::Kind::kArray: return NeedsRebuild(*t.element, mode);
-    case DataType::Kind::kMap: return NeedsRebuild(*t.key, mode) || NeedsRebuild(*t.value, mode);
-    default: return false;
+    case DataType::Kind::kArray:
+      return NeedsRebuild(*t.element, mode);
+    case DataType::Kind::kMap:
+      return NeedsRebuild(*t.key, mode) || NeedsRebuild(*t.value, mode);
+    default:
+      return false;
   }
 }
 
 // Renames nested fields from physical to logical names (only called when NeedsRebuild).
-std::string Rebuild(const std::string& src, const DataType& t, const std::string& mode,
-                    int depth) {
+std::string Rebuild(const std::string& src, const DataType& t, const std::string& mode, int depth) {
   switch (t.kind) {
     case DataType::Kind::kStruct: {
       std::string out = "CASE WHEN (" + src + ") IS NULL THEN NULL ELSE struct_pack(";
       for (size_t i = 0; i < t.fields.size(); ++i) {
         const auto& f = t.fields[i];
         if (i) out += ", ";
-        std::string child = "struct_extract(" + src + ", " + QuoteString(f.PhysicalName(mode)) + ")";
+        std::string child =
+            "struct_extract(" + src + ", " + QuoteString(f.PhysicalName(mode)) + ")";
         out += QuoteIdent(f.name) + " := " +
                (NeedsRebuild(*f.type, mode) ? Rebuild(child, *f.type, mode, depth + 1) : child);
       }
@@ -186,7 +191,8 @@ std::string Rebuild(const std::string& src, const DataType& t, const std::string
       return "map_from_entries(list_transform(map_entries(" + src + "), lambda " + v +
              ": struct_pack(key := " + k + ", value := " + val + ")))";
     }
-    default: return src;
+    default:
+      return src;
   }
 }
 
@@ -253,13 +259,6 @@ Result<std::string> PartitionCast(const DataType& t, const std::string& varchar_
     return Status::Unsupported("partition column of type " + t.ToString());
   }
   return "CAST(" + varchar_sql + " AS " + duck + ")";
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::atomic<uint64_t> g_temp_counter{0};
@@ -346,8 +345,8 @@ Result<std::string> UnitSql(engine::Connection& conn, const ScanInput& in,
     std::string select = "CAST(c0 AS UBIGINT) AS fi";
     for (size_t pi = 0; pi < part_cols.size(); ++pi) {
       std::string c = "c" + std::to_string(pi + 1);
-      LAKE_ASSIGN_OR_RETURN(std::string e,
-                            PartitionCast(*part_cols[pi]->field->type, "CAST(" + c + " AS VARCHAR)"));
+      LAKE_ASSIGN_OR_RETURN(
+          std::string e, PartitionCast(*part_cols[pi]->field->type, "CAST(" + c + " AS VARCHAR)"));
       select += ", " + e + " AS " + c;
     }
     std::string names = "c0";
@@ -402,8 +401,8 @@ Result<std::string> UnitSql(engine::Connection& conn, const ScanInput& in,
         e = "CAST(NULL AS " + c.duck_type + ")";
       } else {
         if (present != files.size() || differ) union_by_name = true;
-        LAKE_ASSIGN_OR_RETURN(e, DataColumnSql("__lake_t." + QuoteIdent(pname), t,
-                                               in.mapping_mode, naive));
+        LAKE_ASSIGN_OR_RETURN(
+            e, DataColumnSql("__lake_t." + QuoteIdent(pname), t, in.mapping_mode, naive));
       }
     }
     exprs.push_back(e + " AS " + QuoteIdent(c.field->name));
@@ -423,8 +422,7 @@ Result<std::string> UnitSql(engine::Connection& conn, const ScanInput& in,
   }
   if (with_dv) {
     std::string dv_table = prefix + "_dv";
-    LAKE_RETURN_IF_ERROR(
-        conn.Execute("CREATE TEMP TABLE " + dv_table + "(fi UBIGINT, r BIGINT)"));
+    LAKE_RETURN_IF_ERROR(conn.Execute("CREATE TEMP TABLE " + dv_table + "(fi UBIGINT, r BIGINT)"));
     std::vector<std::vector<int64_t>> rows;
     for (size_t fi = 0; fi < files.size(); ++fi) {
       if (!loader) return Status::InvalidArgument("deletion vectors present but no loader");
@@ -456,18 +454,7 @@ Result<std::string> DataFileLocalPath(const std::string& table_root_local,
   if (path.find("://") != std::string::npos) {
     return Status::Unsupported("data file on an unsupported storage: '" + path + "'");
   }
-  std::string decoded;
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size()) {
-      int hi = HexValue(path[i + 1]), lo = HexValue(path[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        decoded.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    decoded.push_back(path[i]);
-  }
+  std::string decoded = PercentDecode(path);
   if (!decoded.empty() && decoded[0] == '/') return decoded;
   std::string root = table_root_local;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
@@ -559,7 +546,8 @@ Result<std::string> BuildScanSql(engine::Connection& conn, const ScanInput& in,
   std::vector<FileEntry> plain, with_dv;
   for (auto& e : entries) (e.add->deletion_vector ? with_dv : plain).push_back(std::move(e));
   std::vector<std::string> units;
-  LAKE_ASSIGN_OR_RETURN(std::string u1, UnitSql(conn, input, cols, std::move(plain), false, loader));
+  LAKE_ASSIGN_OR_RETURN(std::string u1,
+                        UnitSql(conn, input, cols, std::move(plain), false, loader));
   if (!u1.empty()) units.push_back(std::move(u1));
   LAKE_ASSIGN_OR_RETURN(std::string u2,
                         UnitSql(conn, input, cols, std::move(with_dv), true, loader));

@@ -17,6 +17,7 @@
 
 #include "lake/object_store.h"
 #include "storage/s3_store.h"
+#include "util/percent_encoding.h"
 
 namespace lake {
 namespace {
@@ -258,13 +259,6 @@ class LocalStore final : public ObjectStore {
   std::string uri_;
 };
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::unique_ptr<ObjectStore> NewLocalStore(std::string root_dir, std::string root_uri) {
@@ -283,18 +277,7 @@ Result<std::string> LocalPathFromUri(std::string_view uri) {
       return Status::InvalidArgument("file URI with a remote host is not supported: '" +
                                      std::string(uri) + "'");
     }
-    // Percent-decode (URIs encode spaces and special characters).
-    for (size_t i = 0; i < rest.size(); ++i) {
-      if (rest[i] == '%' && i + 2 < rest.size()) {
-        int hi = HexValue(rest[i + 1]), lo = HexValue(rest[i + 2]);
-        if (hi >= 0 && lo >= 0) {
-          path.push_back(static_cast<char>(hi * 16 + lo));
-          i += 2;
-          continue;
-        }
-      }
-      path.push_back(rest[i]);
-    }
+    path = PercentDecode(rest);  // URIs encode spaces and special characters
   } else if (uri.find("://") != std::string_view::npos) {
     return Status::Unsupported("unsupported storage scheme in '" + std::string(uri) + "'");
   } else {

@@ -1,6 +1,8 @@
 // S3Store: see s3_store.h.
 #include "storage/s3_store.h"
 
+#include "util/percent_encoding.h"
+
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -241,21 +243,7 @@ bool RetryableStatus(const Response& r) {
 // ---- exposed helpers ----------------------------------------------------------------------------
 
 std::string UriEncode(std::string_view s, bool keep_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  return PercentEncode(s, keep_slash ? "/" : "");
 }
 
 std::string CanonicalQueryString(std::vector<std::pair<std::string, std::string>> params) {

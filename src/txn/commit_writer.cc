@@ -1,5 +1,7 @@
 #include "txn/commit_writer.h"
 
+#include "util/percent_encoding.h"
+
 #include <simdjson.h>
 
 #include <random>
@@ -12,67 +14,24 @@
 namespace lake::txn {
 namespace {
 
-bool IsUriChar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    // RFC 2396 unreserved marks, plus the reserved characters legal in a path segment.
-    case '-':
-    case '_':
-    case '.':
-    case '!':
-    case '~':
-    case '*':
-    case '\'':
-    case '(':
-    case ')':
-    case '/':
-    case ':':
-    case '@':
-    case '&':
-    case '=':
-    case '+':
-    case '$':
-    case ',':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsHex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+// RFC 2396 marks and the reserved characters legal in a path segment: kept as is in paths.
+constexpr std::string_view kPathChars = "!*'()/:@&=+$,";
 
 }  // namespace
 
-std::string EncodePath(std::string_view raw) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(raw.size());
-  for (unsigned char c : raw) {
-    if (IsUriChar(c)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string EncodePath(std::string_view raw) { return PercentEncode(raw, kPathChars); }
 
 bool IsEncodedPath(std::string_view path) {
   if (path.empty()) return false;
   for (size_t i = 0; i < path.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(path[i]);
-    if (c == '%') {
+    if (path[i] == '%') {
       if (i + 2 >= path.size()) return false;
-      if (!IsHex(path[i + 1]) || !IsHex(path[i + 2])) return false;
+      if (HexDigitValue(path[i + 1]) < 0 || HexDigitValue(path[i + 2]) < 0) return false;
       i += 2;
       continue;
     }
     // '#' and '?' would start a fragment/query; absolute URIs ("s3://b/k") pass as URI chars.
-    if (!IsUriChar(c)) return false;
+    if (!PercentEncodeKeeps(path[i], kPathChars)) return false;
   }
   return true;
 }

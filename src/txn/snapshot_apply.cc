@@ -133,25 +133,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Apply(
 
   auto snap = std::make_shared<Snapshot>();
   snap->version_ = version;
-  bool same_schema = base && base->metadata_.schema_string == fwd.metadata->schema_string;
-  snap->protocol_ = std::move(*fwd.protocol);
-  snap->metadata_ = std::move(*fwd.metadata);
-  if (same_schema) {
-    snap->schema_ = base->schema_;
-  } else if (!snap->metadata_.schema_string.empty()) {
-    LAKE_ASSIGN_OR_RETURN(snap->schema_, ParseSchema(snap->metadata_.schema_string));
-  }
-  // As SnapshotBuilder::Build: column mapping only where the protocol supports it.
-  const Protocol& p = snap->protocol_;
-  bool cm_supported = p.min_reader_version == 2 ||
-                      (p.min_reader_version == 3 && p.HasReaderFeature("columnMapping"));
-  auto cm = snap->metadata_.configuration.find("delta.columnMapping.mode");
-  if (cm_supported && cm != snap->metadata_.configuration.end()) {
-    if (cm->second != "none" && cm->second != "name" && cm->second != "id") {
-      return Status::Unsupported("unknown delta.columnMapping.mode '" + cm->second + "'");
-    }
-    snap->column_mapping_mode_ = cm->second;
-  }
+  LAKE_RETURN_IF_ERROR(
+      SetTableState(*snap, std::move(*fwd.protocol), std::move(*fwd.metadata), base));
   snap->files_ = fwd.TakeFiles();
   snap->tombstones_ = fwd.TakeTombstones();
   snap->txns_ = std::move(fwd.txns);
