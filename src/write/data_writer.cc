@@ -15,6 +15,7 @@
 #include "lake/transaction.h"
 #include "lake/write.h"
 #include "util/json_writer.h"
+#include "util/percent_encoding.h"
 
 namespace lake::write {
 namespace fs = std::filesystem;
@@ -535,17 +536,8 @@ Result<int64_t> TargetFileSize(const std::map<std::string, std::string>& configu
 
 void DeleteDataFiles(const std::string& root, const std::vector<AddFile>& files) {
   for (const auto& f : files) {
-    std::string rel;
-    for (size_t i = 0; i < f.path.size(); ++i) {
-      if (f.path[i] == '%' && i + 2 < f.path.size()) {
-        rel += HexDecode(f.path.substr(i + 1, 2));
-        i += 2;
-      } else {
-        rel.push_back(f.path[i]);
-      }
-    }
     std::error_code ec;
-    fs::remove(fs::path(root) / rel, ec);
+    fs::remove(fs::path(root) / PercentDecode(f.path), ec);
   }
 }
 
