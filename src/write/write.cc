@@ -506,16 +506,42 @@ Result<WriteResult> WriteBuilder::Execute() {
         txn->ReadFile(*f);
         removes.push_back(RemoveFor(*f, now));
       }
-      if (!candidates.empty()) {
+      // Files that provably hold no row to keep need no rewrite. A row is kept when the
+      // predicate is FALSE or NULL; without NULL literals and struct columns, NULL needs a NULL
+      // in a referenced column, so "keep" = NOT (pred) OR c1 IS NULL OR ..., and the pruner
+      // (sound under three-valued logic) skips files where that is never TRUE.
+      std::vector<const AddFile*> to_rewrite = candidates;
+      std::string canon = pred->ToString();
+      for (const char* is : {"IS NOT NULL", "IS NULL"}) {
+        for (size_t at; (at = canon.find(is)) != std::string::npos;) canon.erase(at, std::strlen(is));
+      }
+      bool simple = canon.find("NULL") == std::string::npos;
+      std::string keep_sql = "(NOT (" + replace_where_ + "))";
+      for (const auto& col : pred->ReferencedColumns()) {
+        const StructField* f = schema.FindCaseInsensitive(col);
+        if (!f || f->type->kind != DataType::Kind::kPrimitive) simple = false;
+        keep_sql += " OR " + engine::QuoteIdent(col) + " IS NULL";
+      }
+      auto keep = simple ? ParsePredicate(keep_sql, schema)
+                         : Result<std::shared_ptr<const Predicate>>(Status::Unsupported(""));
+      if (keep.ok()) {
+        auto pruner = FilePruner::Make(*keep, schema, parts, snap->column_mapping_mode());
+        if (pruner.ok()) {
+          to_rewrite.clear();
+          for (const AddFile* f : candidates)
+            if (pruner->Evaluate(*f) == SkipReason::kKept) to_rewrite.push_back(f);
+        }
+      }
+      if (!to_rewrite.empty()) {
         // Keep the rows of candidate files that do not match: rewrite them.
-        progress("rewriting rows of " + std::to_string(candidates.size()) +
+        progress("rewriting rows of " + std::to_string(to_rewrite.size()) +
                  " file(s) that do not match the predicate");
         scan::ScanInput in;
         in.table_root_local = root;
         in.schema = &schema;
         in.partition_columns = parts;
         in.mapping_mode = snap->column_mapping_mode();
-        in.files = candidates;
+        in.files = to_rewrite;
         in.where = "NOT coalesce((" + replace_where_ + "), false)";
         auto store = table->store();
         auto keep_sql = scan::BuildScanSql(

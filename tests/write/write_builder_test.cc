@@ -141,15 +141,18 @@ TEST(WriteBuilder, OverwriteAndReplaceWhere) {
                .Source({"", "SELECT i AS id, (i % 10)::INT AS v, 'p' || (i % 2) AS p FROM range(100) t(i)"})
                .Execute();
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  // Partition predicate: whole files go.
+  // Partition predicate: whole files go, without reading them.
+  std::vector<std::string> progress;
   auto r1 = WriteBuilder(dir.path())
                 .Source({"", "SELECT 1000 AS id, 1 AS v, 'p0' AS p"})
                 .Mode(WriteMode::kOverwrite)
                 .ReplaceWhere("p = 'p0'")
+                .OnProgress([&](const std::string& m) { progress.push_back(m); })
                 .Execute();
   ASSERT_TRUE(r1.ok()) << r1.status().ToString();
   EXPECT_EQ(r1->files_removed, 1);
   EXPECT_EQ(r1->rows_rewritten, 0);
+  for (const auto& m : progress) EXPECT_EQ(m.find("rewriting"), std::string::npos) << m;
   ExpectSameRows(*c, ScanSql(*c, dir.path()),
                  "SELECT 1000::BIGINT AS id, 1 AS v, 'p0' AS p UNION ALL SELECT i, (i % 10)::INT, "
                  "'p1' FROM range(100) t(i) WHERE i % 2 = 1");
@@ -183,6 +186,41 @@ TEST(WriteBuilder, OverwriteAndReplaceWhere) {
   ASSERT_EQ(snap->files().size(), 1u);
   EXPECT_FALSE(snap->files()[0].partition_values[0].second.has_value());
   ExpectSameRows(*c, ScanSql(*c, dir.path()), "SELECT 7::BIGINT AS id, 7 AS v, NULL::VARCHAR AS p");
+}
+
+TEST(WriteBuilder, ReplaceWhereKeepsNullRowsAndSkipsProvenFiles) {
+  TempDir dir;
+  auto c = Conn();
+  auto schema = ParseSchemaDDL("id BIGINT, v INT");
+  ASSERT_TRUE(CreateTable(dir.path(), *schema, {}).ok());
+  // File A: v in 5..9 only (every row matches v >= 5); file B: v NULL or < 5.
+  ASSERT_TRUE(WriteBuilder(dir.path()).Source({"", "SELECT i AS id, (5 + i % 5)::INT AS v FROM range(10) t(i)"}).Execute().ok());
+  ASSERT_TRUE(WriteBuilder(dir.path()).Source({"", "SELECT 100 + i AS id, CASE WHEN i % 2 = 0 THEN NULL ELSE (i % 5)::INT END AS v FROM range(10) t(i)"}).Execute().ok());
+  std::vector<std::string> progress;
+  auto r = WriteBuilder(dir.path())
+               .Source({"", "SELECT 999 AS id, 7 AS v"})
+               .ReplaceWhere("v >= 5")
+               .Mode(WriteMode::kOverwrite)
+               .OnProgress([&](const std::string& m) { progress.push_back(m); })
+               .Execute();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_removed, 1);  // file B is not a candidate (max v = 4)
+  EXPECT_EQ(r->rows_rewritten, 0);  // file A: stats prove every row matches
+  for (const auto& m : progress) EXPECT_EQ(m.find("rewriting"), std::string::npos) << m;
+  ExpectSameRows(*c, ScanSql(*c, dir.path()),
+                 "SELECT 999::BIGINT AS id, 7 AS v UNION ALL SELECT 100 + i, CASE WHEN i % 2 = 0 "
+                 "THEN NULL ELSE (i % 5)::INT END FROM range(10) t(i)");
+  // Mixed file with NULLs: NULL rows are kept (the predicate is not TRUE for them).
+  auto r2 = WriteBuilder(dir.path())
+                .Source({"", "SELECT 998 AS id, 0 AS v"})
+                .ReplaceWhere("v < 2")
+                .Mode(WriteMode::kOverwrite)
+                .Execute();
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  ExpectSameRows(*c, ScanSql(*c, dir.path()),
+                 "SELECT 999::BIGINT AS id, 7 AS v UNION ALL SELECT 998, 0 UNION ALL SELECT 100 + i, "
+                 "CASE WHEN i % 2 = 0 THEN NULL ELSE (i % 5)::INT END FROM range(10) t(i) "
+                 "WHERE i % 2 = 0 OR i % 5 >= 2");
 }
 
 TEST(WriteBuilder, RefusedAndIdempotentWritesLeaveNothingBehind) {
