@@ -14,6 +14,7 @@
 
 #include "lake/transaction.h"
 #include "lake/write.h"
+#include "txn/commit_writer.h"
 #include "util/json_writer.h"
 #include "util/percent_encoding.h"
 
@@ -30,21 +31,7 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string RandomUuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                          static_cast<uint64_t>(std::chrono::steady_clock::now()
-                                                                    .time_since_epoch()
-                                                                    .count())};
-  uint64_t a = rng(), b = rng();
-  a = (a & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
-  b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
-                static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
+std::string RandomUuid() { return txn::NewUuid(); }
 
 // Type strings compared loosely: DESCRIBE prints STRUCT(a INTEGER), DuckDBType STRUCT("a" INTEGER).
 std::string NormType(std::string_view t) {

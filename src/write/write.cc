@@ -11,6 +11,7 @@
 #include "lake/predicate.h"
 #include "lake/scan.h"
 #include "lake/write.h"
+#include "txn/commit_writer.h"
 #include "write/data_writer.h"
 
 #include "lake/transaction.h"
@@ -132,20 +133,7 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
   return Status::OK();
 }
 
-std::string RandomUuid() {
-  std::mt19937_64 rng{std::random_device{}() ^
-                      static_cast<uint64_t>(
-                          std::chrono::steady_clock::now().time_since_epoch().count())};
-  uint64_t a = rng(), b = rng();
-  a = (a & 0xFFFFFFFFFFFF0FFFULL) | 0x4000ULL;
-  b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
-                static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
+std::string RandomUuid() { return txn::NewUuid(); }
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
