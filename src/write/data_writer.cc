@@ -412,7 +412,6 @@ Result<std::string> PartitionValueSerializeSql(const DataType& type, const std::
   if (n == "date") return "strftime(" + expr + ", '%Y-%m-%d')";
   if (n == "timestamp") return "strftime(" + expr + ", '%Y-%m-%dT%H:%M:%S.%fZ')";
   if (n == "timestamp_ntz") return "strftime(" + expr + ", '%Y-%m-%d %H:%M:%S.%f')";
-  if (n == "binary") return expr;  // raw bytes
   return Status::InvalidArgument("cannot partition by a column of type " + n);
 }
 

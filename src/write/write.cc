@@ -149,6 +149,8 @@ Status ValidatePartitionColumns(const Schema& schema, std::vector<std::string>* 
     if (f->type->kind != DataType::Kind::kPrimitive && f->type->kind != DataType::Kind::kDecimal)
       return Status::InvalidArgument("partition column '" + c + "' must be of a primitive type, not " +
                                      f->type->ToString());
+    if (f->type->name == "binary")
+      return Status::InvalidArgument("partition column '" + c + "' is binary; lake cannot partition by binary");
     c = f->name;  // schema spelling
     if (!seen.insert(Lower(c)).second)
       return Status::InvalidArgument("partition column '" + c + "' is listed twice");
