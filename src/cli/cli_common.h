@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <map>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,5 +70,10 @@ void RegisterExplain(CLI::App& app);
 void RegisterCheckpoint(CLI::App& app);
 void RegisterVacuum(CLI::App& app);
 void RegisterStoreCopy(CLI::App& app);
+void RegisterCreate(CLI::App& app);
+void RegisterWrite(CLI::App& app);
+
+// "k=v" list -> map (CliError on a malformed entry).
+std::map<std::string, std::string> ParseProperties(const std::vector<std::string>& kvs);
 
 }  // namespace lake::cli

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   lake::cli::RegisterVacuum(app);
   lake::cli::RegisterCatalog(app);
   lake::cli::RegisterStoreCopy(app);
+  lake::cli::RegisterCreate(app);
+  lake::cli::RegisterWrite(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -219,6 +219,18 @@ Result<QueryResult> Connection::Query(std::string_view sql) {
   return out;
 }
 
+Connection::Progress Connection::QueryProgress() {
+  duckdb_query_progress_type p = duckdb_query_progress(impl_->conn);
+  return Progress{p.percentage, p.rows_processed, p.total_rows_to_process};
+}
+
+Status Connection::EnableProgressTracking() {
+  // Track progress without DuckDB printing its own bar, from the first millisecond.
+  return Execute(
+      "SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
+      "SET progress_bar_time = 0");
+}
+
 Status Connection::AppendInt64Rows(const std::string& table,
                                    const std::vector<std::vector<int64_t>>& rows) {
   duckdb_appender app;

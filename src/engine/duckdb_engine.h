@@ -59,6 +59,16 @@ class Connection {
   Status Execute(std::string_view sql);
   Result<QueryResult> Query(std::string_view sql);
 
+  // Progress of the statement running on this connection: percent (-1 when unknown or idle)
+  // and rows processed so far / expected. The one method that may be called from another
+  // thread while Execute/Query runs. Only tracked after EnableProgressTracking().
+  struct Progress {
+    double percent = -1;
+    uint64_t rows_processed = 0, total_rows = 0;
+  };
+  Progress QueryProgress();
+  Status EnableProgressTracking();
+
   // Bulk-loads rows into an existing table: each row is a vector of cells matching the
   // table's columns, given as int64 values (for integer columns).
   Status AppendInt64Rows(const std::string& table, const std::vector<std::vector<int64_t>>& rows);

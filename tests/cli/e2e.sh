@@ -181,6 +181,71 @@ expect_rc "checkpoint text output" 0 "$lake" checkpoint "$cp_"
 contains "checkpoint prints version and files" "$out" "checkpoint at version"
 expect_rc "checkpoint of a missing table" 1 "$lake" checkpoint "$nope"
 one_line_error "checkpoint of a missing table"
+# create / write
+w="$work/wt"
+ver() { "$lake" describe "$1" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['version'])"; }
+nfiles() { find "$1" -name '*.parquet' | wc -l; }
+rows() { "$lake" scan "$1" --format csv ${2:+--where "$2"} | tail -n +2 | wc -l; }
+printf 'id,country,price\n1,us,1.50\n2,fr,2.25\n3,de,3\n' >"$work/good.csv"
+printf 'id,country,price\n4,us,1.50\n5,fr,abc\n6,de,xyz\n' >"$work/bad.csv"
+printf 'id,country,price\n7,us,1\n,fr,2\n,de,3\n' >"$work/nulls.csv"
+printf '{"id": 1, "ts": "2024-01-01 10:00:00", "tags": ["a"], "s": {"a": 1}}\n{"id": 2, "ts": null, "tags": [], "s": null}\n' >"$work/rows.jsonl"
+expect_rc "create" 0 "$lake" create "$w" --schema "id BIGINT NOT NULL, country VARCHAR, price DECIMAL(10,2), ts TIMESTAMPTZ" --partition-by country --property delta.dataSkippingNumIndexedCols=3 --comment "e2e table"
+contains "create prints protocol" "$out" "protocol 1/2"
+contains "created at version 0" "$(ver "$w")" "0"
+expect_rc "create again refused" 1 "$lake" create "$w" --schema "id INT"
+one_line_error "create again"
+contains "create again says exists" "$err" "already exists"
+expect_rc "create with a bad type" 1 "$lake" create "$work/bad_t" --schema "id BIGINT, t TIME"
+one_line_error "create with a bad type"
+if [ ! -e "$work/bad_t/_delta_log" ]; then ok "bad create leaves no log"; else bad "bad create left a log"; fi
+expect_rc "create timestamp_ntz table" 0 "$lake" create "$work/ntz" --schema "id INT, t TIMESTAMP" --json
+contains "timestamp_ntz needs 3/7" "$(json_get "$out" "(j['minReaderVersion'], j['minWriterVersion'])")" "(3, 7)"
+expect_rc "write append" 0 "$lake" write "$w" --from "$work/good.csv"
+contains "append committed v1" "$out" "committed version 1"
+contains "append progress on stderr" "$err" "writing Parquet"
+contains "append rows" "$(rows "$w")" "3"
+contains "partition folders" "$(ls "$w")" "country=us"
+files_before=$(nfiles "$w")
+expect_rc "write refuses a bad value" 1 "$lake" write "$w" --from "$work/bad.csv" --quiet
+one_line_error "bad value"
+contains "bad value names the column" "$err" "column 'price': value 'abc' is not DECIMAL(10,2)"
+expect_rc "write refuses NULL in NOT NULL" 1 "$lake" write "$w" --from "$work/nulls.csv" --quiet
+contains "NOT NULL message" "$err" "column 'id' is NOT NULL but 2 rows have NULL"
+expect_rc "write refuses an extra column" 1 "$lake" write "$w" --query "SELECT 1 AS id, 'us' AS country, 1.0 AS price, 2 AS bogus" --quiet
+contains "extra column message" "$err" "source column 'bogus' is not in the table schema"
+contains "refused writes leave the version" "$(ver "$w")" "1"
+contains "refused writes leave no files" "$(nfiles "$w")" "$files_before"
+expect_rc "write --json" 0 "$lake" write "$w" --query "SELECT 4 AS id, 'us' AS country, 4.5 AS price" --json --quiet
+contains "write --json" "$(json_get "$out" "(j['version'], j['rows'], j['files_added'])")" "(2, 1, 1)"
+expect_rc "replace-where" 0 "$lake" write "$w" --query "SELECT 10 AS id, 'us' AS country, 9.99 AS price" --replace-where "country = 'us'" --quiet
+contains "replace-where replaced the partition" "$(rows "$w" "country = 'us'")" "1"
+contains "replace-where kept the others" "$(rows "$w")" "3"
+expect_rc "replace-where refuses rows outside" 1 "$lake" write "$w" --query "SELECT 11 AS id, 'fr' AS country, 1 AS price" --replace-where "country = 'us'" --quiet
+contains "replace-where message" "$err" "do"
+contains "refused replace-where leaves the version" "$(ver "$w")" "3"
+expect_rc "replace-where on a data column rewrites" 0 "$lake" write "$w" --query "SELECT 12 AS id, 'fr' AS country, 7.0 AS price" --replace-where "price > 2.5" --quiet
+contains "data-column replace-where" "$("$lake" scan "$w" --format csv --columns id | tail -n +2 | sort -n | tr '\n' ' ')" "2 12 "
+expect_rc "txn app id" 0 "$lake" write "$w" --query "SELECT 20 AS id, 'de' AS country, 1 AS price" --txn-app-id app1 --txn-version 5 --quiet
+v_txn=$(ver "$w")
+expect_rc "txn app id replay skipped" 0 "$lake" write "$w" --query "SELECT 20 AS id, 'de' AS country, 1 AS price" --txn-app-id app1 --txn-version 5 --quiet
+contains "replay says nothing written" "$out" "nothing written"
+contains "replay leaves the version" "$(ver "$w")" "$v_txn"
+expect_rc "mode error on an existing table" 1 "$lake" write "$w" --from "$work/good.csv" --mode error --quiet
+expect_rc "mode ignore on an existing table" 0 "$lake" write "$w" --from "$work/good.csv" --mode ignore --quiet
+contains "ignore leaves the version" "$(ver "$w")" "$v_txn"
+expect_rc "overwrite" 0 "$lake" write "$w" --from "$work/good.csv" --mode overwrite --quiet
+contains "overwrite rows" "$(rows "$w")" "3"
+expect_rc "create --from a CSV" 0 "$lake" create "$work/fromcsv" --from "$work/good.csv" --partition-by country --json
+contains "create --from infers types" "$(json_get "$out" "j['schemaString']")" '"name":"price","type":"double"'
+expect_rc "write to s3 refused" 1 "$lake" write "s3://bucket/t" --from "$work/good.csv" --quiet
+one_line_error "write to s3"
+expect_rc "checkpoint a written table" 0 "$lake" checkpoint "$w"
+contains "rows after checkpoint" "$(rows "$w")" "3"
+expect_rc "write creates a table from JSON lines" 0 "$lake" write "$work/j" --from "$work/rows.jsonl" --quiet
+contains "created from source" "$out" "committed version 0"
+expect_rc "scan the created table" 0 "$lake" scan "$work/j" --format csv
+contains "created table rows" "$(printf '%s\n' "$out" | wc -l)" "3"
 
 # vacuum and the catalog run on local tables (their S3 behaviour is covered by unit tests).
 if [ "$s3" != 1 ]; then

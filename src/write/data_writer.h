@@ -1,0 +1,102 @@
+// The data side of a write: rows (a DuckDB SELECT) -> validated -> Parquet data files in the
+// table directory -> lake::AddFile entries with Delta statistics. Commits nothing.
+//
+// Shape of a write (two passes over the source at most, one when no check is needed):
+//   1. DESCRIBE the source; match its columns to the table's by name (case-insensitive). A
+//      source column the table lacks is refused; a nullable table column the source lacks is
+//      written as NULL, a NOT NULL one is refused.
+//   2. Validation pass (only when some column needs a cast that can fail, a column is NOT NULL,
+//      or rows must satisfy a replace-where predicate): ONE aggregate query counts, per column,
+//      values TRY_CAST cannot convert and NULLs in NOT NULL columns. The first failing column
+//      (schema order) is reported; nothing has been written yet.
+//   3. COPY (SELECT casts..., partition key) TO a staging directory inside the table
+//      (_lake_staging-<uuid>/), PARTITION_BY a surrogate key that hex-encodes the serialized
+//      partition values (DuckDB's own hive naming is ambiguous for NULL vs 'NULL'), with
+//      FILE_SIZE_BYTES = delta.targetFileSize (unpartitioned writes only: DuckDB 1.4 cannot
+//      rotate files of a partitioned COPY) and the table's codec. RETURN_STATS gives each
+//      file's name and row count.
+//   4. Move each file to <col>=<hive-escaped value>/.../part-<uuid>.c000.<codec>.parquet.
+//   5. Statistics from the Parquet footers (parquet_metadata(), footer only): min/max/null
+//      counts per leaf column, aggregated over row groups, formatted per PROTOCOL.md
+//      "Per-file Statistics" (strings cut to 32 characters, the max rounded up; timestamps in
+//      ISO-8601 with milliseconds, truncated).
+// On any failure every file written so far is deleted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/duckdb_engine.h"
+#include "lake/actions.h"
+#include "lake/schema.h"
+#include "lake/status.h"
+
+namespace lake::write {
+
+struct DataWriteOptions {
+  std::string source_sql;  // a SELECT producing the rows
+  const Schema* schema = nullptr;
+  std::vector<std::string> partition_columns;             // logical names
+  std::map<std::string, std::string> configuration;       // table properties
+  std::string table_root_local;                           // local directory of the table root
+  // Replace-where: every row must satisfy this predicate (SQL over the table's column names).
+  std::string require_predicate;
+  // Rows are already of the table's types and names (a lake scan): skip matching/validation.
+  bool trusted_source = false;
+  std::function<void(const std::string&)> progress;
+};
+
+struct DataWriteResult {
+  std::vector<AddFile> files;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+// Validates and writes. Validation failures are InvalidArgument with a message naming the
+// column, e.g. "column 'price': value 'abc' is not DECIMAL(10,2) (2 rows fail)".
+Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWriteOptions& opts);
+
+// Deletes data files written by WriteDataFiles (when the commit failed).
+void DeleteDataFiles(const std::string& table_root_local, const std::vector<AddFile>& files);
+
+// --- pieces, exposed for tests -----------------------------------------------------------------
+
+// Hive/Delta partition directory escaping: control characters and "#%'*/:=?\{[]^ and DEL
+// become %XX (uppercase hex). The null partition is __HIVE_DEFAULT_PARTITION__.
+std::string EscapePartitionValue(std::string_view v);
+// AddFile.path encoding (protocol form; lake::EncodeDeltaPath): %-encodes everything outside
+// RFC 2396's unreserved set and "/:@&=+$," (including '%', spaces and non-ASCII bytes).
+std::string EncodePath(std::string_view relative_path);
+
+// Statistics string truncation (32 characters = Unicode code points): the min is the prefix;
+// the max is the prefix with its last code point incremented (so it stays >= every string with
+// that prefix in UTF-8 byte order); nullopt when no such bound exists (all U+10FFFF).
+std::string TruncateStatsMin(std::string_view s, size_t max_chars = 32);
+std::optional<std::string> TruncateStatsMax(std::string_view s, size_t max_chars = 32);
+
+// A SQL VARCHAR expression serializing `expr` (of Delta type `type`) as a partition value
+// (PROTOCOL.md "Partition Value Serialization"; timestamps as ISO-8601 UTC with 'Z').
+Result<std::string> PartitionValueSerializeSql(const DataType& type, const std::string& expr);
+
+// The leaf columns statistics are collected for, as paths of logical names, honouring
+// delta.dataSkippingStatsColumns, else delta.dataSkippingNumIndexedCols (default 32, -1 = all).
+Result<std::vector<std::vector<std::string>>> StatsColumns(
+    const Schema& schema, const std::vector<std::string>& partition_columns,
+    const std::map<std::string, std::string>& configuration);
+
+// "zstd" -> ("zstd" for DuckDB COMPRESSION, "zstd" for the file name); from
+// delta.parquet.compression.codec (default zstd).
+struct Codec {
+  std::string duckdb;
+  std::string file_tag;  // "" for uncompressed
+};
+Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration);
+// delta.targetFileSize (bytes, or with a kb/mb/gb suffix; default 128 MB).
+Result<int64_t> TargetFileSize(const std::map<std::string, std::string>& configuration);
+
+}  // namespace lake::write

@@ -1,0 +1,583 @@
+// CreateTable, WriteBuilder, sources and protocol selection.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "engine/duckdb_engine.h"
+#include "lake/predicate.h"
+#include "lake/scan.h"
+#include "lake/write.h"
+#include "txn/commit_writer.h"
+#include "write/data_writer.h"
+
+#include "lake/transaction.h"
+#include "scan/deletion_vector.h"
+#include "scan/scan_sql.h"
+#include "util/json_writer.h"
+
+namespace lake {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool EndsWith(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+bool HasType(const DataType& t, const std::string& name) {
+  switch (t.kind) {
+    case DataType::Kind::kPrimitive: return t.name == name;
+    case DataType::Kind::kDecimal: return false;
+    case DataType::Kind::kArray: return HasType(*t.element, name);
+    case DataType::Kind::kMap: return HasType(*t.key, name) || HasType(*t.value, name);
+    case DataType::Kind::kStruct:
+      for (const auto& f : t.fields)
+        if (HasType(*f.type, name)) return true;
+      return false;
+  }
+  return false;
+}
+
+bool SchemaHasType(const Schema& s, const std::string& name) {
+  for (const auto& f : s.fields)
+    if (HasType(*f.type, name)) return true;
+  return false;
+}
+
+bool MetadataHas(const std::vector<StructField>& fields, const std::string& key) {
+  for (const auto& f : fields) {
+    if (f.metadata.find("\"" + key) != std::string::npos) return true;
+    if (f.type->IsStruct() && MetadataHas(f.type->fields, key)) return true;
+  }
+  return false;
+}
+
+bool IsTrue(const std::map<std::string, std::string>& conf, const std::string& key) {
+  auto it = conf.find(key);
+  return it != conf.end() && Lower(it->second) == "true";
+}
+
+// Reader-writer features lake can keep correct while writing (appending and removing whole files).
+const std::set<std::string>& ReaderWriterFeatures() {
+  static const std::set<std::string> k = {"timestampNtz", "deletionVectors", "v2Checkpoint",
+                                          "vacuumProtocolCheck", "columnMapping", "typeWidening",
+                                          "variantType"};
+  return k;
+}
+// Writer features lake can honour.
+const std::set<std::string>& SupportedWriterFeatures() {
+  static const std::set<std::string> k = {
+      "appendOnly",   "invariants",      "changeDataFeed",      "timestampNtz",
+      "deletionVectors", "v2Checkpoint", "vacuumProtocolCheck", "domainMetadata",
+      "inCommitTimestamp", "checkConstraints", "generatedColumns", "identityColumns",
+      "columnMapping", "typeWidening"};
+  return k;
+}
+// Legacy protocol versions of features that predate table features: {reader, writer}.
+const std::map<std::string, std::pair<int, int>>& LegacyFeatures() {
+  static const std::map<std::string, std::pair<int, int>> k = {
+      {"appendOnly", {1, 2}},      {"invariants", {1, 2}},     {"checkConstraints", {1, 3}},
+      {"changeDataFeed", {1, 4}},  {"generatedColumns", {1, 4}}, {"columnMapping", {2, 5}},
+      {"identityColumns", {1, 6}}};
+  return k;
+}
+
+// Refuses writes lake would get wrong on an existing table.
+Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
+  const Protocol& p = snap.protocol();
+  if (p.min_writer_version > 7) {
+    return Status::Unsupported("table needs writer version " + std::to_string(p.min_writer_version) +
+                               "; lake writes up to 7");
+  }
+  if (p.writer_features) {
+    for (const auto& f : *p.writer_features) {
+      if (!SupportedWriterFeatures().count(f))
+        return Status::Unsupported("table uses writer feature '" + f + "', which lake cannot write yet");
+    }
+  }
+  const auto& conf = snap.metadata().configuration;
+  if (snap.column_mapping_mode() != "none" && !snap.column_mapping_mode().empty()) {
+    return Status::Unsupported("writing to tables with column mapping (mode '" +
+                               snap.column_mapping_mode() + "') is not supported yet");
+  }
+  for (const auto& [k, v] : conf) {
+    if (k.rfind("delta.constraints.", 0) == 0)
+      return Status::Unsupported("table has CHECK constraint '" + k.substr(18) +
+                                 "'; lake cannot enforce constraints yet");
+  }
+  if (IsTrue(conf, "delta.enableRowTracking") ||
+      (p.writer_features && std::count(p.writer_features->begin(), p.writer_features->end(),
+                                       "rowTracking"))) {
+    return Status::Unsupported("writing to tables with row tracking is not supported yet");
+  }
+  const auto& fields = snap.schema().fields;
+  if (MetadataHas(fields, "delta.invariants"))
+    return Status::Unsupported("table has column invariants; lake cannot enforce them yet");
+  if (MetadataHas(fields, "delta.generationExpression"))
+    return Status::Unsupported("table has generated columns; lake cannot compute them yet");
+  if (MetadataHas(fields, "delta.identity"))
+    return Status::Unsupported("table has identity columns; lake cannot assign them yet");
+  if (SchemaHasType(snap.schema(), "variant") || SchemaHasType(snap.schema(), "void"))
+    return Status::Unsupported("lake cannot write variant or void columns");
+  if (IsTrue(conf, "delta.appendOnly") && (mode == WriteMode::kOverwrite || replace_where)) {
+    return Status::InvalidArgument("table is append-only (delta.appendOnly=true): overwrite refused");
+  }
+  return Status::OK();
+}
+
+std::string RandomUuid() { return txn::NewUuid(); }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ValidatePartitionColumns(const Schema& schema, std::vector<std::string>* cols) {
+  std::set<std::string> seen;
+  for (auto& c : *cols) {
+    const StructField* f = schema.FindCaseInsensitive(c);
+    if (!f) return Status::InvalidArgument("partition column '" + c + "' is not in the schema");
+    if (f->type->kind != DataType::Kind::kPrimitive && f->type->kind != DataType::Kind::kDecimal)
+      return Status::InvalidArgument("partition column '" + c + "' must be of a primitive type, not " +
+                                     f->type->ToString());
+    if (f->type->name == "binary")
+      return Status::InvalidArgument("partition column '" + c + "' is binary; lake cannot partition by binary");
+    c = f->name;  // schema spelling
+    if (!seen.insert(Lower(c)).second)
+      return Status::InvalidArgument("partition column '" + c + "' is listed twice");
+  }
+  if (cols->size() >= schema.fields.size() && !schema.fields.empty())
+    return Status::InvalidArgument("a table needs at least one column that is not a partition column");
+  return Status::OK();
+}
+
+Status ValidateNewSchema(const Schema& schema) {
+  if (schema.fields.empty()) return Status::InvalidArgument("a table needs at least one column");
+  std::set<std::string> seen;
+  for (const auto& f : schema.fields) {
+    if (!seen.insert(Lower(f.name)).second)
+      return Status::InvalidArgument("duplicate column '" + f.name + "' (names are case-insensitive)");
+    for (char c : f.name) {
+      if (c == ',' || c == ';' || c == '{' || c == '}' || c == '(' || c == ')' || c == '\n' ||
+          c == '\t' || c == '=') {
+        return Status::InvalidArgument("column name '" + f.name +
+                                       "' has characters Delta only allows with column mapping "
+                                       "(\" ,;{}()\\n\\t=\")");
+      }
+    }
+  }
+  if (SchemaHasType(schema, "variant") || SchemaHasType(schema, "void"))
+    return Status::Unsupported("lake cannot create tables with variant or void columns");
+  return Status::OK();
+}
+
+}  // namespace
+
+// --- sources -------------------------------------------------------------------------------------
+
+Result<std::string> SourceSelectSql(const WriteSource& source) {
+  if (source.path.empty() && source.query.empty())
+    return Status::InvalidArgument("no source: give a file (--from) or a query (--query)");
+  if (source.path.empty()) return source.query;
+  std::string p = Lower(source.path);
+  for (const char* z : {".gz", ".zst", ".zstd"}) {
+    if (EndsWith(p, z)) p.resize(p.size() - std::strlen(z));
+  }
+  std::string quoted = engine::QuoteString(source.path);
+  std::string reader;
+  if (EndsWith(p, ".csv") || EndsWith(p, ".tsv") || EndsWith(p, ".txt")) {
+    reader = "read_csv(" + quoted + ")";
+  } else if (EndsWith(p, ".json") || EndsWith(p, ".jsonl") || EndsWith(p, ".ndjson")) {
+    reader = "read_json_auto(" + quoted + ")";
+  } else if (EndsWith(p, ".parquet")) {
+    reader = "read_parquet(" + quoted + ")";
+  } else {
+    return Status::InvalidArgument("cannot tell the format of '" + source.path +
+                                   "' (use .csv, .tsv, .json, .jsonl, .ndjson or .parquet)");
+  }
+  if (source.query.empty()) return "SELECT * FROM " + reader;
+  // The query reads the file as `source`.
+  std::string q = source.query;
+  size_t i = 0;
+  while (i < q.size() && std::isspace(static_cast<unsigned char>(q[i]))) ++i;
+  if (Lower(q.substr(i, 5)) == "with " || Lower(q.substr(i, 5)) == "with\n") {
+    return "WITH source AS (SELECT * FROM " + reader + "), " + q.substr(i + 5);
+  }
+  return "WITH source AS (SELECT * FROM " + reader + ") " + q;
+}
+
+Result<Schema> SchemaFromSource(const WriteSource& source) {
+  LAKE_ASSIGN_OR_RETURN(std::string sql, SourceSelectSql(source));
+  LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+  LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  auto r = conn->Query("DESCRIBE (" + sql + ")");
+  if (!r.ok()) return r.status().WithContext("reading the source");
+  Schema s;
+  for (size_t i = 0; i < r->row_count(); ++i) {
+    StructField f;
+    f.name = std::string(r->GetString(0, i));
+    std::string type(r->GetString(1, i));
+    auto t = ParseTypeDDL(type);
+    if (!t.ok()) {
+      return Status::InvalidArgument("source column '" + f.name + "' has type " + type +
+                                     ", which Delta cannot hold; CAST it in --query");
+    }
+    f.type = *t;
+    f.metadata = "{}";
+    s.fields.push_back(std::move(f));
+  }
+  return s;
+}
+
+// --- protocol ------------------------------------------------------------------------------------
+
+Result<Protocol> MinimumProtocol(const Schema& schema,
+                                 const std::map<std::string, std::string>& conf) {
+  std::set<std::string> features;
+  if (SchemaHasType(schema, "timestamp_ntz")) features.insert("timestampNtz");
+  if (IsTrue(conf, "delta.appendOnly")) features.insert("appendOnly");
+  if (IsTrue(conf, "delta.enableChangeDataFeed")) features.insert("changeDataFeed");
+  if (IsTrue(conf, "delta.enableDeletionVectors")) features.insert("deletionVectors");
+  if (IsTrue(conf, "delta.enableInCommitTimestamps")) features.insert("inCommitTimestamp");
+  if (auto it = conf.find("delta.checkpointPolicy"); it != conf.end() && it->second == "v2")
+    features.insert("v2Checkpoint");
+  if (auto it = conf.find("delta.columnMapping.mode");
+      it != conf.end() && Lower(it->second) != "none") {
+    return Status::Unsupported("delta.columnMapping.mode '" + it->second +
+                               "': lake cannot write column-mapped tables yet");
+  }
+  if (IsTrue(conf, "delta.enableRowTracking"))
+    return Status::Unsupported("delta.enableRowTracking: lake cannot write row tracking yet");
+  for (const auto& [k, v] : conf) {
+    if (k.rfind("delta.feature.", 0) == 0) {
+      std::string f = k.substr(14);
+      if (Lower(v) != "supported" && Lower(v) != "enabled")
+        return Status::InvalidArgument(k + " must be 'supported', not '" + v + "'");
+      if (!SupportedWriterFeatures().count(f) || f == "columnMapping")
+        return Status::Unsupported("table feature '" + f + "' is not supported by lake's writer");
+      features.insert(f);
+    } else if (k.rfind("delta.constraints.", 0) == 0) {
+      return Status::Unsupported("CHECK constraints are not supported by lake's writer yet");
+    }
+  }
+  Protocol p;
+  bool table_features = false;
+  int reader = 1, writer = 2;
+  for (const auto& f : features) {
+    auto it = LegacyFeatures().find(f);
+    if (it == LegacyFeatures().end()) {
+      table_features = true;
+    } else {
+      reader = std::max(reader, it->second.first);
+      writer = std::max(writer, it->second.second);
+    }
+  }
+  if (!table_features) {
+    p.min_reader_version = reader;
+    p.min_writer_version = writer;
+    return p;
+  }
+  std::vector<std::string> rf, wf;
+  for (const auto& f : features) {
+    wf.push_back(f);
+    if (ReaderWriterFeatures().count(f)) rf.push_back(f);
+  }
+  p.min_writer_version = 7;
+  p.writer_features = wf;
+  if (!rf.empty()) {
+    p.min_reader_version = 3;
+    p.reader_features = rf;
+  } else {
+    p.min_reader_version = 1;
+  }
+  return p;
+}
+
+Result<WriteMode> ParseWriteMode(std::string_view mode) {
+  std::string m = Lower(mode);
+  if (m == "append") return WriteMode::kAppend;
+  if (m == "overwrite") return WriteMode::kOverwrite;
+  if (m == "error" || m == "errorifexists") return WriteMode::kError;
+  if (m == "ignore") return WriteMode::kIgnore;
+  return Status::InvalidArgument("unknown write mode '" + std::string(mode) +
+                                 "' (use append, overwrite, error or ignore)");
+}
+
+const char* WriteModeName(WriteMode mode) {
+  switch (mode) {
+    case WriteMode::kAppend: return "Append";
+    case WriteMode::kOverwrite: return "Overwrite";
+    case WriteMode::kError: return "ErrorIfExists";
+    case WriteMode::kIgnore: return "Ignore";
+  }
+  return "?";
+}
+
+// --- create / write (commit through lake::Transaction) ---------------------------------------------
+
+namespace {
+
+Result<Metadata> NewMetadata(const Schema& schema, const std::vector<std::string>& partition_columns,
+                             const std::map<std::string, std::string>& properties,
+                             const std::string& comment) {
+  Metadata m;
+  m.id = RandomUuid();
+  if (!comment.empty()) m.description = comment;
+  m.schema_string = SchemaToJson(schema);
+  m.partition_columns = partition_columns;
+  m.configuration = properties;
+  m.created_time = NowMs();
+  return m;
+}
+
+// A table object for `uri`, whether or not it has a log yet.
+Result<std::shared_ptr<Table>> OpenForWrite(const std::string& uri) {
+  return Table::OpenForCreate(uri);
+}
+
+std::string OperationParameters(WriteMode mode, const std::vector<std::string>& partition_by,
+                                const std::string& predicate) {
+  JsonWriter w;
+  w.BeginObject().Key("mode").String(WriteModeName(mode));
+  JsonWriter pb;
+  pb.BeginArray();
+  for (const auto& c : partition_by) pb.String(c);
+  pb.EndArray();
+  w.Key("partitionBy").String(pb.str());
+  if (!predicate.empty()) {
+    JsonWriter pr;
+    pr.BeginArray().String(predicate).EndArray();
+    w.Key("predicate").String(pr.str());
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& schema,
+                                      const std::vector<std::string>& partition_columns,
+                                      const std::map<std::string, std::string>& properties,
+                                      const std::string& comment) {
+  LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
+  std::vector<std::string> parts = partition_columns;
+  LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(schema, &parts));
+  LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, properties));
+  LAKE_RETURN_IF_ERROR(write::CodecFor(properties).status());
+  LAKE_RETURN_IF_ERROR(write::TargetFileSize(properties).status());
+  LAKE_RETURN_IF_ERROR(write::StatsColumns(schema, parts, properties).status());
+  LAKE_ASSIGN_OR_RETURN(auto table, OpenForWrite(uri));
+  LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table));
+  if (txn->read_snapshot()) return Status::AlreadyExists("a Delta table already exists at " + uri);
+  LAKE_ASSIGN_OR_RETURN(Metadata md, NewMetadata(schema, parts, properties, comment));
+  CreateTableResult out;
+  out.protocol = protocol;
+  out.table_id = md.id;
+  txn->SetProtocol(protocol);
+  txn->SetMetadata(std::move(md));
+  txn->SetOperation("CREATE TABLE", OperationParameters(WriteMode::kError, parts, ""));
+  auto committed = txn->Commit();
+  if (!committed.ok()) {
+    if (committed.status().IsAlreadyExists())
+      return Status::AlreadyExists("a Delta table already exists at " + uri);
+    return committed.status();
+  }
+  out.version = committed->version;
+  return out;
+}
+
+Result<WriteResult> WriteBuilder::Execute() {
+  auto progress = [&](const std::string& m) {
+    if (progress_) progress_(m);
+  };
+  if (!replace_where_.empty() && mode_ != WriteMode::kOverwrite)
+    return Status::InvalidArgument("replace-where needs mode overwrite");
+  LAKE_ASSIGN_OR_RETURN(std::string source_sql, SourceSelectSql(source_));
+  // Data files are written by DuckDB to a local directory; remote stores (s3://) would need an
+  // upload step that does not exist yet. Refuse rather than commit files that are not there.
+  if (size_t scheme = uri_.find("://");
+      scheme != std::string::npos && Lower(uri_.substr(0, scheme)) != "file") {
+    return Status::Unsupported("writing data to '" + uri_.substr(0, scheme) +
+                               "://' tables is not supported yet (local paths and file:// only)");
+  }
+  LAKE_ASSIGN_OR_RETURN(auto table, OpenForWrite(uri_));
+  LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table));
+  WriteResult res;
+  const auto& snap = txn->read_snapshot();
+  if (snap && mode_ == WriteMode::kError)
+    return Status::AlreadyExists("table " + uri_ + " already exists (mode error)");
+  if (snap && mode_ == WriteMode::kIgnore) {
+    res.skipped = true;
+    return res;
+  }
+  if (!app_id_.empty()) {
+    if (app_version_ < 0) return Status::InvalidArgument("txn version must be >= 0");
+    if (snap) {
+      auto it = snap->app_transactions().find(app_id_);
+      if (it != snap->app_transactions().end() && it->second.version >= app_version_) {
+        res.skipped = true;
+        res.version = snap->version();
+        return res;
+      }
+    }
+    txn->SetAppTransaction(app_id_, app_version_);
+  }
+
+  Schema schema;
+  std::vector<std::string> parts;
+  std::map<std::string, std::string> conf;
+  if (snap) {
+    LAKE_RETURN_IF_ERROR(CheckWritable(*snap, mode_, !replace_where_.empty()));
+    schema = snap->schema();
+    parts = snap->metadata().partition_columns;
+    conf = snap->metadata().configuration;
+  } else {
+    if (!replace_where_.empty())
+      return Status::InvalidArgument("replace-where needs an existing table");
+    LAKE_ASSIGN_OR_RETURN(schema, SchemaFromSource(source_));
+    parts = partition_by_;
+    conf = properties_;
+    LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
+    LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(schema, &parts));
+    LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, conf));
+    LAKE_ASSIGN_OR_RETURN(Metadata md, NewMetadata(schema, parts, conf, ""));
+    txn->SetProtocol(protocol);
+    txn->SetMetadata(std::move(md));
+    res.created = true;
+  }
+  std::shared_ptr<const Predicate> pred;
+  if (!replace_where_.empty()) {
+    auto p = ParsePredicate(replace_where_, schema);
+    if (!p.ok()) return p.status().WithContext("replace-where");
+    pred = *p;
+  }
+
+  LAKE_ASSIGN_OR_RETURN(std::string root, table->store()->LocalPath(""));
+  LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+  LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  write::DataWriteOptions opts;
+  opts.source_sql = source_sql;
+  opts.schema = &schema;
+  opts.partition_columns = parts;
+  opts.configuration = conf;
+  opts.table_root_local = root;
+  opts.require_predicate = replace_where_;
+  opts.progress = progress_;
+  LAKE_ASSIGN_OR_RETURN(write::DataWriteResult data, write::WriteDataFiles(*conn, opts));
+  std::vector<AddFile> all_new = data.files;
+  auto cleanup = [&](Status st) {
+    write::DeleteDataFiles(root, all_new);
+    return st;
+  };
+
+  int64_t now = NowMs();
+  std::vector<RemoveFile> removes;
+  if (snap && mode_ == WriteMode::kOverwrite) {
+    if (replace_where_.empty()) {
+      txn->ReadWholeTable();
+      for (const auto& f : snap->files()) removes.push_back(RemoveFor(f, now));
+    } else {
+      txn->ReadPredicate(replace_where_);
+      ScanOptions so;
+      so.where = replace_where_;
+      auto plan = Scan::Plan(snap, so);
+      if (!plan.ok()) return cleanup(plan.status().WithContext("replace-where"));
+      std::vector<const AddFile*> candidates = plan->files();
+      for (const AddFile* f : candidates) {
+        txn->ReadFile(*f);
+        removes.push_back(RemoveFor(*f, now));
+      }
+      // Files that provably hold no row to keep need no rewrite. A row is kept when the
+      // predicate is FALSE or NULL; without NULL literals and struct columns, NULL needs a NULL
+      // in a referenced column, so "keep" = NOT (pred) OR c1 IS NULL OR ..., and the pruner
+      // (sound under three-valued logic) skips files where that is never TRUE.
+      std::vector<const AddFile*> to_rewrite = candidates;
+      std::string canon = pred->ToString();
+      for (const char* is : {"IS NOT NULL", "IS NULL"}) {
+        for (size_t at; (at = canon.find(is)) != std::string::npos;) canon.erase(at, std::strlen(is));
+      }
+      bool simple = canon.find("NULL") == std::string::npos;
+      std::string keep_sql = "(NOT (" + replace_where_ + "))";
+      for (const auto& col : pred->ReferencedColumns()) {
+        const StructField* f = schema.FindCaseInsensitive(col);
+        if (!f || f->type->kind != DataType::Kind::kPrimitive) simple = false;
+        keep_sql += " OR " + engine::QuoteIdent(col) + " IS NULL";
+      }
+      auto keep = simple ? ParsePredicate(keep_sql, schema)
+                         : Result<std::shared_ptr<const Predicate>>(Status::Unsupported(""));
+      if (keep.ok()) {
+        auto pruner = FilePruner::Make(*keep, schema, parts, snap->column_mapping_mode());
+        if (pruner.ok()) {
+          to_rewrite.clear();
+          for (const AddFile* f : candidates)
+            if (pruner->Evaluate(*f) == SkipReason::kKept) to_rewrite.push_back(f);
+        }
+      }
+      if (!to_rewrite.empty()) {
+        // Keep the rows of candidate files that do not match: rewrite them.
+        progress("rewriting rows of " + std::to_string(to_rewrite.size()) +
+                 " file(s) that do not match the predicate");
+        scan::ScanInput in;
+        in.table_root_local = root;
+        in.schema = &schema;
+        in.partition_columns = parts;
+        in.mapping_mode = snap->column_mapping_mode();
+        in.files = to_rewrite;
+        in.where = "NOT coalesce((" + replace_where_ + "), false)";
+        auto store = table->store();
+        auto keep_sql = scan::BuildScanSql(
+            *conn, in, [store](const AddFile& f) -> Result<std::vector<uint64_t>> {
+              return LoadDeletedRows(*store, *f.deletion_vector);
+            });
+        if (!keep_sql.ok()) return cleanup(keep_sql.status());
+        write::DataWriteOptions ko = opts;
+        ko.source_sql = *keep_sql;
+        ko.require_predicate.clear();
+        ko.trusted_source = true;
+        auto kept = write::WriteDataFiles(*conn, ko);
+        if (!kept.ok()) return cleanup(kept.status().WithContext("rewriting kept rows"));
+        res.rows_rewritten = kept->rows;
+        for (auto& f : kept->files) all_new.push_back(f);
+      }
+    }
+  } else if (snap) {
+    // Blind append: reads nothing.
+  }
+  res.rows_written = data.rows;
+  res.files_added = static_cast<int64_t>(all_new.size());
+  for (const auto& f : all_new) res.bytes_added += f.size;
+  res.files_removed = static_cast<int64_t>(removes.size());
+  for (const auto& f : all_new) txn->AddFile(f);
+  for (auto& r : removes) txn->RemoveFile(std::move(r));
+  JsonWriter metrics;
+  metrics.BeginObject()
+      .Key("numFiles").String(std::to_string(res.files_added))
+      .Key("numOutputRows").String(std::to_string(res.rows_written + res.rows_rewritten))
+      .Key("numOutputBytes").String(std::to_string(res.bytes_added))
+      .Key("numRemovedFiles").String(std::to_string(res.files_removed))
+      .EndObject();
+  txn->SetOperation(res.created ? "CREATE TABLE AS SELECT" : "WRITE",
+                    OperationParameters(mode_, parts, replace_where_), metrics.str());
+  progress("committing");
+  auto committed = txn->Commit();
+  if (!committed.ok()) return cleanup(committed.status());
+  if (committed->skipped) {
+    write::DeleteDataFiles(root, all_new);
+    res.skipped = true;
+  }
+  res.version = committed->version;
+  res.attempts = committed->attempts;
+  return res;
+}
+
+
+}  // namespace lake
