@@ -1,7 +1,9 @@
 // Commit latency under contention: 1, 4 and 16 writer processes (fork) appending small
 // commits (one fake add each) to one table on the local store. Each writer reuses the
 // snapshot its last commit returned, as a streaming writer would. Prints p50/p95/p99 latency,
-// commits/s, retries, the most attempts one commit needed, and failed (starved) commits.
+// commits/s, retries, the most attempts one commit needed, and failed (starved) commits;
+// then, per writer count, the fairness spread: each writer's worst commit (attempts and wait),
+// summarized as the min/median/max over the writers of those per-writer maxima.
 //
 //   commit_latency [commits_per_run=400] [dir=$TMPDIR]
 #include <sys/wait.h>
@@ -26,6 +28,8 @@ struct Sample {
   int64_t micros;
   int32_t attempts;
   int32_t ok;
+  int32_t writer;
+  int32_t pad = 0;
 };
 
 const char* kSchema =
@@ -79,7 +83,7 @@ void Writer(const std::string& dir, int id, int commits, int fd) {
     int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
                      std::chrono::steady_clock::now() - t0)
                      .count();
-    Sample smp{us, r.ok() ? r->attempts : -1, r.ok() ? 1 : 0};
+    Sample smp{us, r.ok() ? r->attempts : -1, r.ok() ? 1 : 0, id};
     if (r.ok()) {
       snap = r->snapshot;
     } else {
@@ -129,9 +133,13 @@ int main(int argc, char** argv) {
     std::vector<int64_t> lat;
     long retries = 0, failed = 0;
     int max_att = 0;
+    std::vector<int> w_att(writers, 0);
+    std::vector<int64_t> w_wait(writers, 0);
     Sample s;
     while (read(fds[0], &s, sizeof s) == sizeof s) {
       lat.push_back(s.micros);
+      w_wait[s.writer] = std::max(w_wait[s.writer], s.micros);
+      w_att[s.writer] = std::max(w_att[s.writer], s.attempts);
       if (!s.ok) {
         ++failed;
         continue;
@@ -146,6 +154,12 @@ int main(int argc, char** argv) {
     std::printf("%-8d %8zu %9.2f %9.2f %9.2f %9.2f %10.0f %8ld %8d %7ld\n", writers, lat.size(),
                 Pct(lat, 0.5), Pct(lat, 0.95), Pct(lat, 0.99), lat.empty() ? 0 : lat.back() / 1000.0,
                 (lat.size() - failed) / secs, retries, max_att, failed);
+    std::sort(w_att.begin(), w_att.end());
+    std::sort(w_wait.begin(), w_wait.end());
+    std::printf("         per-writer worst commit: attempts min %d / median %d / max %d; "
+                "wait min %.1f / median %.1f / max %.1f ms\n",
+                w_att.front(), w_att[w_att.size() / 2], w_att.back(), w_wait.front() / 1000.0,
+                w_wait[w_wait.size() / 2] / 1000.0, w_wait.back() / 1000.0);
     std::fflush(stdout);
     std::filesystem::remove_all(dir);
   }

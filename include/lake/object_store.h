@@ -22,6 +22,21 @@ struct ObjectMeta {
   std::string etag;      // opaque version token (local: size+mtime; S3: ETag)
 };
 
+// Bytes made ready for a put-if-absent under a key not yet known (StageForPutIfAbsent), so that
+// a writer who loses the race for one key can try the next at little cost. Destroying it
+// discards what the store prepared (LocalStore: the fsynced temp file).
+class StagedObject {
+ public:
+  explicit StagedObject(std::string data) : data_(std::move(data)) {}
+  virtual ~StagedObject() = default;
+  StagedObject(const StagedObject&) = delete;
+  StagedObject& operator=(const StagedObject&) = delete;
+  const std::string& data() const { return data_; }
+
+ private:
+  std::string data_;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -45,6 +60,23 @@ class ObjectStore {
   // Creates the object only if no object exists under `key`; AlreadyExists otherwise. This is
   // the commit primitive of the Delta log, so it must be atomic against concurrent writers.
   virtual Status PutIfAbsent(std::string_view key, std::string_view data) = 0;
+
+  // Staged put-if-absent, for the commit retry loop: StageForPutIfAbsent prepares `data` once
+  // (`key_hint`: the first key it is meant for; later keys must be in the same directory), and
+  // LinkStagedIfAbsent then behaves exactly like PutIfAbsent(key, staged.data()) - atomic,
+  // AlreadyExists when `key` exists, durable on OK - for as many keys as needed. The defaults
+  // keep the bytes in memory and call PutIfAbsent (S3: a conditional PUT per attempt anyway).
+  // LocalStore writes and fsyncs one temp file, link(2)s it to each key tried and fsyncs the
+  // directory only on success, so a lost race costs a failed link instead of a write + fsync.
+  virtual Result<std::unique_ptr<StagedObject>> StageForPutIfAbsent(std::string_view key_hint,
+                                                                    std::string_view data) {
+    (void)key_hint;
+    return std::make_unique<StagedObject>(std::string(data));
+  }
+  virtual Status LinkStagedIfAbsent(StagedObject& staged, std::string_view key) {
+    return PutIfAbsent(key, staged.data());
+  }
+
   // Deleting a missing object is not an error.
   virtual Status Delete(std::string_view key) = 0;
 

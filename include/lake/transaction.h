@@ -5,7 +5,7 @@
 // version read_version+1 with a put-if-absent of the commit file. If another writer won that
 // version, the ConflictChecker reads the winning commits and decides whether this
 // transaction's reads are still valid; if so it retries at the next version (bounded, with
-// exponential backoff and full jitter), otherwise it fails with a Conflict naming the winning
+// capped exponential backoff and jitter), otherwise it fails with a Conflict naming the winning
 // version and the reason class:
 //   "commit conflict at version N: <Reason>: <details>"
 // with Reason one of ProtocolChanged, MetadataChanged, ConcurrentAppend, ConcurrentDeleteRead,
@@ -40,11 +40,17 @@ enum class IsolationLevel { kWriteSerializable, kSerializable };
 const char* IsolationLevelName(IsolationLevel l);
 
 struct CommitOptions {
-  // Put-if-absent attempts in total (1 = no retry after a lost race). Under saturation by k
-  // closed-loop writers an attempt wins with probability ~1/k, hence the generous default.
-  int max_attempts = 100;
-  // Full jitter: before retry n, sleep uniform(0, min(max_backoff, initial_backoff * 2^(n-1))).
-  // A low cap keeps long-waiting writers from being overtaken by fresh ones (starvation).
+  // The retry budget: Commit gives up with Conflict ("retry budget exhausted") after
+  // max_attempts put-if-absent attempts in total (1 = no retry after a lost race) or once
+  // retry_deadline has passed since the first attempt, whichever comes first. A lost race costs
+  // little (the commit file is staged once and only re-linked; see
+  // ObjectStore::StageForPutIfAbsent), so the budget is mainly a time: under saturation by k
+  // closed-loop writers an attempt wins with probability ~1/k.
+  int max_attempts = 10000;
+  std::chrono::milliseconds retry_deadline{60000};
+  // Capped exponential backoff with decorrelated jitter: before a retry, sleep uniform in
+  // [initial_backoff, 3 * the previous sleep], at most max_backoff. A low cap keeps long-waiting
+  // writers from being overtaken by fresh ones (starvation).
   std::chrono::milliseconds initial_backoff{1};
   std::chrono::milliseconds max_backoff{32};
   // Build CommitResult::snapshot (incrementally from the read snapshot: no log listing).

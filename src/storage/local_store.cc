@@ -4,6 +4,8 @@
 // PutIfAbsent writes and fsyncs a temp file, then link(2)s it to the key: link fails with
 // EEXIST if the key exists, so exactly one of several racing writers wins, and a reader never
 // sees a partially written commit. The directory is fsynced so the commit survives a crash.
+// The staged variant (StageForPutIfAbsent + LinkStagedIfAbsent) writes and fsyncs the temp file
+// once and links it to successive keys: a lost race costs one failed link(2).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -112,6 +114,19 @@ ObjectMeta MetaFromStat(std::string key, const struct stat& st) {
   return m;
 }
 
+// A fsynced temp file waiting to be linked to a key; removed when the object goes.
+class LocalStagedObject final : public StagedObject {
+ public:
+  LocalStagedObject(std::string data, std::string tmp)
+      : StagedObject(std::move(data)), tmp_(std::move(tmp)) {}
+  ~LocalStagedObject() override { unlink(tmp_.c_str()); }
+  const std::string& tmp() const { return tmp_; }
+  int links_tried = 0;
+
+ private:
+  std::string tmp_;
+};
+
 class LocalStore final : public ObjectStore {
  public:
   LocalStore(std::string root_dir, std::string root_uri)
@@ -167,6 +182,29 @@ class LocalStore final : public ObjectStore {
     int err = errno;
     unlink(tmp.c_str());
     if (rc != 0) {
+      if (err == EEXIST) return Status::AlreadyExists("'" + std::string(key) + "' already exists");
+      return ErrnoStatus("cannot link", path, err);
+    }
+    return FsyncDir(ParentDir(path));
+  }
+
+  Result<std::unique_ptr<StagedObject>> StageForPutIfAbsent(std::string_view key_hint,
+                                                            std::string_view data) override {
+    LAKE_ASSIGN_OR_RETURN(std::string tmp, WriteTemp(Path(key_hint), data));
+    return std::unique_ptr<StagedObject>(
+        std::make_unique<LocalStagedObject>(std::string(data), std::move(tmp)));
+  }
+
+  Status LinkStagedIfAbsent(StagedObject& staged, std::string_view key) override {
+    auto* local = dynamic_cast<LocalStagedObject*>(&staged);
+    if (local == nullptr) return PutIfAbsent(key, staged.data());
+    std::string path = Path(key);
+    // On a retry, refresh the mtime first: it is the commit timestamp of a table without
+    // in-commit timestamps, and should be the time of the winning link, not of staging. (The
+    // inode change is journaled before the directory fsync below; best effort either way.)
+    if (local->links_tried++ > 0) (void)utimensat(AT_FDCWD, local->tmp().c_str(), nullptr, 0);
+    if (link(local->tmp().c_str(), path.c_str()) != 0) {
+      int err = errno;
       if (err == EEXIST) return Status::AlreadyExists("'" + std::string(key) + "' already exists");
       return ErrnoStatus("cannot link", path, err);
     }

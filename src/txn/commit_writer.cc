@@ -3,6 +3,7 @@
 #include "util/percent_encoding.h"
 
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <random>
 #include <variant>
@@ -111,8 +112,19 @@ std::string SerializeAction(const Action& action) {
   return w.Take();
 }
 
+std::mt19937_64& Rng() {
+  thread_local std::mt19937_64 rng;
+  thread_local pid_t seeded_for = 0;
+  if (pid_t pid = getpid(); pid != seeded_for) {
+    std::random_device rd;
+    rng.seed((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(pid));
+    seeded_for = pid;
+  }
+  return rng;
+}
+
 std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::mt19937_64& rng = Rng();
   uint64_t hi = rng(), lo = rng();
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,10 @@ bool IsEncodedPath(std::string_view path);
 
 // A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
 std::string NewUuid();
+
+// This thread's random generator, reseeded from std::random_device in a child after fork():
+// forked writers must not share txnIds or draw the same backoff jitter in lockstep.
+std::mt19937_64& Rng();
 
 // "_delta_log/<20-digit version>.json"
 std::string CommitKey(int64_t version);

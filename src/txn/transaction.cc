@@ -1,5 +1,5 @@
 // Transaction::Commit: put-if-absent of the next commit file, conflict checks against the
-// winners of lost races, bounded retries with exponential backoff and full jitter.
+// winners of lost races, bounded retries (staged commit bytes, capped backoff with jitter).
 #include "lake/transaction.h"
 
 #include <algorithm>
@@ -247,45 +247,70 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
   for (const auto& d : domains_) body += txn::SerializeAction(d) + "\n";
 
   // --- the race -------------------------------------------------------------------------------
+  // The commit bytes are staged once (LocalStore: one temp file written and fsynced) and linked
+  // to successive versions, so a lost race costs a failed link plus reading the winners. They
+  // stay the same across attempts (commitInfo.timestamp is the time of the first attempt, as
+  // Spark keeps it) unless in-commit timestamps are on: then inCommitTimestamp (and, when
+  // enabling, the enablement version) depend on the winners, and changed bytes are re-staged.
   int64_t version = read_version() + 1;
   std::optional<int64_t> prev_ict;
   if (ict && read_snapshot_) prev_ict = read_snapshot_->timestamp_ms();
   std::vector<std::pair<log::LogFile, std::string>> applied;  // winners, then ours
-  thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(NowMs())};
+  std::mt19937_64& rng = txn::Rng();  // per process: forked writers must not jitter alike
+  const int64_t first_attempt_ms = NowMs();
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<StagedObject> staged;
+  int64_t ci_timestamp = first_attempt_ms;
+  int64_t last_sleep_us = 0;  // decorrelated jitter state
   for (int attempt = 1;; ++attempt) {
     result.attempts = attempt;
-    txn::CommitInfoFields ci;
-    ci.timestamp = NowMs();
-    if (ict) ci.in_commit_timestamp = std::max(ci.timestamp, prev_ict ? *prev_ict + 1 : INT64_MIN);
-    ci.operation = operation_;
-    ci.operation_parameters = operation_parameters_;
-    ci.operation_metrics = operation_metrics_;
-    if (!creating) ci.read_version = read_version();
-    ci.isolation_level = IsolationLevelName(isolation_level());
-    ci.is_blind_append = blind_append;
-    ci.user_metadata = user_metadata_;
-    ci.txn_id = txn_id_;
-    LAKE_ASSIGN_OR_RETURN(std::string data, txn::SerializeCommitInfo(ci));
-    data += '\n';
-    if (new_protocol_) data += txn::SerializeAction(*new_protocol_) + "\n";
-    if (new_metadata_ || ict_enabling) {
-      Metadata m = metadata;
-      if (ict_enabling) {
-        m.configuration["delta.inCommitTimestampEnablementVersion"] = std::to_string(version);
-        m.configuration["delta.inCommitTimestampEnablementTimestamp"] =
-            std::to_string(*ci.in_commit_timestamp);
-      }
-      data += txn::SerializeAction(m) + "\n";
-    }
-    data += body;
-    LAKE_RETURN_IF_ERROR(txn::ValidateCommit(data));
-
     std::string key = txn::CommitKey(version);
-    Status put = store.PutIfAbsent(key, data);
+    if (!staged || ict) {
+      txn::CommitInfoFields ci;
+      ci.timestamp = ict ? NowMs() : first_attempt_ms;
+      if (ict)
+        ci.in_commit_timestamp = std::max(ci.timestamp, prev_ict ? *prev_ict + 1 : INT64_MIN);
+      ci.operation = operation_;
+      ci.operation_parameters = operation_parameters_;
+      ci.operation_metrics = operation_metrics_;
+      if (!creating) ci.read_version = read_version();
+      ci.isolation_level = IsolationLevelName(isolation_level());
+      ci.is_blind_append = blind_append;
+      ci.user_metadata = user_metadata_;
+      ci.txn_id = txn_id_;
+      LAKE_ASSIGN_OR_RETURN(std::string data, txn::SerializeCommitInfo(ci));
+      data += '\n';
+      if (new_protocol_) data += txn::SerializeAction(*new_protocol_) + "\n";
+      if (new_metadata_ || ict_enabling) {
+        Metadata m = metadata;
+        if (ict_enabling) {
+          m.configuration["delta.inCommitTimestampEnablementVersion"] = std::to_string(version);
+          m.configuration["delta.inCommitTimestampEnablementTimestamp"] =
+              std::to_string(*ci.in_commit_timestamp);
+        }
+        data += txn::SerializeAction(m) + "\n";
+      }
+      data += body;
+      ci_timestamp = ci.in_commit_timestamp.value_or(ci.timestamp);
+      if (!staged || staged->data() != data) {
+        LAKE_RETURN_IF_ERROR(txn::ValidateCommit(data));
+        staged.reset();  // discard the previous bytes first
+        auto st = store.StageForPutIfAbsent(key, data);
+        if (!st.ok()) {
+          return st.status().WithContext("commit version " + std::to_string(version) + " of " +
+                                         table_->uri());
+        }
+        staged = std::move(*st);
+      }
+    }
+
+    Status put = store.LinkStagedIfAbsent(*staged, key);
     if (put.ok()) {
       result.version = version;
+      std::string data = staged->data();
+      staged.reset();  // the temp file goes as soon as the commit is durable
       if (options.build_snapshot) {
-        log::LogFile f{key, version, data.size(), ci.in_commit_timestamp.value_or(ci.timestamp)};
+        log::LogFile f{key, version, data.size(), ci_timestamp};
         if (auto head = store.Head(key); head.ok()) f.mtime_ms = head->mtime_ms;
         applied.emplace_back(std::move(f), std::move(data));
         auto snap =
@@ -293,8 +318,13 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
         if (snap.ok()) result.snapshot = std::move(*snap);
         // A snapshot failure does not undo a durable commit; the caller can reload.
       }
-      if (options.write_checkpoints) {
-        // PROTOCOL.md "Checkpoints": every delta.checkpointInterval commits (default 10).
+      // PROTOCOL.md "Checkpoints": every delta.checkpointInterval commits (default 10). Decided
+      // here from the metadata at hand (a concurrent metadata change would have conflicted),
+      // so that a commit that is not due loads nothing.
+      if (options.write_checkpoints &&
+          ShouldCheckpoint(version, CheckpointInterval(result.snapshot
+                                                           ? result.snapshot->metadata()
+                                                           : metadata))) {
         Status cp = WriteCheckpointIfDue(table_, version, result.snapshot);
         if (!cp.ok()) result.post_commit_warning = cp.message();
       }
@@ -303,7 +333,8 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
     if (!put.IsAlreadyExists()) {
       return put.WithContext("commit version " + std::to_string(version) + " of " + table_->uri());
     }
-    // Lost the race: check every commit that won, up to the newest.
+    // Lost the race: check every commit that won, up to the newest. Each winner is read once:
+    // the next attempt starts after the newest one seen.
     for (;; ++version) {
       std::string wkey = txn::CommitKey(version);
       auto wdata = store.Get(wkey);
@@ -324,18 +355,24 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
         applied.emplace_back(std::move(f), std::move(*wdata));
       }
     }
-    if (attempt >= options.max_attempts) {
+    auto waited = std::chrono::steady_clock::now() - started;
+    if (attempt >= options.max_attempts || waited >= options.retry_deadline) {
       return Status::Conflict(
           "commit of " + table_->uri() + " gave up after " + std::to_string(attempt) +
-          " attempts (retry budget exhausted); newest version " + std::to_string(version - 1));
+          " attempts and " +
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+          " ms (retry budget exhausted); newest version " + std::to_string(version - 1));
     }
-    // Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^(attempt-1))].
-    int64_t cap =
-        std::min<int64_t>(options.max_backoff.count() * 1000,
-                          options.initial_backoff.count() * 1000LL << std::min(attempt - 1, 20));
+    // Capped exponential backoff with decorrelated jitter (sleep uniform in
+    // [initial, 3 * previous sleep], at most max_backoff): it grows like full jitter's but
+    // without the near-zero sleeps that let the same fast writers win again and again.
+    const int64_t base = options.initial_backoff.count() * 1000;
+    const int64_t cap = options.max_backoff.count() * 1000;
     if (cap > 0) {
-      std::uniform_int_distribution<int64_t> d(0, cap);
-      std::this_thread::sleep_for(std::chrono::microseconds(d(rng)));
+      int64_t hi = std::min(cap, std::max(base, last_sleep_us * 3));
+      std::uniform_int_distribution<int64_t> d(std::min(base, hi), hi);
+      last_sleep_us = d(rng);
+      std::this_thread::sleep_for(std::chrono::microseconds(last_sleep_us));
     }
   }
 }

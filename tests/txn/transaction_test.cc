@@ -512,6 +512,37 @@ TEST_F(ConflictTest, RetryBudget) {
   EXPECT_EQ(r2->winning_commits, 3);
 }
 
+// A lost race re-links the staged commit: the retry commits the same bytes (commitInfo keeps
+// the first attempt's timestamp), no temp file is left behind, and a deadline budget gives up.
+TEST_F(ConflictTest, RetriesRelinkStagedBytesAndLeaveNoTempFiles) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append("x", "w" + std::to_string(i))->Commit().ok());
+  auto l = Append("y", "l");
+  int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  auto r = l->Commit();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->attempts, 2);
+  EXPECT_EQ(r->version, 5);
+  auto actions = log::ParseCommitFileToActions(ReadCommit(dir_.path(), 5), "c");
+  ASSERT_TRUE(actions.ok());
+  const CommitInfo& ci = std::get<CommitInfo>(actions->at(0));
+  ASSERT_TRUE(ci.timestamp);
+  EXPECT_GE(*ci.timestamp, before);
+  EXPECT_EQ(r->snapshot->files().size(), (*table_->LatestSnapshot())->files().size());
+  for (auto& e : std::filesystem::directory_iterator(dir_.path() + "/_delta_log")) {
+    EXPECT_NE(e.path().filename().string()[0], '.') << "temp file left: " << e.path();
+  }
+  // A budget in time: a zero deadline gives up after the first lost race.
+  auto late = Append("y", "late");
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(Append("x", "v" + std::to_string(i))->Commit().ok());
+  CommitOptions o;
+  o.retry_deadline = std::chrono::milliseconds(0);
+  auto g = late->Commit(o);
+  EXPECT_EQ(g.status().code(), StatusCode::kConflict);
+  EXPECT_NE(g.status().message().find("retry budget exhausted"), std::string::npos);
+  EXPECT_EQ(testing::ValidateAllCommits(dir_.path()), 8);
+}
+
 // --- failures -----------------------------------------------------------------------------
 
 TEST(TransactionFailureTest, FullDiskIsAnIOErrorAndCommitsNothing) {
