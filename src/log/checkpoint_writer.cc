@@ -1,5 +1,6 @@
 #include "log/checkpoint_writer.h"
 
+#include "log/log_cleanup.h"
 #include "util/percent_encoding.h"
 
 #include <simdjson.h>
@@ -356,6 +357,10 @@ Status WriteCheckpointIfDue(const std::shared_ptr<Table>& table, int64_t committ
     if (table->store()->Head(key).ok()) return Status::OK();  // already checkpointed
     auto info = WriteCheckpoint(*snapshot);
     if (!info.ok()) return info.status().WithContext("checkpoint not written");
+    // As Spark: a new checkpoint is when expired log files can go (PROTOCOL.md "Metadata
+    // Cleanup"; delta.logRetentionDuration, off with delta.enableExpiredLogCleanup=false).
+    auto cleaned = CleanupExpiredLogs(table, NowMs());
+    if (!cleaned.ok()) return cleaned.status().WithContext("expired log cleanup failed");
     return Status::OK();
   } catch (const std::exception& e) {
     return Status::Internal(std::string("checkpoint not written: ") + e.what());

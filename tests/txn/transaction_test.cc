@@ -2,8 +2,10 @@
 // conflict rule under both isolation levels, a full disk, and SIGKILL at random moments.
 #include "lake/transaction.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -518,7 +520,8 @@ TEST_F(ConflictTest, RetriesRelinkStagedBytesAndLeaveNoTempFiles) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append("x", "w" + std::to_string(i))->Commit().ok());
   auto l = Append("y", "l");
   int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   auto r = l->Commit();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->attempts, 2);
@@ -681,6 +684,65 @@ TEST(TransactionTest, CommitsWriteCheckpointsAtTheInterval) {
   EXPECT_EQ((*snap)->version(), 9);
   EXPECT_EQ((*snap)->files().size(), 9u);
   EXPECT_EQ((*snap)->TotalRecords(), 45);
+}
+
+}  // namespace
+}  // namespace lake
+
+namespace lake {
+namespace {
+
+// Writing a checkpoint also removes log files older than delta.logRetentionDuration that no
+// retained version needs (and nothing when delta.enableExpiredLogCleanup is false).
+void AgeCommits(const std::string& dir, int64_t up_to_version, int days) {
+  struct timespec times[2];
+  clock_gettime(CLOCK_REALTIME, &times[0]);
+  times[0].tv_sec -= static_cast<time_t>(days) * 86400;
+  times[1] = times[0];
+  for (int64_t v = 0; v <= up_to_version; ++v) {
+    std::string path = dir + "/" + txn::CommitKey(v);
+    ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+  }
+}
+
+void CommitN(const std::shared_ptr<Table>& t, int from, int to) {
+  for (int i = from; i <= to; ++i) {
+    auto x = Transaction::Start(t);
+    ASSERT_TRUE(x.ok());
+    (*x)->AddFile(testing::FakeAdd("c" + std::to_string(i) + ".parquet", "x", 1));
+    auto r = (*x)->Commit();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->post_commit_warning.empty()) << r->post_commit_warning;
+  }
+}
+
+TEST(TransactionTest, CheckpointsRemoveExpiredLogFiles) {
+  for (bool enabled : {true, false}) {
+    testing::TempDir dir;
+    std::map<std::string, std::string> conf = {{"delta.checkpointInterval", "5"}};
+    if (!enabled) conf["delta.enableExpiredLogCleanup"] = "false";
+    auto t = testing::CreateTestTable(dir.path(), conf);
+    CommitN(t, 1, 5);  // checkpoint at 5
+    AgeCommits(dir.path(), 5, 40);
+    CommitN(t, 6, 10);  // checkpoint at 10: versions before checkpoint 5 are expired
+    auto store = t->store();
+    bool v0 = store->Head(txn::CommitKey(0)).ok(), v4 = store->Head(txn::CommitKey(4)).ok();
+    bool v5 = store->Head(txn::CommitKey(5)).ok();
+    if (enabled) {
+      EXPECT_FALSE(v0) << "expired commit 0 should be gone";
+      EXPECT_FALSE(v4) << "expired commit 4 should be gone";
+    } else {
+      EXPECT_TRUE(v0 && v4) << "cleanup is disabled";
+    }
+    EXPECT_TRUE(v5) << "the checkpointed version's commit stays";
+    auto reopened = Table::Open(dir.path());
+    ASSERT_TRUE(reopened.ok());
+    auto snap = (*reopened)->LatestSnapshot();
+    ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+    EXPECT_EQ((*snap)->version(), 10);
+    EXPECT_EQ((*snap)->files().size(), 10u);
+    EXPECT_TRUE((*reopened)->SnapshotAtVersion(5).ok()) << "the oldest retained version opens";
+  }
 }
 
 }  // namespace
