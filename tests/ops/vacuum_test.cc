@@ -442,7 +442,9 @@ TEST(VacuumTest, PropertyRandomHistories) {
       return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
     };
     const bool partitioned = rnd(0, 1);
-    FakeTable t(partitioned, {}, /*dvs=*/true);
+    // Histories span months of fake commit times: keep every commit file, so each version
+    // vacuum must protect stays reconstructable (log cleanup has its own tests).
+    FakeTable t(partitioned, {{"delta.enableExpiredLogCleanup", "false"}}, /*dvs=*/true);
     const std::vector<std::string> parts = {"a", "b", "_c"};
     std::vector<AddFile> live, removed;
     std::vector<std::pair<std::string, int64_t>> remove_keys;  // key, deletionTimestamp
