@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <sys/stat.h>
 #include <set>
 #include <mutex>
 #include <thread>
@@ -489,12 +490,25 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
     for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& th : pool) th.join();
   }
-  // Deleting the files of a stale staging folder leaves its (possibly nested) directories.
-  if (auto root = store.LocalPath(""); root.ok()) {
+  // Deleting the files of a stale staging folder leaves its (possibly nested) directories; a
+  // writer killed before its first file leaves an empty one (never listed: no file in it).
+  if (auto root = store.LocalPath(""); root.ok() && !lite) {
     std::set<std::string> folders;
     for (size_t i = 0; i < doomed.size(); ++i) {
       if (deleted[i] && !StagingFolder(doomed[i].key).empty())
         folders.emplace(StagingFolder(doomed[i].key));
+    }
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(*root, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      struct stat st;
+      if (!name.starts_with(kStagingPrefix) || lstat(it->path().c_str(), &st) != 0 ||
+          !S_ISDIR(st.st_mode)) {
+        continue;
+      }
+      int64_t mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+      if (mtime_ms < cutoff) folders.insert(name);
     }
     for (const std::string& f : folders) RemoveEmptyDirs(std::filesystem::path(*root) / f);
   }
