@@ -13,7 +13,8 @@
 #  4. a full disk (8 MiB tmpfs; RLIMIT_FSIZE when mounting is not permitted): a write that does
 #     not fit fails with one error line, commits nothing and leaves no file behind; a checkpoint
 #     that does not fit leaves the commit standing with a warning.
-# Usage: crash.sh path/to/lake   (LAKE_CRASH_SEED=N to replay a run)
+# Usage: crash.sh path/to/lake   (LAKE_CRASH_SEED=N to replay a run; LAKE_CRASH_NO_TMPFS=1
+# for the RLIMIT_FSIZE variant of the full disk; LAKE_CRASH_BIG_ROWS=N, default 1000000)
 set -u
 lake=$1
 seed=${LAKE_CRASH_SEED:-$(( $(date +%s) % 100000 ))}
@@ -190,7 +191,7 @@ check "rows unchanged by vacuum" "$scanned_total" "$rows_before_vacuum"
 d=$work/disk
 mkdir -p "$d"
 limit=()
-if mount -t tmpfs -o size=8m tmpfs "$d" 2>/dev/null; then
+if [ "${LAKE_CRASH_NO_TMPFS:-0}" != 1 ] && mount -t tmpfs -o size=8m tmpfs "$d" 2>/dev/null; then
   mounted=$d
   echo "full disk: an 8 MiB tmpfs"
 else
