@@ -98,6 +98,8 @@ struct WriteResult {
   int64_t files_removed = 0;
   int64_t rows_rewritten = 0;  // replace-where: rows of touched files kept (not matching)
   int attempts = 1;
+  // Set when the commit stands but a post-commit step (the checkpoint) failed.
+  std::string warning;
 };
 
 // Writes rows into a table:

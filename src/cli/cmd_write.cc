@@ -39,6 +39,7 @@ void RunWrite(const WriteArgs& a) {
     });
   }
   WriteResult r = OrDie(b.Execute());
+  if (!r.warning.empty()) std::fprintf(stderr, "lake: warning: %s\n", r.warning.c_str());
   if (a.json) {
     JsonWriter w;
     w.BeginObject().Key("version").Int(r.version).Key("skipped").Bool(r.skipped);

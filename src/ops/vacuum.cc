@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <sys/stat.h>
+#include <set>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -21,6 +24,8 @@
 
 namespace lake {
 namespace {
+
+constexpr std::string_view kStagingPrefix = "_lake_staging-";
 
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -106,6 +111,39 @@ bool HiddenPath(std::string_view key, const std::vector<std::string>& partition_
     start = end + 1;
   }
   return false;
+}
+
+// What a killed writer leaves behind and nothing references: files under a data writer's
+// "_lake_staging-<uuid>/" folder (DuckDB COPY output not yet renamed into place), and the
+// LocalStore's half-written temp files "_delta_log/.<name>.tmp.<pid>.<n>.<rand>" (commits,
+// checkpoints, _last_checkpoint) that were never renamed or linked over their key.
+bool LeftoverOfACrash(std::string_view key) {
+  if (key.starts_with(kStagingPrefix) && key.find('/') != std::string_view::npos) return true;
+  if (!key.starts_with(log::kLogDir)) return false;
+  std::string_view name = key.substr(std::string_view(log::kLogDir).size());
+  return name.find('/') == std::string_view::npos && name.starts_with('.') &&
+         name.find(".tmp.") != std::string_view::npos;
+}
+
+// The top-level staging folder of a key from LeftoverOfACrash, or "" for a log temp file.
+std::string_view StagingFolder(std::string_view key) {
+  if (!key.starts_with(kStagingPrefix)) return {};
+  return key.substr(0, key.find('/'));
+}
+
+// Removes `dir` and its subdirectories bottom-up as long as they hold no file.
+bool RemoveEmptyDirs(const std::filesystem::path& dir) {
+  std::error_code ec;
+  bool empty = true;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) {
+      if (!RemoveEmptyDirs(it->path())) empty = false;
+    } else {
+      empty = false;
+    }
+  }
+  if (ec || !empty) return false;
+  return std::filesystem::remove(dir, ec) && !ec;
 }
 
 struct Candidate {
@@ -360,7 +398,14 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
     LAKE_ASSIGN_OR_RETURN(std::vector<ObjectMeta> objects, store.List(""));
     for (ObjectMeta& o : objects) {
       ++result.files_scanned;
-      if (!InsideTable(o.key) || HiddenPath(o.key, pcols)) continue;
+      if (!InsideTable(o.key)) continue;
+      if (LeftoverOfACrash(o.key)) {
+        // Never referenced by the log: stale once older than the retention window (a writer
+        // still running longer than that is as unprotected as its data files would be).
+        if (o.mtime_ms < cutoff) doomed.push_back({std::move(o.key), static_cast<int64_t>(o.size)});
+        continue;
+      }
+      if (HiddenPath(o.key, pcols)) continue;
       if (o.mtime_ms >= cutoff || needed.count(o.key)) continue;
       doomed.push_back({std::move(o.key), static_cast<int64_t>(o.size)});
     }
@@ -444,6 +489,28 @@ Result<VacuumResult> Vacuum(const std::shared_ptr<Table>& table, const VacuumOpt
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& th : pool) th.join();
+  }
+  // Deleting the files of a stale staging folder leaves its (possibly nested) directories; a
+  // writer killed before its first file leaves an empty one (never listed: no file in it).
+  if (auto root = store.LocalPath(""); root.ok() && !lite) {
+    std::set<std::string> folders;
+    for (size_t i = 0; i < doomed.size(); ++i) {
+      if (deleted[i] && !StagingFolder(doomed[i].key).empty())
+        folders.emplace(StagingFolder(doomed[i].key));
+    }
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(*root, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      struct stat st;
+      if (!name.starts_with(kStagingPrefix) || lstat(it->path().c_str(), &st) != 0 ||
+          !S_ISDIR(st.st_mode)) {
+        continue;
+      }
+      int64_t mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+      if (mtime_ms < cutoff) folders.insert(name);
+    }
+    for (const std::string& f : folders) RemoveEmptyDirs(std::filesystem::path(*root) / f);
   }
   result.bytes = 0;
   for (size_t i = 0; i < doomed.size(); ++i) {

@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <random>
 #include <set>
+#include <thread>
+#include <cstdio>
+#include <cstdlib>
 
 #include "engine/duckdb_engine.h"
 #include "lake/predicate.h"
@@ -134,6 +137,16 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
 }
 
 std::string RandomUuid() { return txn::NewUuid(); }
+
+// Crash tests: with LAKE_TEST_PAUSE_BEFORE_COMMIT=<file>, a write whose data files are in
+// place creates <file> and sleeps (up to 60 s) before committing, so a test can SIGKILL it at
+// exactly that point. Unset (always, outside tests) this does nothing.
+void PauseBeforeCommitForTests() {
+  const char* marker = std::getenv("LAKE_TEST_PAUSE_BEFORE_COMMIT");
+  if (!marker || !*marker) return;
+  if (FILE* f = std::fopen(marker, "w")) std::fclose(f);
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -568,6 +581,7 @@ Result<WriteResult> WriteBuilder::Execute() {
   txn->SetOperation(res.created ? "CREATE TABLE AS SELECT" : "WRITE",
                     OperationParameters(mode_, parts, replace_where_), metrics.str());
   progress("committing");
+  PauseBeforeCommitForTests();
   auto committed = txn->Commit();
   if (!committed.ok()) return cleanup(committed.status());
   if (committed->skipped) {
@@ -576,6 +590,7 @@ Result<WriteResult> WriteBuilder::Execute() {
   }
   res.version = committed->version;
   res.attempts = committed->attempts;
+  res.warning = committed->post_commit_warning;
   return res;
 }
 

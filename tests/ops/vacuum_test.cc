@@ -267,6 +267,45 @@ TEST(VacuumTest, PartitionedSkipsHiddenPathsButNotPartitionDirs) {
   EXPECT_TRUE(t.Exists(a.path) && t.Exists(c.path));
 }
 
+TEST(VacuumTest, FullDeletesStaleCrashLeftovers) {
+  // What a SIGKILLed writer leaves: a data writer's _lake_staging-<uuid> folder (nested
+  // partition folders) and the store's half-written temp files in _delta_log.
+  FakeTable t(/*partitioned=*/true);
+  AddFile a = t.NewFile("a", kT0);
+  t.Commit({a}, {}, kT0);
+  const int64_t now = kT0 + 30 * kDay;
+  const int64_t old = now - 8 * kDay, young = now - kDay;
+  std::vector<std::string> stale = {
+      t.Orphan("_lake_staging-1111/p=a/data_0.parquet", old),
+      t.Orphan("_lake_staging-1111/p=b/data_0.parquet", old),
+      t.Orphan("_lake_staging-2222/data_0.parquet", old),
+      t.Orphan("_delta_log/.00000000000000000010.checkpoint.parquet.tmp.77.0.123", old),
+      t.Orphan("_delta_log/.00000000000000000011.json.tmp.77.1.456", old),
+      t.Orphan("_delta_log/._last_checkpoint.tmp.77.2.789", old),
+  };
+  std::vector<std::string> kept = {
+      t.Orphan("_lake_staging-3333/data_0.parquet", young),  // a writer may still be running
+      t.Orphan("_delta_log/.00000000000000000012.json.tmp.78.0.1", young),
+      t.Orphan("_delta_log/.hidden_notes", old),
+      t.Orphan("_lake_staging_notes/x.parquet", old),
+      t.Orphan("p=a/_lake_staging-4444/data_0.parquet", old),
+  };
+  auto dry = Vacuum(t.table(), Opts(now, VacuumMode::kFull, true));
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_EQ(Keys(*dry), std::set<std::string>(stale.begin(), stale.end()));
+  auto r = Vacuum(t.table(), Opts(now));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Keys(*r), std::set<std::string>(stale.begin(), stale.end()));
+  for (const auto& k : stale) EXPECT_FALSE(t.Exists(k)) << k;
+  for (const auto& k : kept) EXPECT_TRUE(t.Exists(k)) << k;
+  EXPECT_FALSE(std::filesystem::exists(t.Path("_lake_staging-1111"))) << "emptied folders go";
+  EXPECT_FALSE(std::filesystem::exists(t.Path("_lake_staging-2222")));
+  EXPECT_TRUE(t.Exists(a.path));
+  auto lite = Vacuum(t.table(), Opts(now + 30 * kDay, VacuumMode::kLite, true));
+  ASSERT_TRUE(lite.ok());
+  EXPECT_TRUE(Keys(*lite).empty()) << "lite mode does not list storage";
+}
+
 TEST(VacuumTest, RetentionRefusalAndForce) {
   FakeTable t(false);
   AddFile a = t.NewFile("", kT0);
