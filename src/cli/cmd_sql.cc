@@ -100,6 +100,7 @@ void Interactive(sql::Session& session) {
   rl_readline_name = "lake";
   static char breaks[] = " \t\n\"\\'`@$><=;|&{(),+-*/%";
   rl_completer_word_break_characters = breaks;
+  rl_basic_word_break_characters = breaks;  // the one libedit reads
   rl_attempted_completion_function = Complete;
   using_history();
   stifle_history(2000);
