@@ -354,8 +354,18 @@ Status Session::InsertStmt(const Statement& s) {
     }
   }
   LAKE_ASSIGN_OR_RETURN(std::string src, Materialize(s.query, names));
+  // Cast to the table's types (as Spark's INSERT does: INTEGER literals into BIGINT, strings
+  // into DATE, ...).
+  std::string select;
+  for (const auto& n : names) {
+    const StructField* f = snap->schema().FindCaseInsensitive(n);
+    auto type = DuckDBType(*f->type);
+    std::string col = QuoteIdent(n);
+    select += (select.empty() ? "" : ", ") +
+              (type.ok() ? "CAST(" + col + " AS " + *type + ") AS " + QuoteIdent(f->name) : col);
+  }
   WriteBuilder b(entry.location);
-  b.Source({"", "SELECT * FROM " + QuoteIdent(src)});
+  b.Source({"", "SELECT " + select + " FROM " + QuoteIdent(src)});
   b.Mode(s.overwrite ? WriteMode::kOverwrite : WriteMode::kAppend);
   if (!s.replace_where.empty()) b.ReplaceWhere(s.replace_where);
   auto r = b.Execute();
