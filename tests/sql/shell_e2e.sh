@@ -70,7 +70,8 @@ contains "history WRITE" "$out" "WRITE"
 contains "history CREATE TABLE" "$out" "CREATE TABLE"
 contains "history rows" "$out" "(3 rows)"
 [ -f "$LAKE_HOME/sql_history" ] && ok "history file written" || bad "no $LAKE_HOME/sql_history"
-contains "history file holds the multi-line statement" "$(cat "$LAKE_HOME/sql_history" 2>/dev/null)" "PARTITIONED BY (day);"
+# libedit's history file escapes spaces as \040.
+contains "history file holds the multi-line statement" "$(sed 's/\\040/ /g' "$LAKE_HOME/sql_history" 2>/dev/null)" "kind VARCHAR)   USING DELTA   PARTITIONED BY (day);"
 
 # 2. Tab completion of a catalog table name and of a keyword; history recall (up arrow).
 printf 'sel\t count(*) AS completed FROM sales.ev\t;\n\033[A\n.quit\n' | sed 's/$//' >"$work/s2"
