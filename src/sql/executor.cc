@@ -408,11 +408,18 @@ Status Session::DescribeHistoryStmt(const Statement& s) {
   LAKE_ASSIGN_OR_RETURN(auto commits, table->History(s.limit ? static_cast<size_t>(*s.limit) : 0));
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : commits) {
+    auto field = [&](const char* path) {
+      return c.commit_info.empty() ? Null()
+                                   : "json_extract(" + Lit(c.commit_info) + ", '" + path + "')::VARCHAR";
+    };
     rows.push_back({Lit(c.version), Lit(FormatMs(c.timestamp_ms)),
                     c.operation.empty() ? Null() : Lit(c.operation),
-                    c.commit_info.empty() ? Null() : Lit(c.commit_info)});
+                    field("$.operationParameters"), field("$.operationMetrics"),
+                    field("$.engineInfo")});
   }
-  return EmitRows({"version", "timestamp", "operation", "commitInfo"}, rows);
+  return EmitRows({"version", "timestamp", "operation", "operationParameters",
+                   "operationMetrics", "engineInfo"},
+                  rows);
 }
 
 Status Session::DescribeDetailStmt(const Statement& s) {
