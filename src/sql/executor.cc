@@ -122,8 +122,13 @@ Result<std::shared_ptr<const Snapshot>> Session::SnapshotOf(const TableRef& ref,
   LAKE_ASSIGN_OR_RETURN(auto table, OpenTable(location));
   if (ref.version) return table->SnapshotAtVersion(*ref.version);
   if (ref.timestamp) {
+    // UTC unless the text carries an offset (as `lake scan --timestamp`).
     auto r = conn_->Query("SELECT epoch_ms(CAST(" + QuoteString(*ref.timestamp) +
-                          " AS TIMESTAMPTZ))::BIGINT");
+                          " AS TIMESTAMP))::BIGINT");
+    if (!r.ok()) {
+      r = conn_->Query("SELECT epoch_ms(CAST(" + QuoteString(*ref.timestamp) +
+                       " AS TIMESTAMPTZ))::BIGINT");
+    }
     if (!r.ok()) {
       return Status::InvalidArgument("bad timestamp '" + *ref.timestamp +
                                      "' (use '2026-11-01 10:00' or ISO 8601)");

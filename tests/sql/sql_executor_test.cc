@@ -67,6 +67,9 @@ TEST_F(SqlExecutorTest, Walkthrough) {
   EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events").find("\n3"), std::string::npos);
   EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events TIMESTAMP AS OF '2999-01-01'").find("\n3"),
             std::string::npos);
+  EXPECT_FALSE(RunStatus("SELECT * FROM sales.events TIMESTAMP AS OF '2000-01-01'").ok());
+  EXPECT_FALSE(RunStatus("SELECT * FROM sales.events TIMESTAMP AS OF 'not a time'").ok());
+  EXPECT_FALSE(RunStatus("SELECT * FROM sales.events VERSION AS OF 99").ok());
   // Joins and aliases.
   o = Run("SELECT a.id FROM sales.events a JOIN sales.events VERSION AS OF 1 b ON a.id = b.id ORDER BY 1");
   EXPECT_NE(o.find("(2 rows)"), std::string::npos) << o;
