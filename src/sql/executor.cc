@@ -394,7 +394,17 @@ Status Session::VacuumStmt(const Statement& s) {
     opts.retention_ms = static_cast<int64_t>(std::llround(*s.retain_hours * 3600000.0));
   }
   opts.dry_run = s.dry_run;
-  LAKE_ASSIGN_OR_RETURN(VacuumResult r, Vacuum(table, opts));
+  opts.force = !retention_check_;
+  auto vr = Vacuum(table, opts);
+  if (!vr.ok()) {
+    std::string m = vr.status().message();
+    size_t at = m.find("pass --force");
+    if (at != std::string::npos) {
+      m.replace(at, 12, "run SET spark.databricks.delta.retentionDurationCheck.enabled = false");
+    }
+    return Status(vr.status().code(), m);
+  }
+  VacuumResult r = std::move(vr).value();
   if (!s.dry_run) NotifyCommit(name.ToString(), entry.location);
   std::vector<std::vector<std::string>> rows;
   for (const auto& f : r.files) rows.push_back({Lit(f.key), Lit(f.size)});
@@ -469,6 +479,10 @@ Status Session::Execute(std::string_view text) {
   switch (s.kind) {
     case Kind::kQuery:
       return RunQuery(s.text);
+    case Kind::kSetRetentionCheck:
+      retention_check_ = s.enabled;
+      *msg_ << "retentionDurationCheck " << (s.enabled ? "enabled" : "disabled") << "\n";
+      return Status::OK();
     case Kind::kUnsupported:
       return Status::Unsupported(s.unsupported + " is not supported yet");
     case Kind::kCreateNamespace: {

@@ -74,6 +74,7 @@ class Session {
   std::map<std::string, std::shared_ptr<Table>> tables_;  // by location
   std::vector<PruningStats> last_pruning_;
   int temp_counter_ = 0;
+  bool retention_check_ = true;
 };
 
 }  // namespace lake::sql

@@ -634,6 +634,16 @@ Result<Statement> ParseStatement(std::string_view text) {
       return s;
     return unsupported("this DROP statement");
   }
+  if (c.Peek("SET") && Upper(text).find("RETENTIONDURATIONCHECK.ENABLED") != std::string::npos) {
+    // Spark's switch for VACUUM windows shorter than delta.deletedFileRetentionDuration.
+    const Token& v = toks.back();
+    if (!(v.Is("true") || v.Is("false")) && !(v.kind == Token::kString &&
+                                                (Upper(v.text) == "TRUE" || Upper(v.text) == "FALSE")))
+      return Status::InvalidArgument("retentionDurationCheck.enabled takes true or false");
+    s.kind = Kind::kSetRetentionCheck;
+    s.enabled = Upper(v.text) == "TRUE";
+    return s;
+  }
   if (c.Peek("OPTIMIZE")) return unsupported("OPTIMIZE");
   if (c.Peek("ALTER")) return unsupported("ALTER TABLE");
   if (c.Peek("UPDATE")) return unsupported("UPDATE");

@@ -72,6 +72,7 @@ enum class Kind {
   kCreateNamespace,
   kDropTable,
   kDropNamespace,
+  kSetRetentionCheck,  // SET spark.databricks.delta.retentionDurationCheck.enabled = true|false
   kUnsupported,      // a known lake statement lake cannot run yet (OPTIMIZE, ALTER, ...)
 };
 
@@ -91,6 +92,7 @@ struct Statement {
   std::vector<std::string> insert_columns;
   std::optional<double> retain_hours;
   bool dry_run = false;
+  bool enabled = true;           // kSetRetentionCheck
   std::optional<int64_t> limit;  // DESCRIBE HISTORY ... LIMIT n
   std::string unsupported;       // kUnsupported: what is not supported
 };

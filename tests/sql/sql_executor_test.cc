@@ -119,6 +119,12 @@ TEST_F(SqlExecutorTest, OverwriteCtasDropAndErrors) {
   EXPECT_FALSE(session_->catalog().ListNamespaces()->size() > 1);
 
   Run("VACUUM sales.events RETAIN 200 HOURS DRY RUN");
+  st = RunStatus("VACUUM sales.events RETAIN 0 HOURS");
+  EXPECT_NE(st.message().find("retentionDurationCheck.enabled = false"), std::string::npos)
+      << st.message();
+  std::string v = Run("SET spark.databricks.delta.retentionDurationCheck.enabled = false;"
+                      "VACUUM sales.events RETAIN 0 HOURS");
+  EXPECT_NE(v.find("vacuum: deleted 1 file(s)"), std::string::npos) << v;  // the replaced file
   Run("DROP TABLE sales.copy PURGE");
   EXPECT_FALSE(session_->catalog().GetTable("sales.copy").ok());
   Run("DROP TABLE IF EXISTS sales.copy");
