@@ -5,6 +5,7 @@
 // tab completion of keywords and catalog table names). When standard input is not a terminal,
 // it is read as a script.
 #include <editline/readline.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,7 +96,16 @@ std::string Flatten(const std::string& msg) {
   return flat;
 }
 
+volatile sig_atomic_t g_interrupted = 0;
+void OnSigint(int) { g_interrupted = 1; }
+
 void Interactive(sql::Session& session) {
+  // Ctrl-C abandons the statement being typed instead of ending the shell.
+  struct sigaction sa {};
+  sa.sa_handler = OnSigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: the read in readline returns
+  sigaction(SIGINT, &sa, nullptr);
   std::string history = HistoryPath();
   rl_readline_name = "lake";
   static char breaks[] = " \t\n\"\\'`@$><=;|&{(),+-*/%";
@@ -110,7 +120,14 @@ void Interactive(sql::Session& session) {
   std::string buffer;
   while (true) {
     if (buffer.empty()) RefreshCandidates(session.catalog());
+    g_interrupted = 0;
     char* line = readline(buffer.empty() ? "lake> " : "  ... ");
+    if (g_interrupted) {
+      std::free(line);
+      std::printf("^C\n");
+      buffer.clear();
+      continue;
+    }
     if (!line) {
       std::printf("\n");
       break;

@@ -80,7 +80,14 @@ contains "tab completion" "$out" "$(printf 'completed\n---------\n3')"
 n=$(grep -c '^3 *$' <<<"$out")
 [ "$n" -ge 2 ] && ok "up arrow recalls the last statement" || bad "history recall: $n results in: $(tail -c 800 <<<"$out")"
 
-# 3. Piped (not a terminal) input runs as a script.
+# 3. Ctrl-C abandons a half-typed statement and keeps the shell.
+printf 'SELECT 1\n\003\nSELECT 42 AS answer;\n.quit\n' >"$work/s3"
+shell "$work/s3"
+[ "$rc" -eq 0 ] && ok "Ctrl-C does not end the shell" || bad "Ctrl-C: exit $rc"
+contains "Ctrl-C clears the buffer" "$out" "$(printf 'answer\n------\n42')"
+not_contains "Ctrl-C: no merged statement" "$out" "lake: error"
+
+# 4. Piped (not a terminal) input runs as a script.
 printf 'SELECT count(*) AS piped FROM sales.events;\n' | "$lake" sql >"$work/o3" 2>&1
 contains "piped script" "$(cat "$work/o3")" "$(printf 'piped\n-----\n3')"
 
