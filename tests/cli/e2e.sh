@@ -321,6 +321,35 @@ if [ -d "$work/pv/_delta_log" ]; then ok "drop without purge keeps the data"; el
 expect_rc "catalog namespaces" 0 "$lake" catalog namespaces
 contains "catalog namespaces output" "$out" "sales (0 tables)"
 expect_rc "catalog drop-namespace" 0 "$lake" catalog drop-namespace sales
+# lake sql -c / -f (the same throwaway catalog)
+expect_rc "sql -c create" 0 "$lake" sql -c "CREATE NAMESPACE web; CREATE TABLE web.events (id BIGINT, day DATE, kind VARCHAR) PARTITIONED BY (day)"
+contains "sql -c create message" "$out" "created table web.events at $work/home/warehouse/web/events (version 0)"
+expect_rc "sql -c insert" 0 "$lake" sql -c "INSERT INTO web.events VALUES (1, DATE '2026-11-01', 'click'), (2, DATE '2026-11-02', 'view'); INSERT INTO web.events (id, kind, day) SELECT 3, 'buy', DATE '2026-11-02'"
+contains "sql -c insert message" "$out" "inserted into web.events: version 2, 1 row(s)"
+expect_rc "sql -c csv with a partition filter" 0 "$lake" sql --format csv -c "SELECT id, kind FROM web.events WHERE day = DATE '2026-11-02' ORDER BY id"
+contains "sql csv rows" "$out" "$(printf 'id,kind\n2,view\n3,buy')"
+expect_rc "sql -c jsonl time travel" 0 "$lake" sql --format jsonl -c "SELECT count(*) AS n FROM web.events VERSION AS OF 1"
+contains "sql jsonl" "$out" '{"n":2}'
+expect_rc "sql parquet output" 0 "$lake" sql --format parquet --output "$work/sql.parquet" -c "SELECT * FROM web.events"
+expect_rc "sql reads the parquet back" 0 "$lake" sql --format csv -c "SELECT count(*) AS n FROM read_parquet('$work/sql.parquet')"
+contains "sql parquet rows" "$out" "$(printf 'n\n3')"
+printf 'DESCRIBE HISTORY web.events;\n-- a comment; with a semicolon\nSHOW TABLES IN web;\n' >"$work/q.sql"
+expect_rc "sql -f" 0 "$lake" sql -f "$work/q.sql"
+contains "sql -f history" "$out" "CREATE TABLE"
+contains "sql -f show tables" "$out" "$work/home/warehouse/web/events"
+expect_rc "catalog summary after sql writes" 0 "$lake" catalog tables web --json
+contains "sql writes refresh the summary" "$(json_get "$out" "[(t['name'], t['summary']['version'], t['summary']['num_files']) for t in j]")" "[('web.events', 2, 3)]"
+expect_rc "sql stops at the first error" 1 "$lake" sql -c "SELECT 1 AS a; SELECT * FROM web.nope VERSION AS OF 1; CREATE NAMESPACE never"
+one_line_error "sql error"
+contains "sql error names the statement" "$err" "statement 2"
+expect_rc "sql did not run past the error" 0 "$lake" sql -c "SHOW NAMESPACES"
+not_in() { case "$2" in *"$3"*) bad "$1" ;; *) ok "$1" ;; esac; }
+not_in "sql: no statement after the error ran" "$out" "never"
+expect_rc "sql optimize not supported" 1 "$lake" sql -c "OPTIMIZE web.events ZORDER BY (id)"
+contains "sql optimize message" "$err" "OPTIMIZE is not supported yet"
+expect_rc "sql syntax error" 1 "$lake" sql -c "SELEC 1"
+one_line_error "sql syntax error"
+expect_rc "sql drop table purge" 0 "$lake" sql -c "DROP TABLE web.events PURGE; DROP NAMESPACE web"
 expect_rc "catalog: unsupported URI" 1 "$lake" --catalog "mysql://x" catalog namespaces
 one_line_error "catalog unsupported URI"
 unset LAKE_HOME
