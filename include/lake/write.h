@@ -121,6 +121,13 @@ class WriteBuilder {
     app_version_ = version;
     return *this;
   }
+  // Schema evolution on write. By default a source whose columns differ from the table's is
+  // refused with the differences (extra columns, missing NOT NULL columns, type differences).
+  // MergeSchema: extra source columns are added (nullable) and source types that widen the
+  // table's (typeWidening) widen it, in the same commit. OverwriteSchema (mode overwrite only):
+  // the table takes the source's schema (and PartitionBy, when given).
+  WriteBuilder& MergeSchema(bool on = true) { merge_schema_ = on; return *this; }
+  WriteBuilder& OverwriteSchema(bool on = true) { overwrite_schema_ = on; return *this; }
   // Only used when the write creates the table.
   WriteBuilder& PartitionBy(std::vector<std::string> cols) { partition_by_ = std::move(cols); return *this; }
   WriteBuilder& Properties(std::map<std::string, std::string> p) { properties_ = std::move(p); return *this; }
@@ -137,6 +144,7 @@ class WriteBuilder {
   std::string replace_where_;
   std::string app_id_;
   int64_t app_version_ = -1;
+  bool merge_schema_ = false, overwrite_schema_ = false;
   std::vector<std::string> partition_by_;
   std::map<std::string, std::string> properties_;
   std::function<void(const std::string&)> progress_;

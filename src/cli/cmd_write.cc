@@ -15,7 +15,7 @@ struct WriteArgs {
   std::string table, from, query, mode, replace_where, txn_app_id;
   std::optional<int64_t> txn_version;
   std::vector<std::string> partition_by, properties;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, merge_schema = false, overwrite_schema = false;
 };
 
 void RunWrite(const WriteArgs& a) {
@@ -30,6 +30,7 @@ void RunWrite(const WriteArgs& a) {
   WriteBuilder b(a.table);
   b.Source({a.from, a.query}).Mode(mode).PartitionBy(a.partition_by);
   b.Properties(ParseProperties(a.properties));
+  b.MergeSchema(a.merge_schema).OverwriteSchema(a.overwrite_schema);
   if (!a.replace_where.empty()) b.ReplaceWhere(a.replace_where);
   if (!a.txn_app_id.empty()) b.AppTransaction(a.txn_app_id, *a.txn_version);
   if (!a.quiet) {
@@ -78,6 +79,10 @@ void RegisterWrite(CLI::App& app) {
   cmd->add_option("--txn-version", a->txn_version, "Idempotent write: version for the app id");
   cmd->add_option("--partition-by", a->partition_by, "Partition columns (new tables)")->delimiter(',');
   cmd->add_option("--property", a->properties, "Table property KEY=VALUE (new tables)");
+  cmd->add_flag("--merge-schema", a->merge_schema,
+                "Add source columns the table lacks (and widen types where allowed)");
+  cmd->add_flag("--overwrite-schema", a->overwrite_schema,
+                "With --mode overwrite: replace the table schema with the source's");
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->add_flag("--quiet", a->quiet, "No progress lines on stderr");
   cmd->callback([a] { RunWrite(*a); });

@@ -15,6 +15,7 @@
 #include "write/data_writer.h"
 
 #include "lake/transaction.h"
+#include "ops/alter_table.h"
 #include "scan/deletion_vector.h"
 #include "scan/scan_sql.h"
 #include "util/json_writer.h"
@@ -104,10 +105,8 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
     }
   }
   const auto& conf = snap.metadata().configuration;
-  if (snap.column_mapping_mode() != "none" && !snap.column_mapping_mode().empty()) {
-    return Status::Unsupported("writing to tables with column mapping (mode '" +
-                               snap.column_mapping_mode() + "') is not supported yet");
-  }
+  // Column mapping (name / id): the data writer writes physical names, field ids and
+  // physically keyed statistics and partition values.
   for (const auto& [k, v] : conf) {
     if (k.rfind("delta.constraints.", 0) == 0)
       return Status::Unsupported("table has CHECK constraint '" + k.substr(18) +
@@ -178,6 +177,56 @@ Status ValidateNewSchema(const Schema& schema) {
   if (SchemaHasType(schema, "variant") || SchemaHasType(schema, "void"))
     return Status::Unsupported("lake cannot create tables with variant or void columns");
   return Status::OK();
+}
+
+// The source vs the table: extra source columns, NOT NULL table columns the source lacks, and
+// (with merge) source types that are a widening of the table's. Matching is case-insensitive;
+// two source columns differing only by case are an error.
+struct SchemaDiff {
+  std::vector<const StructField*> extra;      // source fields the table lacks
+  std::vector<std::string> missing_not_null;  // table columns
+  std::vector<std::pair<size_t, const StructField*>> widen;  // table index, source field
+  std::vector<std::string> mismatched;        // "c: table integer, source string" (info only)
+};
+
+Result<SchemaDiff> DiffSchemas(const Schema& table, const Schema& source) {
+  SchemaDiff d;
+  for (size_t i = 0; i < source.fields.size(); ++i) {
+    for (size_t j = i + 1; j < source.fields.size(); ++j) {
+      if (Lower(source.fields[i].name) == Lower(source.fields[j].name))
+        return Status::InvalidArgument("the source has columns '" + source.fields[i].name + "' and '" +
+                                       source.fields[j].name +
+                                       "', which are ambiguous (column names are case-insensitive)");
+    }
+  }
+  for (const auto& sf : source.fields) {
+    const StructField* tf = table.FindCaseInsensitive(sf.name);
+    if (!tf) {
+      d.extra.push_back(&sf);
+      continue;
+    }
+    if (tf->type->ToString() != sf.type->ToString()) {
+      d.mismatched.push_back("'" + tf->name + "' (table " + tf->type->ToString() + ", source " +
+                             sf.type->ToString() + ")");
+      if (alter::CheckWidening(*tf->type, *sf.type, tf->name).ok())
+        d.widen.push_back({static_cast<size_t>(tf - table.fields.data()), &sf});
+    }
+  }
+  for (const auto& tf : table.fields) {
+    if (!tf.nullable && !source.FindCaseInsensitive(tf.name)) d.missing_not_null.push_back(tf.name);
+  }
+  return d;
+}
+
+std::string JoinNames(const std::vector<const StructField*>& v) {
+  std::string out;
+  for (const auto* f : v) out += (out.empty() ? "'" : ", '") + f->name + "' (" + f->type->ToString() + ")";
+  return out;
+}
+std::string JoinStrs(const std::vector<std::string>& v, bool quote) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + (quote ? "'" + s + "'" : s);
+  return out;
 }
 
 }  // namespace
@@ -371,14 +420,27 @@ Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& sche
   LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
   std::vector<std::string> parts = partition_columns;
   LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(schema, &parts));
-  LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, properties));
+  // Column mapping mode 'name' at creation: every field gets an id and a physical name.
+  std::map<std::string, std::string> props = properties;
+  std::optional<std::string> mapping;
+  if (auto it = props.find("delta.columnMapping.mode"); it != props.end()) {
+    mapping = Lower(it->second);
+    if (*mapping != "name" && *mapping != "none")
+      return Status::Unsupported("delta.columnMapping.mode '" + it->second +
+                                 "': lake creates tables with mode 'name' or 'none'");
+    props.erase(it);
+  }
+  LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, props));
+  Schema mapped = schema;
+  if (mapping && *mapping == "name") alter::EnableColumnMapping(&mapped, &props, &protocol);
+  if (mapping && *mapping == "none") props["delta.columnMapping.mode"] = "none";
   LAKE_RETURN_IF_ERROR(write::CodecFor(properties).status());
   LAKE_RETURN_IF_ERROR(write::TargetFileSize(properties).status());
   LAKE_RETURN_IF_ERROR(write::StatsColumns(schema, parts, properties).status());
   LAKE_ASSIGN_OR_RETURN(auto table, OpenForWrite(uri));
   LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table));
   if (txn->read_snapshot()) return Status::AlreadyExists("a Delta table already exists at " + uri);
-  LAKE_ASSIGN_OR_RETURN(Metadata md, NewMetadata(schema, parts, properties, comment));
+  LAKE_ASSIGN_OR_RETURN(Metadata md, NewMetadata(mapped, parts, props, comment));
   CreateTableResult out;
   out.protocol = protocol;
   out.table_id = md.id;
@@ -440,6 +502,83 @@ Result<WriteResult> WriteBuilder::Execute() {
     schema = snap->schema();
     parts = snap->metadata().partition_columns;
     conf = snap->metadata().configuration;
+    if (overwrite_schema_ && (mode_ != WriteMode::kOverwrite || !replace_where_.empty()))
+      return Status::InvalidArgument("--overwrite-schema needs --mode overwrite (without replace-where)");
+    // The source's schema (DESCRIBE). A source type Delta cannot name is left to the data
+    // writer's casts unless the schema is to change.
+    auto src_schema_r = SchemaFromSource(source_);
+    if (!src_schema_r.ok() && (merge_schema_ || overwrite_schema_)) return src_schema_r.status();
+    Schema src_schema = src_schema_r.ok() ? *src_schema_r : Schema{};
+    if (overwrite_schema_) {
+      // Replace the schema (and, when given, the partitioning) with the source's.
+      LAKE_RETURN_IF_ERROR(ValidateNewSchema(src_schema));
+      std::vector<std::string> new_parts = partition_by_.empty() ? parts : partition_by_;
+      std::vector<std::string> kept;
+      for (const auto& p : new_parts)
+        if (src_schema.FindCaseInsensitive(p)) kept.push_back(p);
+      if (partition_by_.empty()) new_parts = kept;
+      LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(src_schema, &new_parts));
+      Metadata md = snap->metadata();
+      Protocol proto = snap->protocol();
+      if (snap->column_mapping_mode() != "none" && !snap->column_mapping_mode().empty()) {
+        for (auto& f : src_schema.fields) alter::AssignMapping(&f, &md.configuration);
+      }
+      if (SchemaHasType(src_schema, "timestamp_ntz")) alter::AddFeature(&proto, "timestampNtz", true);
+      schema = src_schema;
+      parts = new_parts;
+      conf = md.configuration;
+      md.schema_string = SchemaToJson(schema);
+      md.partition_columns = parts;
+      txn->SetMetadata(md);
+      if (proto.min_writer_version != snap->protocol().min_writer_version ||
+          proto.min_reader_version != snap->protocol().min_reader_version ||
+          proto.writer_features != snap->protocol().writer_features)
+        txn->SetProtocol(proto);
+    } else if (src_schema_r.ok()) {
+      LAKE_ASSIGN_OR_RETURN(SchemaDiff diff, DiffSchemas(schema, src_schema));
+      if (!merge_schema_) {
+        if (!diff.extra.empty() || !diff.missing_not_null.empty()) {
+          std::string msg = "the source does not match the table schema:";
+          if (!diff.extra.empty()) msg += " extra source column(s) " + JoinNames(diff.extra) + ";";
+          if (!diff.missing_not_null.empty())
+            msg += " NOT NULL column(s) missing from the source " + JoinStrs(diff.missing_not_null, true) + ";";
+          if (!diff.mismatched.empty())
+            msg += " type differences (values are cast and checked) " + JoinStrs(diff.mismatched, false) + ";";
+          msg += " use --merge-schema to add the extra columns, or --mode overwrite "
+                 "--overwrite-schema to replace the schema";
+          return Status::InvalidArgument(msg);
+        }
+      } else if (!diff.extra.empty() || !diff.widen.empty()) {
+        Metadata md = snap->metadata();
+        Protocol proto = snap->protocol();
+        bool mapped = snap->column_mapping_mode() != "none" && !snap->column_mapping_mode().empty();
+        for (const auto* sf : diff.extra) {
+          StructField nf = *sf;
+          nf.nullable = true;
+          nf.metadata = "{}";
+          if (mapped) alter::AssignMapping(&nf, &md.configuration);
+          schema.fields.push_back(std::move(nf));
+        }
+        for (const auto& [idx, sf] : diff.widen) {
+          StructField& tf = schema.fields[idx];
+          tf.metadata = alter::SetMetadataKey(
+              tf.metadata, "delta.typeChanges",
+              "[{\"fromType\":\"" + tf.type->ToString() + "\",\"toType\":\"" + sf->type->ToString() + "\"}]");
+          tf.type = sf->type;
+          alter::AddFeature(&proto, "typeWidening", true);
+        }
+        if (SchemaHasType(schema, "timestamp_ntz")) alter::AddFeature(&proto, "timestampNtz", true);
+        LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
+        md.schema_string = SchemaToJson(schema);
+        LAKE_ASSIGN_OR_RETURN(schema, ParseSchema(md.schema_string));
+        conf = md.configuration;
+        txn->SetMetadata(md);
+        if (proto.min_writer_version != snap->protocol().min_writer_version ||
+            proto.min_reader_version != snap->protocol().min_reader_version ||
+            proto.writer_features != snap->protocol().writer_features)
+          txn->SetProtocol(proto);
+      }
+    }
   } else {
     if (!replace_where_.empty())
       return Status::InvalidArgument("replace-where needs an existing table");

@@ -1,0 +1,312 @@
+#include "ops/alter_table.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "engine/duckdb_engine.h"
+#include "lake/scan.h"
+#include "lake/table.h"
+#include "lake/write.h"
+#include "test_util.h"
+
+namespace lake {
+namespace {
+
+namespace fs = std::filesystem;
+using lake::testing::TempDir;
+
+std::unique_ptr<engine::Connection> Conn() {
+  auto db = engine::SharedDatabase();
+  EXPECT_TRUE(db.ok());
+  auto c = (*db)->Connect();
+  EXPECT_TRUE(c.ok());
+  return std::move(c).value();
+}
+
+std::shared_ptr<const Snapshot> At(const std::string& dir, int64_t version = -1) {
+  auto t = Table::Open(dir);
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  auto s = version < 0 ? (*t)->LatestSnapshot() : (*t)->SnapshotAtVersion(version);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return *s;
+}
+
+std::string ScanSql(engine::Connection& c, std::shared_ptr<const Snapshot> snap) {
+  auto plan = Scan::Plan(std::move(snap), ScanOptions{});
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  auto sql = plan->ToSql(c);
+  EXPECT_TRUE(sql.ok()) << sql.status().ToString();
+  return *sql;
+}
+
+// The rows of the scan, ordered, one "a|b|c" string per row (NULL as "NULL").
+std::vector<std::string> Rows(engine::Connection& c, std::shared_ptr<const Snapshot> snap,
+                              const std::string& order_by = "1") {
+  auto r = c.Query("SELECT * FROM (" + ScanSql(c, std::move(snap)) + ") ORDER BY " + order_by);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> out;
+  if (!r.ok()) return out;
+  for (size_t row = 0; row < r->row_count(); ++row) {
+    std::string s;
+    for (size_t col = 0; col < r->column_count(); ++col) {
+      if (col) s += "|";
+      s += r->IsNull(col, row) ? std::string("NULL") : std::string(r->GetString(col, row));
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::string Columns(const Snapshot& s) {
+  std::string out;
+  for (const auto& f : s.schema().fields) out += (out.empty() ? "" : ",") + f.name + ":" + f.type->ToString();
+  return out;
+}
+
+void Write(const std::string& dir, const std::string& sql, WriteMode mode = WriteMode::kAppend) {
+  auto w = WriteBuilder(dir).Source({"", sql}).Mode(mode).Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+}
+
+void Create(const std::string& dir, const std::string& ddl,
+            std::vector<std::string> parts = {}) {
+  auto schema = ParseSchemaDDL(ddl);
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  auto c = CreateTable(dir, *schema, parts);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+}
+
+TEST(AlterTable, AddColumnOldFilesReadNull) {
+  TempDir dir;
+  Create(dir.path(), "id BIGINT, s STRUCT(a INT)");
+  Write(dir.path(), "SELECT 1::BIGINT AS id, {'a': 10}::STRUCT(a INT) AS s");
+  auto r = AddColumn(dir.path(), "name VARCHAR COMMENT 'the name'", "id");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, 2);
+  auto nested = AddColumn(dir.path(), "s.b DOUBLE");
+  ASSERT_TRUE(nested.ok()) << nested.status().ToString();
+  auto snap = At(dir.path());
+  EXPECT_EQ(Columns(*snap), "id:long,name:string,s:struct<a:integer,b:double>");
+  EXPECT_NE(snap->schema().fields[1].metadata.find("the name"), std::string::npos);
+  EXPECT_EQ(snap->column_mapping_mode(), "none");
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, snap), (std::vector<std::string>{"1|NULL|{'a': 10, 'b': NULL}"}));
+  Write(dir.path(), "SELECT 2::BIGINT AS id, 'x' AS name, {'a': 20, 'b': 2.5} AS s");
+  EXPECT_EQ(Rows(*c, At(dir.path())),
+            (std::vector<std::string>{"1|NULL|{'a': 10, 'b': NULL}", "2|x|{'a': 20, 'b': 2.5}"}));
+  auto hist = (*Table::Open(dir.path()))->History(1);
+  ASSERT_TRUE(hist.ok());
+  // Refusals name the column.
+  auto dup = AddColumn(dir.path(), "NAME INT");
+  EXPECT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("'NAME' already exists"), std::string::npos) << dup.status().ToString();
+  auto nn = AddColumn(dir.path(), "z INT NOT NULL");
+  EXPECT_FALSE(nn.ok());
+  EXPECT_NE(nn.status().message().find("NOT NULL"), std::string::npos);
+  auto nostruct = AddColumn(dir.path(), "id.x INT");
+  EXPECT_FALSE(nostruct.ok());
+  EXPECT_NE(nostruct.status().message().find("'id' is long, not a struct"), std::string::npos)
+      << nostruct.status().ToString();
+}
+
+TEST(AlterTable, RenameAndDropEnableColumnMapping) {
+  TempDir dir;
+  Create(dir.path(), "id BIGINT, v VARCHAR, p VARCHAR, s STRUCT(a INT, b INT)", {"p"});
+  Write(dir.path(), "SELECT 1::BIGINT AS id, 'one' AS v, 'x' AS p, {'a': 1, 'b': 2} AS s");
+  auto r = RenameColumn(dir.path(), "v", "value");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto snap = At(dir.path());
+  EXPECT_EQ(snap->column_mapping_mode(), "name");
+  EXPECT_EQ(snap->protocol().min_reader_version, 2);
+  EXPECT_EQ(snap->protocol().min_writer_version, 5);
+  EXPECT_EQ(snap->metadata().configuration.at("delta.columnMapping.maxColumnId"), "6");
+  EXPECT_EQ(snap->schema().fields[1].name, "value");
+  EXPECT_EQ(snap->schema().fields[1].physical_name.value_or(""), "v");
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, snap), (std::vector<std::string>{"1|one|x|{'a': 1, 'b': 2}"}));
+  // Writes after mapping use physical names; partition columns too; nested rename.
+  ASSERT_TRUE(RenameColumn(dir.path(), "s.a", "alpha").ok());
+  ASSERT_TRUE(RenameColumn(dir.path(), "p", "part").ok());
+  Write(dir.path(), "SELECT 2::BIGINT AS id, 'two' AS value, 'y' AS part, {'alpha': 3, 'b': 4} AS s");
+  snap = At(dir.path());
+  EXPECT_EQ(snap->metadata().partition_columns, std::vector<std::string>{"part"});
+  EXPECT_EQ(Rows(*c, snap), (std::vector<std::string>{"1|one|x|{'alpha': 1, 'b': 2}",
+                                                       "2|two|y|{'alpha': 3, 'b': 4}"}));
+  for (const auto& f : snap->files()) {
+    ASSERT_EQ(f.partition_values.size(), 1u);
+    EXPECT_EQ(f.partition_values[0].first, "p");  // physical name
+  }
+  // Stats of the new file are keyed by physical names, so data skipping still works.
+  ScanOptions o;
+  o.where = "value = 'two'";
+  auto plan = Scan::Plan(snap, o);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->files().size(), 1u);
+  // Drop, then reuse the name: the old data does not come back.
+  ASSERT_TRUE(DropColumn(dir.path(), "value").ok());
+  EXPECT_EQ(Rows(*c, At(dir.path())), (std::vector<std::string>{"1|x|{'alpha': 1, 'b': 2}",
+                                                                  "2|y|{'alpha': 3, 'b': 4}"}));
+  ASSERT_TRUE(AddColumn(dir.path(), "value VARCHAR").ok());
+  snap = At(dir.path());
+  EXPECT_EQ(snap->schema().fields.back().physical_name.value_or("").rfind("col-", 0), 0u);
+  EXPECT_EQ(Rows(*c, snap), (std::vector<std::string>{"1|x|{'alpha': 1, 'b': 2}|NULL",
+                                                       "2|y|{'alpha': 3, 'b': 4}|NULL"}));
+  Write(dir.path(), "SELECT 3::BIGINT AS id, 'z' AS part, NULL AS s, 'three' AS value");
+  EXPECT_EQ(Rows(*c, At(dir.path())).back(), "3|z|NULL|three");
+  // Refusals.
+  auto dp = DropColumn(dir.path(), "part");
+  EXPECT_FALSE(dp.ok());
+  EXPECT_NE(dp.status().message().find("partition column"), std::string::npos);
+  auto clash = RenameColumn(dir.path(), "id", "VALUE");
+  EXPECT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find("'value' already exists"), std::string::npos)
+      << clash.status().ToString();
+  auto missing = DropColumn(dir.path(), "nope");
+  EXPECT_NE(missing.status().message().find("'nope'"), std::string::npos);
+}
+
+TEST(AlterTable, TypeWidening) {
+  TempDir dir;
+  Create(dir.path(), "i INT, f FLOAT, d DECIMAL(5,2), dt DATE, b TINYINT");
+  Write(dir.path(), "SELECT 2147483647 AS i, 1.5::FLOAT AS f, 123.45 AS d, DATE '2024-02-03' AS dt, 7 AS b");
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "i", "BIGINT").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "f", "DOUBLE").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "d", "DECIMAL(8,3)").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "dt", "TIMESTAMP").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "b", "SMALLINT").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "b", "INT").ok());
+  auto snap = At(dir.path());
+  EXPECT_EQ(Columns(*snap), "i:long,f:double,d:decimal(8,3),dt:timestamp_ntz,b:integer");
+  EXPECT_TRUE(snap->protocol().HasReaderFeature("typeWidening"));
+  EXPECT_TRUE(snap->protocol().HasWriterFeature("typeWidening"));
+  EXPECT_TRUE(snap->protocol().HasReaderFeature("timestampNtz"));
+  EXPECT_NE(snap->schema().fields[4].metadata.find(
+                "\"delta.typeChanges\":[{\"fromType\":\"byte\",\"toType\":\"short\"},"
+                "{\"fromType\":\"short\",\"toType\":\"integer\"}]"),
+            std::string::npos)
+      << snap->schema().fields[4].metadata;
+  auto c = Conn();
+  Write(dir.path(), "SELECT 9223372036854775807 AS i, 2.25::DOUBLE AS f, 12345.678 AS d, "
+                    "TIMESTAMP '2024-02-03 10:00:00' AS dt, 100000 AS b");
+  EXPECT_EQ(Rows(*c, At(dir.path())),
+            (std::vector<std::string>{"2147483647|1.5|123.450|2024-02-03 00:00:00|7",
+                                      "9223372036854775807|2.25|12345.678|2024-02-03 10:00:00|100000"}));
+  // Refusals name the column, the rule and the way out.
+  auto narrow = ChangeColumnType(dir.path(), "i", "INT");
+  ASSERT_FALSE(narrow.ok());
+  EXPECT_NE(narrow.status().message().find("column 'i': cannot change type long to integer"),
+            std::string::npos)
+      << narrow.status().ToString();
+  EXPECT_NE(narrow.status().message().find("--mode overwrite"), std::string::npos);
+  auto str = ChangeColumnType(dir.path(), "f", "VARCHAR");
+  EXPECT_FALSE(str.ok());
+  auto scale = ChangeColumnType(dir.path(), "d", "DECIMAL(9,5)");
+  ASSERT_FALSE(scale.ok());
+  EXPECT_NE(scale.status().message().find("precision must grow"), std::string::npos);
+}
+
+TEST(AlterTable, WriteSchemaMismatchMergeAndOverwrite) {
+  TempDir dir;
+  Create(dir.path(), "id BIGINT NOT NULL, v INT");
+  Write(dir.path(), "SELECT 1::BIGINT AS id, 1 AS v");
+  auto bad = WriteBuilder(dir.path()).Source({"", "SELECT 2 AS v, 'x' AS extra, 3 AS more"}).Execute();
+  ASSERT_FALSE(bad.ok());
+  std::string m = bad.status().message();
+  EXPECT_NE(m.find("extra source column(s) 'extra' (string), 'more' (integer)"), std::string::npos) << m;
+  EXPECT_NE(m.find("NOT NULL column(s) missing from the source 'id'"), std::string::npos) << m;
+  EXPECT_NE(m.find("--merge-schema"), std::string::npos) << m;
+  auto amb = WriteBuilder(dir.path()).Source({"", "SELECT 2 AS id, 3 AS ID"}).MergeSchema().Execute();
+  ASSERT_FALSE(amb.ok());
+  EXPECT_NE(amb.status().message().find("ambiguous"), std::string::npos) << amb.status().ToString();
+  // Merge: new column added, v widened int -> bigint, case-insensitive match of ID.
+  auto merged = WriteBuilder(dir.path())
+                    .Source({"", "SELECT 2::BIGINT AS ID, 5000000000::BIGINT AS v, 'x' AS extra"})
+                    .MergeSchema()
+                    .Execute();
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  auto snap = At(dir.path());
+  EXPECT_EQ(Columns(*snap), "id:long,v:long,extra:string");
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, snap), (std::vector<std::string>{"1|1|NULL", "2|5000000000|x"}));
+  // Overwrite the schema.
+  auto ow = WriteBuilder(dir.path()).Source({"", "SELECT 'a' AS k"}).OverwriteSchema().Execute();
+  EXPECT_FALSE(ow.ok());
+  ow = WriteBuilder(dir.path())
+           .Source({"", "SELECT 'a' AS k"})
+           .Mode(WriteMode::kOverwrite)
+           .OverwriteSchema()
+           .Execute();
+  ASSERT_TRUE(ow.ok()) << ow.status().ToString();
+  snap = At(dir.path());
+  EXPECT_EQ(Columns(*snap), "k:string");
+  EXPECT_EQ(Rows(*c, snap), (std::vector<std::string>{"a"}));
+}
+
+TEST(AlterTable, PropertiesAndComments) {
+  TempDir dir;
+  Create(dir.path(), "id BIGINT");
+  auto r = SetProperties(dir.path(), {{"delta.appendOnly", "true"}, {"owner", "me"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto snap = At(dir.path());
+  EXPECT_EQ(snap->metadata().configuration.at("owner"), "me");
+  EXPECT_TRUE(snap->protocol().HasWriterFeature("appendOnly") || snap->protocol().min_writer_version >= 2);
+  ASSERT_TRUE(UnsetProperties(dir.path(), {"owner"}).ok());
+  EXPECT_EQ(At(dir.path())->metadata().configuration.count("owner"), 0u);
+  EXPECT_FALSE(UnsetProperties(dir.path(), {"nope"}).ok());
+  ASSERT_TRUE(SetTableComment(dir.path(), "the table").ok());
+  ASSERT_TRUE(SetColumnComment(dir.path(), "id", "the id").ok());
+  snap = At(dir.path());
+  EXPECT_EQ(snap->metadata().description.value_or(""), "the table");
+  EXPECT_EQ(snap->schema().fields[0].metadata, "{\"comment\":\"the id\"}");
+  ASSERT_TRUE(SetProperties(dir.path(), {{"delta.columnMapping.mode", "name"}}).ok());
+  EXPECT_EQ(At(dir.path())->column_mapping_mode(), "name");
+}
+
+TEST(AlterTable, CreateWithColumnMapping) {
+  TempDir dir;
+  auto schema = ParseSchemaDDL("id BIGINT, s STRUCT(a INT)");
+  ASSERT_TRUE(schema.ok());
+  auto c = CreateTable(dir.path(), *schema, {}, {{"delta.columnMapping.mode", "name"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Write(dir.path(), "SELECT 1::BIGINT AS id, {'a': 2} AS s");
+  auto conn = Conn();
+  EXPECT_EQ(Rows(*conn, At(dir.path())), (std::vector<std::string>{"1|{'a': 2}"}));
+}
+
+// Proof: create, write, add, rename, drop, widen, write again; every version reads back with
+// its own schema and data.
+TEST(AlterTable, EvolutionHistoryTimeTravel) {
+  TempDir dir;
+  Create(dir.path(), "id INT, a VARCHAR, b VARCHAR");                            // v0
+  Write(dir.path(), "SELECT 1 AS id, 'a1' AS a, 'b1' AS b");                     // v1
+  ASSERT_TRUE(AddColumn(dir.path(), "c DOUBLE").ok());                          // v2
+  Write(dir.path(), "SELECT 2 AS id, 'a2' AS a, 'b2' AS b, 2.5 AS c");          // v3
+  ASSERT_TRUE(RenameColumn(dir.path(), "a", "alpha").ok());                     // v4
+  ASSERT_TRUE(DropColumn(dir.path(), "b").ok());                                // v5
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "id", "BIGINT").ok());               // v6
+  Write(dir.path(), "SELECT 3000000000 AS id, 'a3' AS alpha, 3.5 AS c");        // v7
+  struct Expect {
+    std::string cols;
+    std::vector<std::string> rows;
+  };
+  std::vector<Expect> want = {
+      {"id:integer,a:string,b:string", {}},
+      {"id:integer,a:string,b:string", {"1|a1|b1"}},
+      {"id:integer,a:string,b:string,c:double", {"1|a1|b1|NULL"}},
+      {"id:integer,a:string,b:string,c:double", {"1|a1|b1|NULL", "2|a2|b2|2.5"}},
+      {"id:integer,alpha:string,b:string,c:double", {"1|a1|b1|NULL", "2|a2|b2|2.5"}},
+      {"id:integer,alpha:string,c:double", {"1|a1|NULL", "2|a2|2.5"}},
+      {"id:long,alpha:string,c:double", {"1|a1|NULL", "2|a2|2.5"}},
+      {"id:long,alpha:string,c:double", {"1|a1|NULL", "2|a2|2.5", "3000000000|a3|3.5"}},
+  };
+  auto c = Conn();
+  for (size_t v = 0; v < want.size(); ++v) {
+    auto snap = At(dir.path(), static_cast<int64_t>(v));
+    EXPECT_EQ(Columns(*snap), want[v].cols) << "version " << v;
+    EXPECT_EQ(Rows(*c, snap), want[v].rows) << "version " << v;
+  }
+}
+
+}  // namespace
+}  // namespace lake
