@@ -49,11 +49,17 @@ void RunAlter(const AlterArgs& a) {
   } else if (a.action == "comment-column") {
     Need(a, 2, "COLUMN TEXT");
     r = SetColumnComment(uri, a.args[0], a.args[1]);
+  } else if (a.action == "add-constraint") {
+    Need(a, 2, "NAME \"SQL expression\"");
+    r = AddConstraint(uri, a.args[0], a.args[1]);
+  } else if (a.action == "drop-constraint") {
+    Need(a, 1, "NAME");
+    r = DropConstraint(uri, a.args[0]);
   } else {
     throw CliError{Status::InvalidArgument(
                        "unknown alter action '" + a.action +
                        "' (add-column, rename-column, drop-column, change-type, set-property, "
-                       "unset-property, comment, comment-column)"),
+                       "unset-property, comment, comment-column, add-constraint, drop-constraint)"),
                    2};
   }
   AlterResult res = OrDie(std::move(r), a.action);
@@ -75,7 +81,7 @@ void RegisterAlter(CLI::App& app) {
   cmd->add_option("TABLE", a->table, "Table path or URI")->required();
   cmd->add_option("ACTION", a->action,
                   "add-column | rename-column | drop-column | change-type | set-property | "
-                  "unset-property | comment | comment-column")
+                  "unset-property | comment | comment-column | add-constraint | drop-constraint")
       ->required();
   cmd->add_option("ARGS", a->args, "Arguments of the action");
   cmd->add_option("--after", a->after, "add-column: place the column after this one");

@@ -8,6 +8,8 @@
 #include <functional>
 #include <set>
 
+#include "engine/duckdb_engine.h"
+#include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/transaction.h"
 #include "lake/write.h"
@@ -612,6 +614,49 @@ Result<AlterResult> SetColumnComment(const std::string& uri, const std::string& 
   }));
   return Finish(a, "CHANGE COLUMN", Params({{"column", JoinPath(path)}, {"comment", comment}}),
                 "set the comment of column '" + JoinPath(path) + "'");
+}
+
+Result<AlterResult> AddConstraint(const std::string& uri, const std::string& name,
+                                  const std::string& expr) {
+  if (name.empty() || expr.empty())
+    return Status::InvalidArgument("add-constraint needs a name and an expression");
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  for (const auto& [k, v] : a.md.configuration) {
+    if (Lower(k) == Lower("delta.constraints." + name))
+      return Status::AlreadyExists("constraint '" + name + "' already exists: " + v);
+  }
+  // Every existing row must satisfy it (this also checks the expression binds).
+  LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+  LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  LAKE_ASSIGN_OR_RETURN(Scan plan, Scan::Plan(a.snap, ScanOptions{}));
+  a.txn->ReadWholeTable();
+  LAKE_ASSIGN_OR_RETURN(std::string sql, plan.ToSql(*conn));
+  std::string bad = "NOT coalesce((" + expr + "), false)";
+  auto r = conn->Query("SELECT count(*) FILTER (WHERE " + bad + "), CAST(any_value(__t) FILTER (WHERE " +
+                       bad + ") AS VARCHAR) FROM (" + sql + ") AS __t");
+  if (!r.ok()) return r.status().WithContext("constraint '" + name + "' (" + expr + ")");
+  int64_t n = r->GetInt64(0, 0);
+  if (n > 0) {
+    return Status::InvalidArgument(
+        "cannot add CHECK constraint '" + name + "' (" + expr + "): " + std::to_string(n) +
+        (n == 1 ? " existing row violates" : " existing rows violate") + " it, e.g. " +
+        (r->IsNull(1, 0) ? std::string("?") : std::string(r->GetString(1, 0))));
+  }
+  a.md.configuration["delta.constraints." + Lower(name)] = expr;
+  alter::AddFeature(&a.protocol, "checkConstraints", false);
+  return Finish(a, "ADD CONSTRAINT", Params({{"name", name}, {"expr", expr}}),
+                "added CHECK constraint '" + name + "' (" + expr + ")");
+}
+
+Result<AlterResult> DropConstraint(const std::string& uri, const std::string& name) {
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  std::string key;
+  for (const auto& [k, v] : a.md.configuration)
+    if (Lower(k) == Lower("delta.constraints." + name)) key = k;
+  if (key.empty()) return Status::InvalidArgument("the table has no CHECK constraint '" + name + "'");
+  a.md.configuration.erase(key);
+  return Finish(a, "DROP CONSTRAINT", Params({{"name", name}}),
+                "dropped CHECK constraint '" + name + "'");
 }
 
 }  // namespace lake

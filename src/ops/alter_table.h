@@ -53,6 +53,14 @@ Result<AlterResult> SetTableComment(const std::string& uri, const std::string& c
 Result<AlterResult> SetColumnComment(const std::string& uri, const std::string& column,
                                      const std::string& comment);
 
+// CHECK constraints (PROTOCOL.md "CHECK Constraints"): stored as delta.constraints.NAME = expr
+// (a DuckDB SQL boolean over the table's logical column names). AddConstraint first checks every
+// existing row (a row fails when the expression is FALSE or NULL, as Delta does) and refuses,
+// naming the count and a violating row, when one fails. Adds the checkConstraints feature.
+Result<AlterResult> AddConstraint(const std::string& uri, const std::string& name,
+                                  const std::string& expr);
+Result<AlterResult> DropConstraint(const std::string& uri, const std::string& name);
+
 namespace alter {
 // --- pieces (also used by the write path) ---------------------------------------------------
 

@@ -652,6 +652,13 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
         }
       }
       if (found < 0) {
+        if (auto g = o.generated.find(f.name); g != o.generated.end()) {
+          // A generated column the source lacks: computed from the source's columns.
+          src_expr[i] = "(" + g->second + ")";
+          src_types[i] = "generated";
+          needs_check[i] = true;
+          continue;
+        }
         // A nullable column missing from the source is written as NULL (as Spark appends do).
         if (f.nullable) {
           src_expr[i] = "CAST(NULL AS " + duck_types[i] + ")";
@@ -753,6 +760,40 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
       return Status::InvalidArgument(rows + " of the source " + (n == 1 ? "does" : "do") +
                                      " not satisfy the replace-where predicate '" +
                                      o.require_predicate + "'");
+    }
+  }
+
+  // 2b. Data-quality rules over the whole batch: nothing is written when a row breaks one. The
+  // error gives the number of bad rows and up to 5 of them with the rule each broke.
+  if (!o.rules.empty() && !o.trusted_source) {
+    Progress(o, "checking " + std::to_string(o.rules.size()) + " data-quality rule(s)");
+    std::string inner;
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      inner += (i ? ", " : "") + cast_expr(i) + " AS " + QuoteIdent(schema.fields[i].name);
+    }
+    std::string all_ok, which = "CASE";
+    for (size_t k = 0; k < o.rules.size(); ++k) {
+      std::string ok = "coalesce((" + o.rules[k].sql + "), false)";
+      all_ok += (k ? " AND " : "") + ok;
+      which += " WHEN NOT " + ok + " THEN " + QuoteString(o.rules[k].name);
+    }
+    which += " END";
+    std::string from = " FROM (SELECT " + inner + " FROM (" + o.source_sql + ") AS __src) AS __v";
+    auto r = conn.Query("SELECT count(*) FILTER (WHERE NOT (" + all_ok + "))" + from);
+    if (!r.ok()) return r.status().WithContext("checking data-quality rules");
+    int64_t bad = r->GetInt64(0, 0);
+    if (bad > 0) {
+      auto ex = conn.Query("SELECT " + which + ", CAST(__v AS VARCHAR)" + from + " WHERE NOT (" +
+                           all_ok + ") LIMIT 5");
+      std::string examples;
+      if (ex.ok()) {
+        for (size_t row = 0; row < ex->row_count(); ++row) {
+          examples += "\n  " + std::string(ex->GetString(1, row)) + " violates " +
+                      std::string(ex->GetString(0, row));
+        }
+      }
+      return Status::InvalidArgument(std::to_string(bad) + (bad == 1 ? " row breaks" : " rows break") +
+                                     " the table's rules; nothing was written. Examples:" + examples);
     }
   }
 

@@ -7,6 +7,8 @@
 #include <random>
 #include <set>
 
+#include <simdjson.h>
+
 #include "engine/duckdb_engine.h"
 #include "lake/predicate.h"
 #include "lake/scan.h"
@@ -107,21 +109,13 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
   const auto& conf = snap.metadata().configuration;
   // Column mapping (name / id): the data writer writes physical names, field ids and
   // physically keyed statistics and partition values.
-  for (const auto& [k, v] : conf) {
-    if (k.rfind("delta.constraints.", 0) == 0)
-      return Status::Unsupported("table has CHECK constraint '" + k.substr(18) +
-                                 "'; lake cannot enforce constraints yet");
-  }
   if (IsTrue(conf, "delta.enableRowTracking") ||
       (p.writer_features && std::count(p.writer_features->begin(), p.writer_features->end(),
                                        "rowTracking"))) {
     return Status::Unsupported("writing to tables with row tracking is not supported yet");
   }
   const auto& fields = snap.schema().fields;
-  if (MetadataHas(fields, "delta.invariants"))
-    return Status::Unsupported("table has column invariants; lake cannot enforce them yet");
-  if (MetadataHas(fields, "delta.generationExpression"))
-    return Status::Unsupported("table has generated columns; lake cannot compute them yet");
+  // CHECK constraints, invariants and generated columns are enforced by the data writer (Rules).
   if (MetadataHas(fields, "delta.identity"))
     return Status::Unsupported("table has identity columns; lake cannot assign them yet");
   if (SchemaHasType(snap.schema(), "variant") || SchemaHasType(snap.schema(), "void"))
@@ -133,6 +127,46 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
 }
 
 std::string RandomUuid() { return txn::NewUuid(); }
+
+// The data-quality rules of a table: CHECK constraints (delta.constraints.*), legacy column
+// invariants (delta.invariants: {"expression": {"expression": SQL}}) and generated columns
+// (delta.generationExpression: the column must equal the expression; computed when omitted).
+Status TableRules(const Schema& schema, const std::map<std::string, std::string>& conf,
+                  std::vector<write::DataWriteOptions::Rule>* rules,
+                  std::map<std::string, std::string>* generated) {
+  for (const auto& [k, v] : conf) {
+    if (k.rfind("delta.constraints.", 0) == 0)
+      rules->push_back({"CHECK constraint " + k.substr(18) + " (" + v + ")", v});
+  }
+  for (const auto& f : schema.fields) {
+    if (f.metadata.size() <= 2) continue;
+    simdjson::dom::parser parser;
+    simdjson::dom::object md;
+    if (parser.parse(f.metadata).get(md) != simdjson::SUCCESS) continue;
+    std::string_view inv;
+    if (md["delta.invariants"].get(inv) == simdjson::SUCCESS) {
+      simdjson::dom::parser p2;
+      simdjson::dom::element e;
+      std::string_view expr;
+      if (p2.parse(inv.data(), inv.size()).get(e) == simdjson::SUCCESS &&
+          e["expression"]["expression"].get(expr) == simdjson::SUCCESS) {
+        rules->push_back({"invariant on '" + f.name + "' (" + std::string(expr) + ")", std::string(expr)});
+      } else {
+        return Status::Unsupported("column '" + f.name + "': unreadable delta.invariants " + std::string(inv));
+      }
+    }
+    std::string_view gen;
+    if (md["delta.generationExpression"].get(gen) == simdjson::SUCCESS) {
+      std::string g(gen);
+      (*generated)[f.name] = g;
+      rules->push_back({"generated column '" + f.name + "' = " + g,
+                        engine::QuoteIdent(f.name) + " IS NOT DISTINCT FROM (" + g + ")"});
+    }
+    if (md["delta.identity.start"].error() == simdjson::SUCCESS)
+      return Status::Unsupported("column '" + f.name + "' is an identity column; lake cannot assign identity values yet");
+  }
+  return Status::OK();
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -610,6 +644,7 @@ Result<WriteResult> WriteBuilder::Execute() {
   opts.configuration = conf;
   opts.table_root_local = root;
   opts.require_predicate = replace_where_;
+  LAKE_RETURN_IF_ERROR(TableRules(schema, conf, &opts.rules, &opts.generated));
   opts.progress = progress_;
   LAKE_ASSIGN_OR_RETURN(write::DataWriteResult data, write::WriteDataFiles(*conn, opts));
   std::vector<AddFile> all_new = data.files;

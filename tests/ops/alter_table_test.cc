@@ -274,6 +274,64 @@ TEST(AlterTable, CreateWithColumnMapping) {
   EXPECT_EQ(Rows(*conn, At(dir.path())), (std::vector<std::string>{"1|{'a': 2}"}));
 }
 
+TEST(AlterTable, CheckConstraintsValidateExistingAndNewRows) {
+  TempDir dir;
+  Create(dir.path(), "id BIGINT, qty INT");
+  Write(dir.path(), "SELECT i::BIGINT AS id, (i - 1)::INT AS qty FROM range(3) t(i)");
+  auto refused = AddConstraint(dir.path(), "positive", "qty >= 0");
+  ASSERT_FALSE(refused.ok());
+  std::string m = refused.status().message();
+  EXPECT_NE(m.find("1 existing row violates"), std::string::npos) << m;
+  EXPECT_NE(m.find("'qty': -1"), std::string::npos) << m;
+  auto bad_expr = AddConstraint(dir.path(), "oops", "nope > 1");
+  EXPECT_FALSE(bad_expr.ok());
+  auto ok = AddConstraint(dir.path(), "small", "qty < 100");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  auto snap = At(dir.path());
+  EXPECT_EQ(snap->metadata().configuration.at("delta.constraints.small"), "qty < 100");
+  EXPECT_GE(snap->protocol().min_writer_version, 3);
+  Write(dir.path(), "SELECT 10::BIGINT AS id, 5 AS qty");
+  auto w = WriteBuilder(dir.path())
+               .Source({"", "SELECT i::BIGINT AS id, (i * 50)::INT AS qty FROM range(10) t(i)"})
+               .Execute();
+  ASSERT_FALSE(w.ok());
+  m = w.status().message();
+  EXPECT_NE(m.find("8 rows break the table's rules; nothing was written"), std::string::npos) << m;
+  EXPECT_NE(m.find("violates CHECK constraint small (qty < 100)"), std::string::npos) << m;
+  EXPECT_NE(m.find("'qty': 100"), std::string::npos) << m;
+  EXPECT_EQ(At(dir.path())->version(), snap->version() + 1);  // nothing committed
+  // NULL fails a constraint (as in Delta).
+  EXPECT_FALSE(WriteBuilder(dir.path()).Source({"", "SELECT 1::BIGINT AS id, NULL::INT AS qty"}).Execute().ok());
+  ASSERT_TRUE(DropConstraint(dir.path(), "small").ok());
+  Write(dir.path(), "SELECT 11::BIGINT AS id, 500 AS qty");
+  EXPECT_FALSE(DropConstraint(dir.path(), "small").ok());
+}
+
+TEST(AlterTable, GeneratedColumnsAndInvariants) {
+  TempDir dir;
+  Schema schema;
+  auto parsed = ParseSchemaDDL("id BIGINT, d BIGINT, v INT");
+  ASSERT_TRUE(parsed.ok());
+  schema = *parsed;
+  schema.fields[1].metadata = "{\"delta.generationExpression\":\"id * 2\"}";
+  schema.fields[2].metadata =
+      "{\"delta.invariants\":\"{\\\"expression\\\":{\\\"expression\\\":\\\"v > 0\\\"}}\"}";
+  auto c = CreateTable(dir.path(), schema, {}, {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Write(dir.path(), "SELECT 1::BIGINT AS id, 5 AS v");                    // d computed
+  Write(dir.path(), "SELECT 2::BIGINT AS id, 4::BIGINT AS d, 6 AS v");    // d verified
+  auto wrong = WriteBuilder(dir.path()).Source({"", "SELECT 3::BIGINT AS id, 7::BIGINT AS d, 1 AS v"}).Execute();
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("generated column 'd' = id * 2"), std::string::npos)
+      << wrong.status().ToString();
+  auto inv = WriteBuilder(dir.path()).Source({"", "SELECT 3::BIGINT AS id, 0 AS v"}).Execute();
+  ASSERT_FALSE(inv.ok());
+  EXPECT_NE(inv.status().message().find("invariant on 'v' (v > 0)"), std::string::npos)
+      << inv.status().ToString();
+  auto conn = Conn();
+  EXPECT_EQ(Rows(*conn, At(dir.path())), (std::vector<std::string>{"1|2|5", "2|4|6"}));
+}
+
 // Proof: create, write, add, rename, drop, widen, write again; every version reads back with
 // its own schema and data.
 TEST(AlterTable, EvolutionHistoryTimeTravel) {
