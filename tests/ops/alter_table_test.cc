@@ -332,6 +332,27 @@ TEST(AlterTable, GeneratedColumnsAndInvariants) {
   EXPECT_EQ(Rows(*conn, At(dir.path())), (std::vector<std::string>{"1|2|5", "2|4|6"}));
 }
 
+TEST(AlterTable, QuarantineBadRows) {
+  TempDir dir;
+  std::string t = dir.path() + "/t", q = dir.path() + "/q";
+  Create(t, "id BIGINT, qty INT");
+  ASSERT_TRUE(AddConstraint(t, "small", "qty < 5").ok());
+  auto w = WriteBuilder(t)
+               .Source({"", "SELECT i::BIGINT AS id, i::INT AS qty FROM range(8) t(i)"})
+               .QuarantineBadRows(q)
+               .Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->rows_written, 5);
+  EXPECT_EQ(w->rows_quarantined, 3);
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, At(t)).size(), 5u);
+  auto r = c->Query("SELECT id, _lake_rule FROM (" + ScanSql(*c, At(q)) + ") ORDER BY id");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->row_count(), 3u);
+  EXPECT_EQ(std::string(r->GetString(0, 0)), "5");
+  EXPECT_EQ(std::string(r->GetString(1, 0)), "CHECK constraint small (qty < 5)");
+}
+
 // Proof: create, write, add, rename, drop, widen, write again; every version reads back with
 // its own schema and data.
 TEST(AlterTable, EvolutionHistoryTimeTravel) {
