@@ -169,13 +169,6 @@ const std::map<std::string, std::pair<int, int>>& LegacyFeatures() {
   return k;
 }
 
-const std::set<std::string>& ReaderWriterFeatures() {
-  static const std::set<std::string> k = {"timestampNtz", "deletionVectors", "v2Checkpoint",
-                                          "vacuumProtocolCheck", "columnMapping", "typeWidening",
-                                          "variantType", "typeWidening-preview"};
-  return k;
-}
-
 // Every feature a protocol has (explicit or implied by legacy versions): {writer, reader}.
 std::pair<std::set<std::string>, std::set<std::string>> Features(const Protocol& p) {
   std::set<std::string> w, r;
