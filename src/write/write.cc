@@ -139,6 +139,12 @@ Status TableRules(const Schema& schema, const std::map<std::string, std::string>
       rules->push_back({"CHECK constraint " + k.substr(18) + " (" + v + ")", v});
   }
   for (const auto& f : schema.fields) {
+    if (f.type->IsStruct() && (MetadataHas(f.type->fields, "delta.invariants") ||
+                               MetadataHas(f.type->fields, "delta.generationExpression"))) {
+      return Status::Unsupported("column '" + f.name +
+                                 "' has nested invariants or generated fields; lake enforces "
+                                 "them on top-level columns only");
+    }
     if (f.metadata.size() <= 2) continue;
     simdjson::dom::parser parser;
     simdjson::dom::object md;
