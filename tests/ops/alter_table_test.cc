@@ -415,6 +415,27 @@ TEST(AlterTable, ConformanceTablesReadAndAppend) {
   }
 }
 
+// delta-spark/dbr_8_1_generated_columns: c2 GENERATED AS (c1 + 1), protocol (1,4).
+TEST(AlterTable, ConformanceGeneratedColumnsTable) {
+  std::string root = lake::testing::ConformanceDir();
+  fs::path src = fs::path(root) / "tables/delta-spark/dbr_8_1_generated_columns";
+  if (root.empty() || !fs::exists(src)) GTEST_SKIP() << "no conformance corpus";
+  TempDir dir;
+  std::string t = dir.path() + "/t";
+  fs::copy(src, t, fs::copy_options::recursive);
+  for (auto& e : fs::recursive_directory_iterator(t))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  fs::permissions(t, fs::perms::owner_write, fs::perm_options::add);
+  Write(t, "SELECT 1 AS c1");               // c2 computed
+  Write(t, "SELECT 5 AS c1, 6 AS c2");      // c2 verified
+  auto bad = WriteBuilder(t).Source({"", "SELECT 7 AS c1, 7 AS c2"}).Execute();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("violates generated column 'c2' = c1 + 1"), std::string::npos)
+      << bad.status().ToString();
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, At(t)), (std::vector<std::string>{"1|2", "5|6"}));
+}
+
 // Proof: create, write, add, rename, drop, widen, write again; every version reads back with
 // its own schema and data.
 TEST(AlterTable, EvolutionHistoryTimeTravel) {
