@@ -49,6 +49,9 @@ void RunAlter(const AlterArgs& a) {
   } else if (a.action == "comment-column") {
     Need(a, 2, "COLUMN TEXT");
     r = SetColumnComment(uri, a.args[0], a.args[1]);
+  } else if (a.action == "set-default") {
+    Need(a, 2, "COLUMN \"SQL expression\" (\"\" removes it)");
+    r = SetColumnDefault(uri, a.args[0], a.args[1]);
   } else if (a.action == "add-constraint") {
     Need(a, 2, "NAME \"SQL expression\"");
     r = AddConstraint(uri, a.args[0], a.args[1]);
@@ -59,7 +62,7 @@ void RunAlter(const AlterArgs& a) {
     throw CliError{Status::InvalidArgument(
                        "unknown alter action '" + a.action +
                        "' (add-column, rename-column, drop-column, change-type, set-property, "
-                       "unset-property, comment, comment-column, add-constraint, drop-constraint)"),
+                       "unset-property, comment, comment-column, set-default, add-constraint, drop-constraint)"),
                    2};
   }
   AlterResult res = OrDie(std::move(r), a.action);
@@ -81,7 +84,7 @@ void RegisterAlter(CLI::App& app) {
   cmd->add_option("TABLE", a->table, "Table path or URI")->required();
   cmd->add_option("ACTION", a->action,
                   "add-column | rename-column | drop-column | change-type | set-property | "
-                  "unset-property | comment | comment-column | add-constraint | drop-constraint")
+                  "unset-property | comment | comment-column | set-default | add-constraint | drop-constraint")
       ->required();
   cmd->add_option("ARGS", a->args, "Arguments of the action");
   cmd->add_option("--after", a->after, "add-column: place the column after this one");

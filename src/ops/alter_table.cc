@@ -594,6 +594,31 @@ Result<AlterResult> SetTableComment(const std::string& uri, const std::string& c
   return Finish(a, "SET TBLPROPERTIES", Params({{"comment", comment}}), "set the table comment");
 }
 
+Result<AlterResult> SetColumnDefault(const std::string& uri, const std::string& column,
+                                     const std::string& default_sql) {
+  LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(column, nullptr));
+  if (path.size() != 1) return Status::Unsupported("set-default: top-level columns only");
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  if (!default_sql.empty()) {
+    // The expression must evaluate (constant-ish SQL, e.g. 0, 'n/a', current_date).
+    LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+    LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+    auto r = conn->Query("SELECT (" + default_sql + ")");
+    if (!r.ok()) return r.status().WithContext("set-default '" + default_sql + "'");
+  }
+  LAKE_RETURN_IF_ERROR(EditAt(&a.schema.fields, path, 0, [&](std::vector<StructField>* fields, int idx) {
+    if (idx < 0) return Status::InvalidArgument("set-default: no column '" + JoinPath(path) + "'");
+    StructField& f = (*fields)[static_cast<size_t>(idx)];
+    f.metadata = default_sql.empty() ? alter::RemoveMetadataKey(f.metadata, "CURRENT_DEFAULT")
+                                     : alter::SetMetadataKey(f.metadata, "CURRENT_DEFAULT", JsonStr(default_sql));
+    return Status::OK();
+  }));
+  if (!default_sql.empty()) alter::AddFeature(&a.protocol, "allowColumnDefaults", false);
+  return Finish(a, "CHANGE COLUMN", Params({{"column", JoinPath(path)}, {"default", default_sql}}),
+                "set the default of column '" + JoinPath(path) + "' to " +
+                    (default_sql.empty() ? std::string("none") : default_sql));
+}
+
 Result<AlterResult> SetColumnComment(const std::string& uri, const std::string& column,
                                      const std::string& comment) {
   LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(column, nullptr));

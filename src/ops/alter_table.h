@@ -50,6 +50,10 @@ Result<AlterResult> SetProperties(const std::string& uri,
                                   const std::map<std::string, std::string>& props);
 Result<AlterResult> UnsetProperties(const std::string& uri, const std::vector<std::string>& keys);
 Result<AlterResult> SetTableComment(const std::string& uri, const std::string& comment);
+// Column defaults (allowColumnDefaults): CURRENT_DEFAULT = a SQL expression written when a
+// write's source lacks the column. "" removes the default.
+Result<AlterResult> SetColumnDefault(const std::string& uri, const std::string& column,
+                                     const std::string& default_sql);
 Result<AlterResult> SetColumnComment(const std::string& uri, const std::string& column,
                                      const std::string& comment);
 

@@ -37,6 +37,7 @@ bool IsSupportedWriterFeature(std::string_view f) {
       "inCommitTimestamp",   "deletionVectors", "columnMapping",        "v2Checkpoint",
       "vacuumProtocolCheck", "typeWidening",    "typeWidening-preview", "variantType",
       "variantType-preview", "checkConstraints", "generatedColumns",  "changeDataFeed",
+      "allowColumnDefaults",
   };
   return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported);
 }

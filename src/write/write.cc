@@ -81,7 +81,7 @@ const std::set<std::string>& SupportedWriterFeatures() {
       "appendOnly",   "invariants",      "changeDataFeed",      "timestampNtz",
       "deletionVectors", "v2Checkpoint", "vacuumProtocolCheck", "domainMetadata",
       "inCommitTimestamp", "checkConstraints", "generatedColumns", "identityColumns",
-      "columnMapping", "typeWidening"};
+      "columnMapping", "typeWidening", "allowColumnDefaults"};
   return k;
 }
 // Legacy protocol versions of features that predate table features: {reader, writer}.
@@ -160,6 +160,11 @@ Status TableRules(const Schema& schema, const std::map<std::string, std::string>
       } else {
         return Status::Unsupported("column '" + f.name + "': unreadable delta.invariants " + std::string(inv));
       }
+    }
+    std::string_view def;
+    if (md["CURRENT_DEFAULT"].get(def) == simdjson::SUCCESS) {
+      // Column defaults (allowColumnDefaults): used when the source lacks the column.
+      (*generated)[f.name] = std::string(def);
     }
     std::string_view gen;
     if (md["delta.generationExpression"].get(gen) == simdjson::SUCCESS) {

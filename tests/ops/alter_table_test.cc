@@ -436,6 +436,18 @@ TEST(AlterTable, ConformanceGeneratedColumnsTable) {
   EXPECT_EQ(Rows(*c, At(t)), (std::vector<std::string>{"1|2", "5|6"}));
 }
 
+TEST(AlterTable, ColumnDefaults) {
+  TempDir dir;
+  Create(dir.path(), "id BIGINT, status VARCHAR");
+  ASSERT_TRUE(SetColumnDefault(dir.path(), "status", "'new'").ok());
+  EXPECT_TRUE(At(dir.path())->protocol().HasWriterFeature("allowColumnDefaults"));
+  Write(dir.path(), "SELECT 1::BIGINT AS id");
+  Write(dir.path(), "SELECT 2::BIGINT AS id, 'done' AS status");
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, At(dir.path())), (std::vector<std::string>{"1|new", "2|done"}));
+  EXPECT_FALSE(SetColumnDefault(dir.path(), "status", "no_such_fn(").ok());
+}
+
 // Proof: create, write, add, rename, drop, widen, write again; every version reads back with
 // its own schema and data.
 TEST(AlterTable, EvolutionHistoryTimeTravel) {
