@@ -100,6 +100,8 @@ struct WriteResult {
   int attempts = 1;
   // Set when the commit stands but a post-commit step (the checkpoint) failed.
   std::string warning;
+  int64_t rows_quarantined = 0;        // QuarantineBadRows: rows sent to the quarantine table
+  int64_t quarantine_version = -1;     // its committed version
 };
 
 // Writes rows into a table:
@@ -123,6 +125,23 @@ class WriteBuilder {
     app_version_ = version;
     return *this;
   }
+  // Schema evolution on write. By default a source whose columns differ from the table's is
+  // refused with the differences (extra columns, missing NOT NULL columns, type differences).
+  // MergeSchema: extra source columns are added (nullable) and source types that widen the
+  // table's (typeWidening) widen it, in the same commit. OverwriteSchema (mode overwrite only):
+  // the table takes the source's schema (and PartitionBy, when given).
+  WriteBuilder& MergeSchema(bool on = true) { merge_schema_ = on; return *this; }
+  WriteBuilder& OverwriteSchema(bool on = true) { overwrite_schema_ = on; return *this; }
+  // Rows that break the table's rules (CHECK constraints, invariants, generated columns) are
+  // by default a refusal of the whole write. With a quarantine table, the bad rows (the source's
+  // columns plus _lake_rule: the first rule broken, _lake_batch: this write's id, and
+  // _lake_quarantined_at) are appended to that Delta table FIRST (one commit, creating it when
+  // needed), then the good rows are committed to this table (a second commit). If the process
+  // dies between the two commits, the quarantine holds the bad rows of a write whose good rows
+  // were never committed: re-running the write quarantines them again under a new _lake_batch
+  // (deduplicate by the batch whose good rows are missing from the table). Rules are evaluated
+  // over the source's columns for the split (implicit casts), then again on the cast rows.
+  WriteBuilder& QuarantineBadRows(std::string table_uri) { quarantine_ = std::move(table_uri); return *this; }
   // Only used when the write creates the table.
   WriteBuilder& PartitionBy(std::vector<std::string> cols) { partition_by_ = std::move(cols); return *this; }
   WriteBuilder& Properties(std::map<std::string, std::string> p) { properties_ = std::move(p); return *this; }
@@ -139,6 +158,8 @@ class WriteBuilder {
   std::string replace_where_;
   std::string app_id_;
   int64_t app_version_ = -1;
+  bool merge_schema_ = false, overwrite_schema_ = false;
+  std::string quarantine_;
   std::vector<std::string> partition_by_;
   std::map<std::string, std::string> properties_;
   std::function<void(const std::string&)> progress_;

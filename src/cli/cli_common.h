@@ -73,6 +73,7 @@ void RegisterStoreCopy(CLI::App& app);
 void RegisterCreate(CLI::App& app);
 void RegisterWrite(CLI::App& app);
 void RegisterSql(CLI::App& app);
+void RegisterAlter(CLI::App& app);
 
 // "k=v" list -> map (CliError on a malformed entry).
 std::map<std::string, std::string> ParseProperties(const std::vector<std::string>& kvs);

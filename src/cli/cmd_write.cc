@@ -15,7 +15,8 @@ struct WriteArgs {
   std::string table, from, query, mode, replace_where, txn_app_id;
   std::optional<int64_t> txn_version;
   std::vector<std::string> partition_by, properties;
-  bool json = false, quiet = false;
+  std::string bad_rows;
+  bool json = false, quiet = false, merge_schema = false, overwrite_schema = false;
 };
 
 void RunWrite(const WriteArgs& a) {
@@ -30,6 +31,12 @@ void RunWrite(const WriteArgs& a) {
   WriteBuilder b(a.table);
   b.Source({a.from, a.query}).Mode(mode).PartitionBy(a.partition_by);
   b.Properties(ParseProperties(a.properties));
+  b.MergeSchema(a.merge_schema).OverwriteSchema(a.overwrite_schema);
+  if (!a.bad_rows.empty() && a.bad_rows != "refuse") {
+    if (a.bad_rows.rfind("quarantine:", 0) != 0 || a.bad_rows.size() == 11)
+      throw CliError{Status::InvalidArgument("--bad-rows takes refuse or quarantine:TABLE"), 2};
+    b.QuarantineBadRows(ResolveTable(a.bad_rows.substr(11)));
+  }
   if (!a.replace_where.empty()) b.ReplaceWhere(a.replace_where);
   if (!a.txn_app_id.empty()) b.AppTransaction(a.txn_app_id, *a.txn_version);
   if (!a.quiet) {
@@ -46,7 +53,8 @@ void RunWrite(const WriteArgs& a) {
     w.Key("created").Bool(r.created).Key("rows").Int(r.rows_written);
     w.Key("files_added").Int(r.files_added).Key("bytes_added").Int(r.bytes_added);
     w.Key("files_removed").Int(r.files_removed).Key("rows_rewritten").Int(r.rows_rewritten);
-    w.Key("attempts").Int(r.attempts).EndObject();
+    w.Key("attempts").Int(r.attempts).Key("rows_quarantined").Int(r.rows_quarantined);
+    w.EndObject();
     std::cout << w.str() << "\n";
     return;
   }
@@ -60,6 +68,9 @@ void RunWrite(const WriteArgs& a) {
               static_cast<long long>(r.rows_written), static_cast<long long>(r.files_added),
               FormatBytes(r.bytes_added).c_str());
   if (r.files_removed) std::printf(", removed %lld file(s)", static_cast<long long>(r.files_removed));
+  if (r.rows_quarantined)
+    std::printf(", quarantined %lld bad row(s) (quarantine version %lld)",
+                static_cast<long long>(r.rows_quarantined), static_cast<long long>(r.quarantine_version));
   if (r.rows_rewritten) std::printf(", kept %lld rows", static_cast<long long>(r.rows_rewritten));
   std::printf("\n");
 }
@@ -79,6 +90,13 @@ void RegisterWrite(CLI::App& app) {
   cmd->add_option("--txn-version", a->txn_version, "Idempotent write: version for the app id");
   cmd->add_option("--partition-by", a->partition_by, "Partition columns (new tables)")->delimiter(',');
   cmd->add_option("--property", a->properties, "Table property KEY=VALUE (new tables)");
+  cmd->add_option("--bad-rows", a->bad_rows,
+                  "refuse (default: commit nothing when a row breaks a rule) | quarantine:TABLE "
+                  "(commit the good rows, append the bad ones with the broken rule to TABLE)");
+  cmd->add_flag("--merge-schema", a->merge_schema,
+                "Add source columns the table lacks (and widen types where allowed)");
+  cmd->add_flag("--overwrite-schema", a->overwrite_schema,
+                "With --mode overwrite: replace the table schema with the source's");
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->add_flag("--quiet", a->quiet, "No progress lines on stderr");
   cmd->callback([a] { RunWrite(*a); });

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterCreate(app);
   lake::cli::RegisterWrite(app);
   lake::cli::RegisterSql(app);
+  lake::cli::RegisterAlter(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -36,7 +36,8 @@ bool IsSupportedWriterFeature(std::string_view f) {
       "appendOnly",          "invariants",      "timestampNtz",         "domainMetadata",
       "inCommitTimestamp",   "deletionVectors", "columnMapping",        "v2Checkpoint",
       "vacuumProtocolCheck", "typeWidening",    "typeWidening-preview", "variantType",
-      "variantType-preview",
+      "variantType-preview", "checkConstraints", "generatedColumns",  "changeDataFeed",
+      "allowColumnDefaults",
   };
   return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported);
 }
@@ -46,12 +47,11 @@ Status CheckWritable(const Protocol& p) {
     return Status::Unsupported("table requires writer version " +
                                std::to_string(p.min_writer_version) + "; lake writes 1 to 7");
   }
-  if (p.min_writer_version >= 3 && p.min_writer_version <= 6) {
-    return Status::Unsupported("table requires writer version " +
-                               std::to_string(p.min_writer_version) +
-                               " (constraints/CDF/generated/identity columns), which lake does not "
-                               "write; use writer version 7 with supported features");
-  }
+  // Writer versions 3..6 (CHECK constraints, CDF, generated columns, column mapping, identity
+  // columns): the write path enforces constraints / invariants / generated columns, writes
+  // physical names for column mapping, leaves CDF to be inferred from add/remove (no cdc files,
+  // PROTOCOL.md "Change Data Files"), and refuses tables with identity columns
+  // (src/write/write.cc CheckWritable). Metadata-only commits (lake alter) need nothing more.
   if (p.min_writer_version == 7 && p.writer_features) {
     for (const std::string& f : *p.writer_features) {
       if (!IsSupportedWriterFeature(f)) {

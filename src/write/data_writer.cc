@@ -345,6 +345,91 @@ Result<std::vector<SourceColumn>> DescribeSource(engine::Connection& conn, const
   return cols;
 }
 
+// Column mapping: the expression writing logical value `e` (of Delta type t, already cast to
+// the table's logical DuckDB type) under physical field names.
+bool NeedsPhysicalRename(const DataType& t, const std::string& mode) {
+  switch (t.kind) {
+    case DataType::Kind::kStruct:
+      for (const auto& f : t.fields)
+        if (f.PhysicalName(mode) != f.name || NeedsPhysicalRename(*f.type, mode)) return true;
+      return false;
+    case DataType::Kind::kArray:
+      return NeedsPhysicalRename(*t.element, mode);
+    case DataType::Kind::kMap:
+      return NeedsPhysicalRename(*t.key, mode) || NeedsPhysicalRename(*t.value, mode);
+    default:
+      return false;
+  }
+}
+
+Result<std::string> PhysicalExpr(const std::string& e, const DataType& t, const std::string& mode,
+                                 int depth) {
+  if (!NeedsPhysicalRename(t, mode)) return e;
+  if (t.kind == DataType::Kind::kStruct) {
+    std::string pack;
+    for (const auto& f : t.fields) {
+      LAKE_ASSIGN_OR_RETURN(std::string sub,
+                            PhysicalExpr("struct_extract(" + e + ", " + QuoteString(f.name) + ")",
+                                         *f.type, mode, depth + 1));
+      pack += (pack.empty() ? "" : ", ") + QuoteIdent(f.PhysicalName(mode)) + " := " + sub;
+    }
+    return "(CASE WHEN (" + e + ") IS NULL THEN NULL ELSE struct_pack(" + pack + ") END)";
+  }
+  if (t.kind == DataType::Kind::kArray) {
+    std::string v = "__lake_x" + std::to_string(depth);
+    LAKE_ASSIGN_OR_RETURN(std::string sub, PhysicalExpr(v, *t.element, mode, depth + 1));
+    return "list_transform(" + e + ", " + v + " -> " + sub + ")";
+  }
+  return Status::Unsupported("writing maps with struct keys or values to a column-mapped table");
+}
+
+// A copy of the fields with physical names (for statistics keyed by physical names).
+std::vector<StructField> PhysicalFields(const std::vector<StructField>& fields,
+                                        const std::string& mode) {
+  std::vector<StructField> out = fields;
+  for (auto& f : out) {
+    f.name = f.PhysicalName(mode);
+    if (f.type->IsStruct()) {
+      auto t = std::make_shared<DataType>(*f.type);
+      t->fields = PhysicalFields(t->fields, mode);
+      f.type = t;
+    }
+  }
+  return out;
+}
+
+// Logical name path -> physical name path.
+std::vector<std::string> PhysicalPath(const std::vector<StructField>& fields,
+                                      const std::vector<std::string>& path,
+                                      const std::string& mode) {
+  std::vector<std::string> out;
+  const std::vector<StructField>* level = &fields;
+  for (const auto& p : path) {
+    const StructField* f = level ? FindField(*level, p) : nullptr;
+    if (!f) {
+      out.push_back(p);
+      level = nullptr;
+      continue;
+    }
+    out.push_back(f->PhysicalName(mode));
+    level = f->type->IsStruct() ? &f->type->fields : nullptr;
+  }
+  return out;
+}
+
+// DuckDB COPY FIELD_IDS value for a field: 7, or {__duckdb_field_id: 7, child: ...}.
+std::string FieldIdsOf(const StructField& f, const std::string& mode) {
+  std::string own = f.field_id ? std::to_string(*f.field_id) : "";
+  if (!f.type->IsStruct()) return own;
+  std::string body = own.empty() ? "" : "__duckdb_field_id: " + own;
+  for (const auto& c : f.type->fields) {
+    std::string sub = FieldIdsOf(c, mode);
+    if (sub.empty()) continue;
+    body += (body.empty() ? "" : ", ") + QuoteIdent(c.PhysicalName(mode)) + ": " + sub;
+  }
+  return body.empty() ? "" : "{" + body + "}";
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------------------
@@ -529,6 +614,11 @@ void DeleteDataFiles(const std::string& root, const std::vector<AddFile>& files)
 
 Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWriteOptions& o) {
   const Schema& schema = *o.schema;
+  std::string mode = "none";
+  if (auto it = o.configuration.find("delta.columnMapping.mode"); it != o.configuration.end())
+    mode = Lower(it->second);
+  if (mode != "none" && mode != "name" && mode != "id")
+    return Status::Unsupported("column mapping mode '" + mode + "'");
   auto t0 = std::chrono::steady_clock::now();
 
   // 1. Match source columns to the table's.
@@ -562,6 +652,13 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
         }
       }
       if (found < 0) {
+        if (auto g = o.generated.find(f.name); g != o.generated.end()) {
+          // A generated column the source lacks: computed from the source's columns.
+          src_expr[i] = "(" + g->second + ")";
+          src_types[i] = "generated";
+          needs_check[i] = true;
+          continue;
+        }
         // A nullable column missing from the source is written as NULL (as Spark appends do).
         if (f.nullable) {
           src_expr[i] = "CAST(NULL AS " + duck_types[i] + ")";
@@ -666,6 +763,40 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     }
   }
 
+  // 2b. Data-quality rules over the whole batch: nothing is written when a row breaks one. The
+  // error gives the number of bad rows and up to 5 of them with the rule each broke.
+  if (!o.rules.empty() && !o.trusted_source) {
+    Progress(o, "checking " + std::to_string(o.rules.size()) + " data-quality rule(s)");
+    std::string inner;
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      inner += (i ? ", " : "") + cast_expr(i) + " AS " + QuoteIdent(schema.fields[i].name);
+    }
+    std::string all_ok, which = "CASE";
+    for (size_t k = 0; k < o.rules.size(); ++k) {
+      std::string ok = "coalesce((" + o.rules[k].sql + "), false)";
+      all_ok += (k ? " AND " : "") + ok;
+      which += " WHEN NOT " + ok + " THEN " + QuoteString(o.rules[k].name);
+    }
+    which += " END";
+    std::string from = " FROM (SELECT " + inner + " FROM (" + o.source_sql + ") AS __src) AS __v";
+    auto r = conn.Query("SELECT count(*) FILTER (WHERE NOT (" + all_ok + "))" + from);
+    if (!r.ok()) return r.status().WithContext("checking data-quality rules");
+    int64_t bad = r->GetInt64(0, 0);
+    if (bad > 0) {
+      auto ex = conn.Query("SELECT " + which + ", CAST(__v AS VARCHAR)" + from + " WHERE NOT (" +
+                           all_ok + ") LIMIT 5");
+      std::string examples;
+      if (ex.ok()) {
+        for (size_t row = 0; row < ex->row_count(); ++row) {
+          examples += "\n  " + std::string(ex->GetString(1, row)) + " violates " +
+                      std::string(ex->GetString(0, row));
+        }
+      }
+      return Status::InvalidArgument(std::to_string(bad) + (bad == 1 ? " row breaks" : " rows break") +
+                                     " the table's rules; nothing was written. Examples:" + examples);
+    }
+  }
+
   // 3. COPY to a staging directory.
   LAKE_ASSIGN_OR_RETURN(Codec codec, CodecFor(o.configuration));
   LAKE_ASSIGN_OR_RETURN(int64_t target_size, TargetFileSize(o.configuration));
@@ -687,7 +818,9 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     if (is_part(i)) continue;
     if (!select.empty()) select += ", ";
-    select += cast_expr(i) + " AS " + QuoteIdent(schema.fields[i].name);
+    LAKE_ASSIGN_OR_RETURN(std::string pe,
+                          PhysicalExpr(cast_expr(i), *schema.fields[i].type, mode, 0));
+    select += pe + " AS " + QuoteIdent(schema.fields[i].PhysicalName(mode));
   }
   if (select.empty()) {
     return Status::InvalidArgument("a table needs at least one column that is not a partition column");
@@ -717,6 +850,17 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     }
   } cleanup{staging};
 
+  std::string field_ids;
+  if (mode != "none") {
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      if (is_part(i)) continue;
+      std::string ids = FieldIdsOf(schema.fields[i], mode);
+      if (ids.empty()) continue;
+      field_ids += (field_ids.empty() ? "" : ", ") + QuoteIdent(schema.fields[i].PhysicalName(mode)) +
+                   ": " + ids;
+    }
+    if (!field_ids.empty()) field_ids = ", FIELD_IDS {" + field_ids + "}";
+  }
   std::string tag = codec.file_tag.empty() ? "" : "." + codec.file_tag;
   std::string copy = "COPY (SELECT " + select + " FROM (" + o.source_sql + ") AS __src) TO " +
                      QuoteString(staging.string()) + " (FORMAT parquet, COMPRESSION " +
@@ -726,7 +870,7 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
                      // delta.targetFileSize is not applied (one file per partition per write).
                      (part_idx.empty() ? ", FILE_SIZE_BYTES " + std::to_string(target_size)
                                        : ", PARTITION_BY (__lake_part)") +
-                     ", RETURN_STATS true)";
+                     ", RETURN_STATS true" + field_ids + ")";
   Progress(o, "writing Parquet");
   // Long COPYs report DuckDB's progress every few seconds, from a helper thread.
   std::atomic<bool> copy_done{false};
@@ -795,8 +939,8 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
         std::optional<std::string> v;
         if (!tok.empty() && tok[0] == 'v') v = HexDecode(tok.substr(1));
         const StructField& f = schema.fields[part_idx[k]];
-        w.pv.emplace_back(f.name, v);
-        rel_dir += f.name + "=" + SerializedToDirToken(v) + "/";
+        w.pv.emplace_back(f.PhysicalName(mode), v);
+        rel_dir += f.PhysicalName(mode) + "=" + SerializedToDirToken(v) + "/";
       }
     }
     w.rel = rel_dir + staged.filename().string();
@@ -833,12 +977,14 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   std::vector<StructField> data_fields;
   for (size_t i = 0; i < schema.fields.size(); ++i)
     if (!is_part(i)) data_fields.push_back(schema.fields[i]);
+  // Statistics are keyed by physical names (PROTOCOL.md "Column Mapping").
+  data_fields = PhysicalFields(data_fields, mode);
   auto stats_cols = StatsColumns(schema, o.partition_columns, o.configuration);
   if (!stats_cols.ok()) return fail(stats_cols.status());
   std::vector<Leaf> leaves;
   CollectLeaves(data_fields, {}, "", &leaves);
   std::set<std::string> wanted;
-  for (const auto& p : *stats_cols) wanted.insert(PathKey(p));
+  for (const auto& p : *stats_cols) wanted.insert(PathKey(PhysicalPath(schema.fields, p, mode)));
   std::vector<Leaf> stat_leaves;
   for (const auto& l : leaves) {
     if (!wanted.count(PathKey(l.path))) continue;

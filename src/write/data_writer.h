@@ -46,6 +46,16 @@ struct DataWriteOptions {
   std::string table_root_local;                           // local directory of the table root
   // Replace-where: every row must satisfy this predicate (SQL over the table's column names).
   std::string require_predicate;
+  // Data-quality rules every row must satisfy (a row fails when `sql` is FALSE or NULL): CHECK
+  // constraints, column invariants, generated-column consistency. SQL over logical column names.
+  struct Rule {
+    std::string name;  // "CHECK constraint positive (x > 0)"
+    std::string sql;
+  };
+  std::vector<Rule> rules;
+  // Generated columns (delta.generationExpression) by logical column name: computed from the
+  // source when it lacks the column (the expression is evaluated over the source's columns).
+  std::map<std::string, std::string> generated;
   // Rows are already of the table's types and names (a lake scan): skip matching/validation.
   bool trusted_source = false;
   std::function<void(const std::string&)> progress;

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <simdjson.h>
+
 #include "engine/duckdb_engine.h"
 #include "lake/predicate.h"
 #include "lake/scan.h"
@@ -18,6 +20,7 @@
 #include "write/data_writer.h"
 
 #include "lake/transaction.h"
+#include "ops/alter_table.h"
 #include "scan/deletion_vector.h"
 #include "scan/scan_sql.h"
 #include "util/json_writer.h"
@@ -81,7 +84,7 @@ const std::set<std::string>& SupportedWriterFeatures() {
       "appendOnly",   "invariants",      "changeDataFeed",      "timestampNtz",
       "deletionVectors", "v2Checkpoint", "vacuumProtocolCheck", "domainMetadata",
       "inCommitTimestamp", "checkConstraints", "generatedColumns", "identityColumns",
-      "columnMapping", "typeWidening"};
+      "columnMapping", "typeWidening", "allowColumnDefaults"};
   return k;
 }
 // Legacy protocol versions of features that predate table features: {reader, writer}.
@@ -107,25 +110,15 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
     }
   }
   const auto& conf = snap.metadata().configuration;
-  if (snap.column_mapping_mode() != "none" && !snap.column_mapping_mode().empty()) {
-    return Status::Unsupported("writing to tables with column mapping (mode '" +
-                               snap.column_mapping_mode() + "') is not supported yet");
-  }
-  for (const auto& [k, v] : conf) {
-    if (k.rfind("delta.constraints.", 0) == 0)
-      return Status::Unsupported("table has CHECK constraint '" + k.substr(18) +
-                                 "'; lake cannot enforce constraints yet");
-  }
+  // Column mapping (name / id): the data writer writes physical names, field ids and
+  // physically keyed statistics and partition values.
   if (IsTrue(conf, "delta.enableRowTracking") ||
       (p.writer_features && std::count(p.writer_features->begin(), p.writer_features->end(),
                                        "rowTracking"))) {
     return Status::Unsupported("writing to tables with row tracking is not supported yet");
   }
   const auto& fields = snap.schema().fields;
-  if (MetadataHas(fields, "delta.invariants"))
-    return Status::Unsupported("table has column invariants; lake cannot enforce them yet");
-  if (MetadataHas(fields, "delta.generationExpression"))
-    return Status::Unsupported("table has generated columns; lake cannot compute them yet");
+  // CHECK constraints, invariants and generated columns are enforced by the data writer (Rules).
   if (MetadataHas(fields, "delta.identity"))
     return Status::Unsupported("table has identity columns; lake cannot assign them yet");
   if (SchemaHasType(snap.schema(), "variant") || SchemaHasType(snap.schema(), "void"))
@@ -146,6 +139,57 @@ void PauseBeforeCommitForTests() {
   if (!marker || !*marker) return;
   if (FILE* f = std::fopen(marker, "w")) std::fclose(f);
   std::this_thread::sleep_for(std::chrono::seconds(60));
+}
+
+// The data-quality rules of a table: CHECK constraints (delta.constraints.*), legacy column
+// invariants (delta.invariants: {"expression": {"expression": SQL}}) and generated columns
+// (delta.generationExpression: the column must equal the expression; computed when omitted).
+Status TableRules(const Schema& schema, const std::map<std::string, std::string>& conf,
+                  std::vector<write::DataWriteOptions::Rule>* rules,
+                  std::map<std::string, std::string>* generated) {
+  for (const auto& [k, v] : conf) {
+    if (k.rfind("delta.constraints.", 0) == 0)
+      rules->push_back({"CHECK constraint " + k.substr(18) + " (" + v + ")", v});
+  }
+  for (const auto& f : schema.fields) {
+    if (f.type->IsStruct() && (MetadataHas(f.type->fields, "delta.invariants") ||
+                               MetadataHas(f.type->fields, "delta.generationExpression"))) {
+      return Status::Unsupported("column '" + f.name +
+                                 "' has nested invariants or generated fields; lake enforces "
+                                 "them on top-level columns only");
+    }
+    if (f.metadata.size() <= 2) continue;
+    simdjson::dom::parser parser;
+    simdjson::dom::object md;
+    if (parser.parse(f.metadata).get(md) != simdjson::SUCCESS) continue;
+    std::string_view inv;
+    if (md["delta.invariants"].get(inv) == simdjson::SUCCESS) {
+      simdjson::dom::parser p2;
+      simdjson::dom::element e;
+      std::string_view expr;
+      if (p2.parse(inv.data(), inv.size()).get(e) == simdjson::SUCCESS &&
+          e["expression"]["expression"].get(expr) == simdjson::SUCCESS) {
+        rules->push_back({"invariant on '" + f.name + "' (" + std::string(expr) + ")", std::string(expr)});
+      } else {
+        return Status::Unsupported("column '" + f.name + "': unreadable delta.invariants " + std::string(inv));
+      }
+    }
+    std::string_view def;
+    if (md["CURRENT_DEFAULT"].get(def) == simdjson::SUCCESS) {
+      // Column defaults (allowColumnDefaults): used when the source lacks the column.
+      (*generated)[f.name] = std::string(def);
+    }
+    std::string_view gen;
+    if (md["delta.generationExpression"].get(gen) == simdjson::SUCCESS) {
+      std::string g(gen);
+      (*generated)[f.name] = g;
+      rules->push_back({"generated column '" + f.name + "' = " + g,
+                        engine::QuoteIdent(f.name) + " IS NOT DISTINCT FROM (" + g + ")"});
+    }
+    if (md["delta.identity.start"].error() == simdjson::SUCCESS)
+      return Status::Unsupported("column '" + f.name + "' is an identity column; lake cannot assign identity values yet");
+  }
+  return Status::OK();
 }
 
 int64_t NowMs() {
@@ -191,6 +235,56 @@ Status ValidateNewSchema(const Schema& schema) {
   if (SchemaHasType(schema, "variant") || SchemaHasType(schema, "void"))
     return Status::Unsupported("lake cannot create tables with variant or void columns");
   return Status::OK();
+}
+
+// The source vs the table: extra source columns, NOT NULL table columns the source lacks, and
+// (with merge) source types that are a widening of the table's. Matching is case-insensitive;
+// two source columns differing only by case are an error.
+struct SchemaDiff {
+  std::vector<const StructField*> extra;      // source fields the table lacks
+  std::vector<std::string> missing_not_null;  // table columns
+  std::vector<std::pair<size_t, const StructField*>> widen;  // table index, source field
+  std::vector<std::string> mismatched;        // "c: table integer, source string" (info only)
+};
+
+Result<SchemaDiff> DiffSchemas(const Schema& table, const Schema& source) {
+  SchemaDiff d;
+  for (size_t i = 0; i < source.fields.size(); ++i) {
+    for (size_t j = i + 1; j < source.fields.size(); ++j) {
+      if (Lower(source.fields[i].name) == Lower(source.fields[j].name))
+        return Status::InvalidArgument("the source has columns '" + source.fields[i].name + "' and '" +
+                                       source.fields[j].name +
+                                       "', which are ambiguous (column names are case-insensitive)");
+    }
+  }
+  for (const auto& sf : source.fields) {
+    const StructField* tf = table.FindCaseInsensitive(sf.name);
+    if (!tf) {
+      d.extra.push_back(&sf);
+      continue;
+    }
+    if (tf->type->ToString() != sf.type->ToString()) {
+      d.mismatched.push_back("'" + tf->name + "' (table " + tf->type->ToString() + ", source " +
+                             sf.type->ToString() + ")");
+      if (alter::CheckWidening(*tf->type, *sf.type, tf->name).ok())
+        d.widen.push_back({static_cast<size_t>(tf - table.fields.data()), &sf});
+    }
+  }
+  for (const auto& tf : table.fields) {
+    if (!tf.nullable && !source.FindCaseInsensitive(tf.name)) d.missing_not_null.push_back(tf.name);
+  }
+  return d;
+}
+
+std::string JoinNames(const std::vector<const StructField*>& v) {
+  std::string out;
+  for (const auto* f : v) out += (out.empty() ? "'" : ", '") + f->name + "' (" + f->type->ToString() + ")";
+  return out;
+}
+std::string JoinStrs(const std::vector<std::string>& v, bool quote) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + (quote ? "'" + s + "'" : s);
+  return out;
 }
 
 }  // namespace
@@ -384,14 +478,27 @@ Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& sche
   LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
   std::vector<std::string> parts = partition_columns;
   LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(schema, &parts));
-  LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, properties));
+  // Column mapping mode 'name' at creation: every field gets an id and a physical name.
+  std::map<std::string, std::string> props = properties;
+  std::optional<std::string> mapping;
+  if (auto it = props.find("delta.columnMapping.mode"); it != props.end()) {
+    mapping = Lower(it->second);
+    if (*mapping != "name" && *mapping != "none")
+      return Status::Unsupported("delta.columnMapping.mode '" + it->second +
+                                 "': lake creates tables with mode 'name' or 'none'");
+    props.erase(it);
+  }
+  LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, props));
+  Schema mapped = schema;
+  if (mapping && *mapping == "name") alter::EnableColumnMapping(&mapped, &props, &protocol);
+  if (mapping && *mapping == "none") props["delta.columnMapping.mode"] = "none";
   LAKE_RETURN_IF_ERROR(write::CodecFor(properties).status());
   LAKE_RETURN_IF_ERROR(write::TargetFileSize(properties).status());
   LAKE_RETURN_IF_ERROR(write::StatsColumns(schema, parts, properties).status());
   LAKE_ASSIGN_OR_RETURN(auto table, OpenForWrite(uri));
   LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table));
   if (txn->read_snapshot()) return Status::AlreadyExists("a Delta table already exists at " + uri);
-  LAKE_ASSIGN_OR_RETURN(Metadata md, NewMetadata(schema, parts, properties, comment));
+  LAKE_ASSIGN_OR_RETURN(Metadata md, NewMetadata(mapped, parts, props, comment));
   CreateTableResult out;
   out.protocol = protocol;
   out.table_id = md.id;
@@ -453,6 +560,83 @@ Result<WriteResult> WriteBuilder::Execute() {
     schema = snap->schema();
     parts = snap->metadata().partition_columns;
     conf = snap->metadata().configuration;
+    if (overwrite_schema_ && (mode_ != WriteMode::kOverwrite || !replace_where_.empty()))
+      return Status::InvalidArgument("--overwrite-schema needs --mode overwrite (without replace-where)");
+    // The source's schema (DESCRIBE). A source type Delta cannot name is left to the data
+    // writer's casts unless the schema is to change.
+    auto src_schema_r = SchemaFromSource(source_);
+    if (!src_schema_r.ok() && (merge_schema_ || overwrite_schema_)) return src_schema_r.status();
+    Schema src_schema = src_schema_r.ok() ? *src_schema_r : Schema{};
+    if (overwrite_schema_) {
+      // Replace the schema (and, when given, the partitioning) with the source's.
+      LAKE_RETURN_IF_ERROR(ValidateNewSchema(src_schema));
+      std::vector<std::string> new_parts = partition_by_.empty() ? parts : partition_by_;
+      std::vector<std::string> kept;
+      for (const auto& p : new_parts)
+        if (src_schema.FindCaseInsensitive(p)) kept.push_back(p);
+      if (partition_by_.empty()) new_parts = kept;
+      LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(src_schema, &new_parts));
+      Metadata md = snap->metadata();
+      Protocol proto = snap->protocol();
+      if (snap->column_mapping_mode() != "none" && !snap->column_mapping_mode().empty()) {
+        for (auto& f : src_schema.fields) alter::AssignMapping(&f, &md.configuration);
+      }
+      if (SchemaHasType(src_schema, "timestamp_ntz")) alter::AddFeature(&proto, "timestampNtz", true);
+      schema = src_schema;
+      parts = new_parts;
+      conf = md.configuration;
+      md.schema_string = SchemaToJson(schema);
+      md.partition_columns = parts;
+      txn->SetMetadata(md);
+      if (proto.min_writer_version != snap->protocol().min_writer_version ||
+          proto.min_reader_version != snap->protocol().min_reader_version ||
+          proto.writer_features != snap->protocol().writer_features)
+        txn->SetProtocol(proto);
+    } else if (src_schema_r.ok()) {
+      LAKE_ASSIGN_OR_RETURN(SchemaDiff diff, DiffSchemas(schema, src_schema));
+      if (!merge_schema_) {
+        if (!diff.extra.empty() || !diff.missing_not_null.empty()) {
+          std::string msg = "the source does not match the table schema:";
+          if (!diff.extra.empty()) msg += " extra source column(s) " + JoinNames(diff.extra) + ";";
+          if (!diff.missing_not_null.empty())
+            msg += " NOT NULL column(s) missing from the source " + JoinStrs(diff.missing_not_null, true) + ";";
+          if (!diff.mismatched.empty())
+            msg += " type differences (values are cast and checked) " + JoinStrs(diff.mismatched, false) + ";";
+          msg += " use --merge-schema to add the extra columns, or --mode overwrite "
+                 "--overwrite-schema to replace the schema";
+          return Status::InvalidArgument(msg);
+        }
+      } else if (!diff.extra.empty() || !diff.widen.empty()) {
+        Metadata md = snap->metadata();
+        Protocol proto = snap->protocol();
+        bool mapped = snap->column_mapping_mode() != "none" && !snap->column_mapping_mode().empty();
+        for (const auto* sf : diff.extra) {
+          StructField nf = *sf;
+          nf.nullable = true;
+          nf.metadata = "{}";
+          if (mapped) alter::AssignMapping(&nf, &md.configuration);
+          schema.fields.push_back(std::move(nf));
+        }
+        for (const auto& [idx, sf] : diff.widen) {
+          StructField& tf = schema.fields[idx];
+          tf.metadata = alter::SetMetadataKey(
+              tf.metadata, "delta.typeChanges",
+              "[{\"fromType\":\"" + tf.type->ToString() + "\",\"toType\":\"" + sf->type->ToString() + "\"}]");
+          tf.type = sf->type;
+          alter::AddFeature(&proto, "typeWidening", true);
+        }
+        if (SchemaHasType(schema, "timestamp_ntz")) alter::AddFeature(&proto, "timestampNtz", true);
+        LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
+        md.schema_string = SchemaToJson(schema);
+        LAKE_ASSIGN_OR_RETURN(schema, ParseSchema(md.schema_string));
+        conf = md.configuration;
+        txn->SetMetadata(md);
+        if (proto.min_writer_version != snap->protocol().min_writer_version ||
+            proto.min_reader_version != snap->protocol().min_reader_version ||
+            proto.writer_features != snap->protocol().writer_features)
+          txn->SetProtocol(proto);
+      }
+    }
   } else {
     if (!replace_where_.empty())
       return Status::InvalidArgument("replace-where needs an existing table");
@@ -484,6 +668,40 @@ Result<WriteResult> WriteBuilder::Execute() {
   opts.configuration = conf;
   opts.table_root_local = root;
   opts.require_predicate = replace_where_;
+  LAKE_RETURN_IF_ERROR(TableRules(schema, conf, &opts.rules, &opts.generated));
+  if (!quarantine_.empty() && !opts.rules.empty()) {
+    // Split the source: bad rows to the quarantine table (first commit), good rows here.
+    LAKE_ASSIGN_OR_RETURN(Schema src, SchemaFromSource(source_));
+    std::string ok_all = "true", which = "CASE";
+    for (const auto& r : opts.rules) {
+      bool usable = true;
+      for (const auto& [col, expr] : opts.generated) {
+        (void)expr;
+        if (r.name.rfind("generated column '" + col + "'", 0) == 0 && !src.FindCaseInsensitive(col))
+          usable = false;  // computed by the writer: cannot be broken
+      }
+      if (!usable) continue;
+      std::string ok = "coalesce((" + r.sql + "), false)";
+      ok_all += " AND " + ok;
+      which += " WHEN NOT " + ok + " THEN " + engine::QuoteString(r.name);
+    }
+    which += " END";
+    auto n = conn->Query("SELECT count(*) FILTER (WHERE NOT (" + ok_all + ")) FROM (" + source_sql + ") AS __s");
+    if (!n.ok()) return n.status().WithContext("splitting bad rows");
+    int64_t bad = n->GetInt64(0, 0);
+    if (bad > 0) {
+      std::string qsql = "SELECT *, " + which + " AS _lake_rule, " + engine::QuoteString(txn->txn_id()) +
+                         " AS _lake_batch, now() AS _lake_quarantined_at FROM (" + source_sql +
+                         ") AS __s WHERE NOT (" + ok_all + ")";
+      auto q = WriteBuilder(quarantine_).Source({"", qsql}).Mode(WriteMode::kAppend).MergeSchema().Execute();
+      if (!q.ok()) return q.status().WithContext("writing bad rows to quarantine table " + quarantine_);
+      res.rows_quarantined = bad;
+      res.quarantine_version = q->version;
+      progress("quarantined " + std::to_string(bad) + " row(s) in " + quarantine_ + " (version " +
+               std::to_string(q->version) + ")");
+      opts.source_sql = "SELECT * FROM (" + source_sql + ") AS __s WHERE " + ok_all;
+    }
+  }
   opts.progress = progress_;
   LAKE_ASSIGN_OR_RETURN(write::DataWriteResult data, write::WriteDataFiles(*conn, opts));
   std::vector<AddFile> all_new = data.files;

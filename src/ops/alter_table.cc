@@ -1,0 +1,680 @@
+// ALTER TABLE: schema evolution as metadata-only commits.
+#include "ops/alter_table.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <set>
+
+#include "engine/duckdb_engine.h"
+#include "lake/scan.h"
+#include "lake/table.h"
+#include "lake/transaction.h"
+#include "lake/write.h"
+#include "txn/commit_writer.h"
+#include "util/json_writer.h"
+
+namespace lake {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string JsonStr(const std::string& s) {
+  std::string out;
+  AppendJsonString(&out, s);
+  return out;
+}
+
+// "a.b", "`a.b`.c" -> path parts. Stops at the first unquoted whitespace; *rest gets the text
+// after it.
+Result<std::vector<std::string>> SplitPath(std::string_view text, std::string_view* rest) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  std::string cur;
+  bool any = false;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '`' || c == '"') {
+      char q = c;
+      ++i;
+      while (true) {
+        if (i >= text.size()) return Status::InvalidArgument("unterminated quoted column name");
+        if (text[i] == q) {
+          if (i + 1 < text.size() && text[i + 1] == q) {
+            cur.push_back(q);
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        cur.push_back(text[i++]);
+      }
+      any = true;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) break;
+    if (c == '.') {
+      if (!any) return Status::InvalidArgument("empty part in column path '" + std::string(text) + "'");
+      parts.push_back(cur);
+      cur.clear();
+      any = false;
+      ++i;
+      continue;
+    }
+    cur.push_back(c);
+    any = true;
+    ++i;
+  }
+  if (!any) return Status::InvalidArgument("expected a column name in '" + std::string(text) + "'");
+  parts.push_back(cur);
+  if (rest) *rest = text.substr(i);
+  return parts;
+}
+
+std::string JoinPath(const std::vector<std::string>& p, size_t n = std::string::npos) {
+  std::string out;
+  for (size_t i = 0; i < p.size() && i < n; ++i) out += (i ? "." : "") + p[i];
+  return out;
+}
+
+int FindIndex(const std::vector<StructField>& fields, const std::string& name) {
+  int found = -1;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].name == name) return static_cast<int>(i);
+    if (Lower(fields[i].name) == Lower(name)) found = static_cast<int>(i);
+  }
+  return found;
+}
+
+// Calls fn(parent field list, index of the last part (-1 when absent)) on the struct that holds
+// path's last part, copying the types along the path (they are shared and immutable).
+Status EditAt(std::vector<StructField>* fields, const std::vector<std::string>& path, size_t depth,
+              const std::function<Status(std::vector<StructField>*, int)>& fn) {
+  if (depth + 1 == path.size()) return fn(fields, FindIndex(*fields, path[depth]));
+  int i = FindIndex(*fields, path[depth]);
+  if (i < 0) return Status::InvalidArgument("no column '" + JoinPath(path, depth + 1) + "'");
+  StructField& f = (*fields)[static_cast<size_t>(i)];
+  if (!f.type->IsStruct()) {
+    return Status::InvalidArgument("column '" + JoinPath(path, depth + 1) + "' is " +
+                                   f.type->ToString() + ", not a struct");
+  }
+  auto t = std::make_shared<DataType>(*f.type);
+  LAKE_RETURN_IF_ERROR(EditAt(&t->fields, path, depth + 1, fn));
+  f.type = t;
+  return Status::OK();
+}
+
+int64_t MaxColumnId(const std::map<std::string, std::string>& conf) {
+  auto it = conf.find("delta.columnMapping.maxColumnId");
+  if (it == conf.end()) return 0;
+  try {
+    return std::stoll(it->second);
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string MappingMode(const std::map<std::string, std::string>& conf) {
+  auto it = conf.find("delta.columnMapping.mode");
+  return it == conf.end() ? "none" : Lower(it->second);
+}
+
+// Walks every StructField (nested in structs, arrays and maps), copying types on the way.
+void ForEachField(std::vector<StructField>* fields, const std::function<void(StructField*)>& fn);
+
+DataTypePtr MapType(const DataTypePtr& t, const std::function<void(StructField*)>& fn) {
+  switch (t->kind) {
+    case DataType::Kind::kStruct: {
+      auto c = std::make_shared<DataType>(*t);
+      ForEachField(&c->fields, fn);
+      return c;
+    }
+    case DataType::Kind::kArray: {
+      auto c = std::make_shared<DataType>(*t);
+      c->element = MapType(t->element, fn);
+      return c;
+    }
+    case DataType::Kind::kMap: {
+      auto c = std::make_shared<DataType>(*t);
+      c->key = MapType(t->key, fn);
+      c->value = MapType(t->value, fn);
+      return c;
+    }
+    default:
+      return t;
+  }
+}
+
+void ForEachField(std::vector<StructField>* fields, const std::function<void(StructField*)>& fn) {
+  for (auto& f : *fields) {
+    fn(&f);
+    f.type = MapType(f.type, fn);
+  }
+}
+
+// Legacy protocol versions of features that predate table features: {reader, writer}.
+const std::map<std::string, std::pair<int, int>>& LegacyFeatures() {
+  static const std::map<std::string, std::pair<int, int>> k = {
+      {"appendOnly", {1, 2}},      {"invariants", {1, 2}},     {"checkConstraints", {1, 3}},
+      {"changeDataFeed", {1, 4}},  {"generatedColumns", {1, 4}}, {"columnMapping", {2, 5}},
+      {"identityColumns", {1, 6}}};
+  return k;
+}
+
+// Every feature a protocol has (explicit or implied by legacy versions): {writer, reader}.
+std::pair<std::set<std::string>, std::set<std::string>> Features(const Protocol& p) {
+  std::set<std::string> w, r;
+  if (p.min_writer_version >= 7) {
+    if (p.writer_features) w.insert(p.writer_features->begin(), p.writer_features->end());
+  } else {
+    for (const auto& [f, v] : LegacyFeatures())
+      if (p.min_writer_version >= v.second) w.insert(f);
+  }
+  if (p.min_reader_version >= 3) {
+    if (p.reader_features) r.insert(p.reader_features->begin(), p.reader_features->end());
+  } else if (p.min_reader_version >= 2) {
+    r.insert("columnMapping");
+  }
+  return {w, r};
+}
+
+struct Alter {
+  std::shared_ptr<Table> table;
+  std::unique_ptr<Transaction> txn;
+  std::shared_ptr<const Snapshot> snap;
+  Schema schema;
+  Metadata md;
+  Protocol protocol;
+};
+
+Result<Alter> Begin(const std::string& uri) {
+  Alter a;
+  LAKE_ASSIGN_OR_RETURN(a.table, Table::Open(uri));
+  LAKE_ASSIGN_OR_RETURN(a.txn, Transaction::Start(a.table));
+  a.snap = a.txn->read_snapshot();
+  if (!a.snap) return Status::NotFound("no Delta table at " + uri);
+  a.schema = a.snap->schema();
+  a.md = a.snap->metadata();
+  a.protocol = a.snap->protocol();
+  return a;
+}
+
+bool SameProtocol(const Protocol& a, const Protocol& b) {
+  return a.min_reader_version == b.min_reader_version &&
+         a.min_writer_version == b.min_writer_version && a.reader_features == b.reader_features &&
+         a.writer_features == b.writer_features;
+}
+
+Result<AlterResult> Finish(Alter& a, const std::string& op, const std::string& params,
+                           std::string summary) {
+  a.md.schema_string = SchemaToJson(a.schema);
+  // Re-parse: the snapshot of the next version is built from this text.
+  LAKE_RETURN_IF_ERROR(ParseSchema(a.md.schema_string).status());
+  a.txn->SetMetadata(a.md);
+  if (!SameProtocol(a.protocol, a.snap->protocol())) a.txn->SetProtocol(a.protocol);
+  a.txn->SetOperation(op, params);
+  LAKE_ASSIGN_OR_RETURN(CommitResult c, a.txn->Commit());
+  AlterResult r;
+  r.version = c.version;
+  r.summary = std::move(summary);
+  return r;
+}
+
+std::string Params(std::initializer_list<std::pair<std::string, std::string>> kv) {
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& [k, v] : kv) w.Key(k).String(v);
+  w.EndObject();
+  return w.Take();
+}
+
+bool IsPartition(const Alter& a, const std::vector<std::string>& path) {
+  if (path.size() != 1) return false;
+  for (const auto& p : a.md.partition_columns)
+    if (Lower(p) == Lower(path[0])) return true;
+  return false;
+}
+
+int IntRank(const DataType& t) {
+  if (t.kind != DataType::Kind::kPrimitive) return 0;
+  if (t.name == "byte") return 1;
+  if (t.name == "short") return 2;
+  if (t.name == "integer") return 3;
+  if (t.name == "long") return 4;
+  return 0;
+}
+
+}  // namespace
+
+namespace alter {
+
+std::string SetMetadataKey(const std::string& md_json, const std::string& key,
+                           const std::string& raw_value) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  JsonWriter w;
+  w.BeginObject();
+  bool set = false;
+  std::string text = md_json.empty() ? "{}" : md_json;
+  if (parser.parse(text).get(o) == simdjson::SUCCESS) {
+    for (auto [k, v] : o) {
+      if (k == key) {
+        if (!raw_value.empty()) w.Key(key).Raw(raw_value);
+        set = true;
+      } else {
+        w.Key(std::string(k)).Raw(simdjson::minify(v));
+      }
+    }
+  }
+  if (!set && !raw_value.empty()) w.Key(key).Raw(raw_value);
+  w.EndObject();
+  return w.Take();
+}
+
+std::string RemoveMetadataKey(const std::string& md_json, const std::string& key) {
+  return SetMetadataKey(md_json, key, "");
+}
+
+void AddFeature(Protocol* p, const std::string& feature, bool reader_writer) {
+  auto [w, r] = Features(*p);
+  if (w.count(feature) && (!reader_writer || r.count(feature))) return;
+  auto legacy = LegacyFeatures().find(feature);
+  if (p->min_writer_version < 7 && legacy != LegacyFeatures().end()) {
+    p->min_reader_version = std::max(p->min_reader_version, legacy->second.first);
+    p->min_writer_version = std::max(p->min_writer_version, legacy->second.second);
+    return;
+  }
+  if (p->min_writer_version < 7 && feature == "columnMapping") return;  // handled above
+  // Table features: list every feature the protocol had, plus this one.
+  w.insert(feature);
+  if (reader_writer) r.insert(feature);
+  p->min_writer_version = 7;
+  p->writer_features = std::vector<std::string>(w.begin(), w.end());
+  bool needs_reader_features = false;
+  for (const auto& f : r) needs_reader_features |= f != "columnMapping";
+  if (needs_reader_features) {
+    p->min_reader_version = 3;
+    p->reader_features = std::vector<std::string>(r.begin(), r.end());
+  } else if (p->min_reader_version >= 3) {
+    p->reader_features = std::vector<std::string>(r.begin(), r.end());
+  } else if (r.count("columnMapping")) {
+    p->min_reader_version = std::max(p->min_reader_version, 2);
+    p->reader_features.reset();
+  }
+}
+
+void AssignMapping(StructField* f, std::map<std::string, std::string>* conf) {
+  int64_t max_id = MaxColumnId(*conf);
+  std::vector<StructField> one{*f};
+  ForEachField(&one, [&](StructField* g) {
+    g->field_id = ++max_id;
+    g->physical_name = "col-" + txn::NewUuid();
+    g->metadata = alter::SetMetadataKey(g->metadata, "delta.columnMapping.id",
+                                        std::to_string(*g->field_id));
+    g->metadata = alter::SetMetadataKey(g->metadata, "delta.columnMapping.physicalName",
+                                        JsonStr(*g->physical_name));
+  });
+  *f = one[0];
+  (*conf)["delta.columnMapping.maxColumnId"] = std::to_string(max_id);
+}
+
+void EnableColumnMapping(Schema* schema, std::map<std::string, std::string>* conf, Protocol* p) {
+  if (MappingMode(*conf) != "none") return;
+  int64_t max_id = MaxColumnId(*conf);
+  // Ids already present (e.g. from an earlier mapping) must not be reused.
+  ForEachField(&schema->fields, [&](StructField* g) {
+    if (g->field_id) max_id = std::max(max_id, *g->field_id);
+  });
+  ForEachField(&schema->fields, [&](StructField* g) {
+    if (!g->field_id) {
+      g->field_id = ++max_id;
+      g->metadata = SetMetadataKey(g->metadata, "delta.columnMapping.id",
+                                   std::to_string(*g->field_id));
+    }
+    if (!g->physical_name) {
+      g->physical_name = g->name;  // as Delta does on upgrade: the data files keep their names
+      g->metadata = SetMetadataKey(g->metadata, "delta.columnMapping.physicalName",
+                                   JsonStr(g->name));
+    }
+  });
+  (*conf)["delta.columnMapping.mode"] = "name";
+  (*conf)["delta.columnMapping.maxColumnId"] = std::to_string(max_id);
+  AddFeature(p, "columnMapping", true);
+}
+
+Status CheckWidening(const DataType& from, const DataType& to, const std::string& column) {
+  auto refuse = [&](const std::string& why) {
+    return Status::InvalidArgument(
+        "column '" + column + "': cannot change type " + from.ToString() + " to " + to.ToString() +
+        ": " + why +
+        " (type widening allows byte->short->integer->long, float->double, byte/short/integer->"
+        "double, decimal(p,s)->decimal(p+k1,s+k2) with k1>=k2>=0, integers->decimal wide "
+        "enough, date->timestamp_ntz; for other changes rewrite the table: lake write TABLE "
+        "--mode overwrite --overwrite-schema --query 'SELECT ..., CAST(" + column + " AS ...)')");
+  };
+  if (from.ToString() == to.ToString()) return Status::InvalidArgument("column '" + column + "' is already " + to.ToString());
+  int fr = IntRank(from), tr = IntRank(to);
+  if (fr && tr) {
+    if (tr > fr) return Status::OK();
+    return refuse("narrowing an integer type can lose values");
+  }
+  if (from.kind == DataType::Kind::kPrimitive && to.kind == DataType::Kind::kPrimitive) {
+    if (from.name == "float" && to.name == "double") return Status::OK();
+    if (fr && fr <= 3 && to.name == "double") return Status::OK();
+    if (from.name == "date" && to.name == "timestamp_ntz") return Status::OK();
+    return refuse("not a widening change");
+  }
+  if (from.kind == DataType::Kind::kDecimal && to.kind == DataType::Kind::kDecimal) {
+    int k1 = to.precision - from.precision, k2 = to.scale - from.scale;
+    if (k2 < 0) return refuse("the scale cannot decrease");
+    if (k1 < k2) return refuse("the precision must grow by at least as much as the scale");
+    return Status::OK();
+  }
+  if (fr && to.kind == DataType::Kind::kDecimal) {
+    static const int kDigits[] = {0, 3, 5, 10, 20};
+    if (to.precision - to.scale >= kDigits[fr]) return Status::OK();
+    return refuse(from.ToString() + " needs decimal(" + std::to_string(kDigits[fr]) +
+                  "+k,k) to hold every value");
+  }
+  return refuse("not a widening change");
+}
+
+}  // namespace alter
+
+// --- operations ----------------------------------------------------------------------------------
+
+Result<AlterResult> AddColumn(const std::string& uri, std::string_view column_ddl,
+                              const std::string& after) {
+  std::string_view rest;
+  LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(column_ddl, &rest));
+  std::string leaf = path.back();
+  std::string quoted = "\"";
+  for (char c : leaf) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  quoted += "\" ";
+  auto parsed = ParseSchemaDDL(quoted + std::string(rest));
+  if (!parsed.ok()) return parsed.status().WithContext("add-column '" + std::string(column_ddl) + "'");
+  if (parsed->fields.size() != 1)
+    return Status::InvalidArgument("add-column takes one column (\"name TYPE [NOT NULL] [COMMENT '...']\")");
+  StructField nf = parsed->fields[0];
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  if (!nf.nullable && !a.snap->files().empty()) {
+    return Status::InvalidArgument("add-column '" + JoinPath(path) +
+                                   "': NOT NULL columns can only be added to an empty table "
+                                   "(existing rows would read NULL); add it nullable");
+  }
+  if (MappingMode(a.md.configuration) != "none") alter::AssignMapping(&nf, &a.md.configuration);
+  std::string full = JoinPath(path);
+  LAKE_RETURN_IF_ERROR(EditAt(&a.schema.fields, path, 0, [&](std::vector<StructField>* fields, int idx) {
+    if (idx >= 0)
+      return Status::AlreadyExists("column '" + full + "' already exists (as '" +
+                                   (*fields)[static_cast<size_t>(idx)].name + "')");
+    size_t pos = fields->size();
+    if (!after.empty()) {
+      int ai = FindIndex(*fields, after);
+      if (ai < 0) return Status::InvalidArgument("--after: no column '" + after + "' next to '" + full + "'");
+      pos = static_cast<size_t>(ai) + 1;
+    }
+    fields->insert(fields->begin() + static_cast<std::ptrdiff_t>(pos), nf);
+    return Status::OK();
+  }));
+  // Types that need features.
+  std::function<bool(const DataType&)> has_ntz = [&](const DataType& t) -> bool {
+    if (t.kind == DataType::Kind::kPrimitive) return t.name == "timestamp_ntz";
+    if (t.kind == DataType::Kind::kArray) return has_ntz(*t.element);
+    if (t.kind == DataType::Kind::kMap) return has_ntz(*t.key) || has_ntz(*t.value);
+    if (t.kind == DataType::Kind::kStruct)
+      for (const auto& f : t.fields)
+        if (has_ntz(*f.type)) return true;
+    return false;
+  };
+  if (has_ntz(*nf.type)) alter::AddFeature(&a.protocol, "timestampNtz", true);
+  JsonWriter cols;
+  cols.BeginArray().BeginObject().Key("column").String(full).Key("type").String(nf.type->ToString());
+  if (!after.empty()) cols.Key("position").String("AFTER " + after);
+  cols.EndObject().EndArray();
+  return Finish(a, "ADD COLUMNS", Params({{"columns", cols.str()}}),
+                "added column '" + full + "' (" + nf.type->ToString() +
+                    (nf.nullable ? "" : " NOT NULL") + ")");
+}
+
+Result<AlterResult> RenameColumn(const std::string& uri, const std::string& old_name,
+                                 const std::string& new_name) {
+  LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(old_name, nullptr));
+  std::string_view rest;
+  LAKE_ASSIGN_OR_RETURN(auto npath, SplitPath(new_name, &rest));
+  std::string target = npath.back();
+  if (npath.size() > 1 && npath.size() != path.size())
+    return Status::InvalidArgument("rename-column: NEW is a name, not a path (renaming cannot move a field)");
+  if (target.empty()) return Status::InvalidArgument("rename-column: empty new name");
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  alter::EnableColumnMapping(&a.schema, &a.md.configuration, &a.protocol);
+  std::string old_spelling;
+  LAKE_RETURN_IF_ERROR(EditAt(&a.schema.fields, path, 0, [&](std::vector<StructField>* fields, int idx) {
+    if (idx < 0) return Status::InvalidArgument("rename-column: no column '" + JoinPath(path) + "'");
+    int clash = FindIndex(*fields, target);
+    if (clash >= 0 && clash != idx)
+      return Status::AlreadyExists("rename-column: column '" + (*fields)[static_cast<size_t>(clash)].name +
+                                   "' already exists (names are case-insensitive)");
+    old_spelling = (*fields)[static_cast<size_t>(idx)].name;
+    (*fields)[static_cast<size_t>(idx)].name = target;
+    return Status::OK();
+  }));
+  if (IsPartition(a, path)) {
+    for (auto& p : a.md.partition_columns)
+      if (Lower(p) == Lower(path[0])) p = target;
+  }
+  return Finish(a, "RENAME COLUMN", Params({{"oldColumnPath", JoinPath(path)}, {"newColumnPath", target}}),
+                "renamed column '" + JoinPath(path) + "' to '" + target + "'");
+}
+
+Result<AlterResult> DropColumn(const std::string& uri, const std::string& name) {
+  LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(name, nullptr));
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  if (IsPartition(a, path))
+    return Status::InvalidArgument("drop-column: '" + JoinPath(path) + "' is a partition column");
+  alter::EnableColumnMapping(&a.schema, &a.md.configuration, &a.protocol);
+  LAKE_RETURN_IF_ERROR(EditAt(&a.schema.fields, path, 0, [&](std::vector<StructField>* fields, int idx) {
+    if (idx < 0) return Status::InvalidArgument("drop-column: no column '" + JoinPath(path) + "'");
+    if (fields->size() == 1)
+      return Status::InvalidArgument("drop-column: '" + JoinPath(path) +
+                                     "' is the only field of its struct; drop the struct instead");
+    fields->erase(fields->begin() + idx);
+    return Status::OK();
+  }));
+  size_t data_cols = a.schema.fields.size() - a.md.partition_columns.size();
+  if (data_cols == 0)
+    return Status::InvalidArgument("drop-column: a table needs at least one non-partition column");
+  JsonWriter cols;
+  cols.BeginArray().String(JoinPath(path)).EndArray();
+  return Finish(a, "DROP COLUMNS", Params({{"columns", cols.str()}}),
+                "dropped column '" + JoinPath(path) + "' (data files are not rewritten)");
+}
+
+Result<AlterResult> ChangeColumnType(const std::string& uri, const std::string& column,
+                                     std::string_view new_type_ddl) {
+  LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(column, nullptr));
+  LAKE_ASSIGN_OR_RETURN(DataTypePtr to, ParseTypeDDL(new_type_ddl));
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  std::string from_s;
+  LAKE_RETURN_IF_ERROR(EditAt(&a.schema.fields, path, 0, [&](std::vector<StructField>* fields, int idx) {
+    if (idx < 0) return Status::InvalidArgument("change-type: no column '" + JoinPath(path) + "'");
+    StructField& f = (*fields)[static_cast<size_t>(idx)];
+    LAKE_RETURN_IF_ERROR(alter::CheckWidening(*f.type, *to, JoinPath(path)));
+    from_s = f.type->ToString();
+    // delta.typeChanges: append {fromType, toType} to the field's history.
+    std::string entry = "{\"fromType\":" + JsonStr(from_s) + ",\"toType\":" + JsonStr(to->ToString()) + "}";
+    std::string arr = "[" + entry + "]";
+    simdjson::dom::parser parser;
+    simdjson::dom::object o;
+    simdjson::dom::array existing;
+    if (parser.parse(f.metadata.empty() ? std::string("{}") : f.metadata).get(o) == simdjson::SUCCESS &&
+        o["delta.typeChanges"].get(existing) == simdjson::SUCCESS) {
+      std::string m = simdjson::minify(existing);
+      arr = m.size() > 2 ? m.substr(0, m.size() - 1) + "," + entry + "]" : arr;
+    }
+    f.metadata = alter::SetMetadataKey(f.metadata, "delta.typeChanges", arr);
+    f.type = to;
+    return Status::OK();
+  }));
+  alter::AddFeature(&a.protocol, "typeWidening", true);
+  if (to->kind == DataType::Kind::kPrimitive && to->name == "timestamp_ntz")
+    alter::AddFeature(&a.protocol, "timestampNtz", true);
+  return Finish(a, "CHANGE COLUMN",
+                Params({{"column", JoinPath(path)}, {"fromType", from_s}, {"toType", to->ToString()}}),
+                "changed column '" + JoinPath(path) + "' from " + from_s + " to " + to->ToString() +
+                    " (existing files are read with the new type)");
+}
+
+Result<AlterResult> SetProperties(const std::string& uri,
+                                  const std::map<std::string, std::string>& props) {
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  std::map<std::string, std::string> others;
+  for (const auto& [k, v] : props) {
+    if (k == "delta.columnMapping.mode") {
+      std::string m = Lower(v);
+      std::string cur = MappingMode(a.md.configuration);
+      if (m == cur) continue;
+      if (m == "name" && cur == "none") {
+        alter::EnableColumnMapping(&a.schema, &a.md.configuration, &a.protocol);
+        continue;
+      }
+      return Status::Unsupported("delta.columnMapping.mode: lake can only change 'none' to 'name' (now '" + cur + "')");
+    }
+    if (k == "delta.columnMapping.maxColumnId")
+      return Status::InvalidArgument("delta.columnMapping.maxColumnId is managed by lake");
+    others[k] = v;
+  }
+  // Features the new settings need (MinimumProtocol of the non-mapping settings).
+  std::map<std::string, std::string> conf = a.md.configuration;
+  for (const auto& [k, v] : others) conf[k] = v;
+  std::map<std::string, std::string> for_min;
+  for (const auto& [k, v] : conf)
+    if (k.rfind("delta.columnMapping.", 0) != 0 && k.rfind("delta.constraints.", 0) != 0) for_min[k] = v;
+  Schema plain;  // the schema's features are already in the protocol
+  LAKE_ASSIGN_OR_RETURN(Protocol need, MinimumProtocol(plain, for_min));
+  auto [nw, nr] = Features(need);
+  for (const auto& f : nw) alter::AddFeature(&a.protocol, f, nr.count(f) > 0);
+  a.md.configuration = conf;
+  JsonWriter pw;
+  pw.BeginObject();
+  for (const auto& [k, v] : props) pw.Key(k).String(v);
+  pw.EndObject();
+  return Finish(a, "SET TBLPROPERTIES", Params({{"properties", pw.str()}}),
+                "set " + std::to_string(props.size()) + " propert" + (props.size() == 1 ? "y" : "ies"));
+}
+
+Result<AlterResult> UnsetProperties(const std::string& uri, const std::vector<std::string>& keys) {
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  for (const auto& k : keys) {
+    if (k.rfind("delta.columnMapping.", 0) == 0)
+      return Status::Unsupported(k + ": column mapping cannot be removed by lake");
+    if (!a.md.configuration.erase(k))
+      return Status::InvalidArgument("unset-property: the table has no property '" + k + "'");
+  }
+  JsonWriter kw;
+  kw.BeginArray();
+  for (const auto& k : keys) kw.String(k);
+  kw.EndArray();
+  return Finish(a, "UNSET TBLPROPERTIES", Params({{"properties", kw.str()}}),
+                "unset " + std::to_string(keys.size()) + " propert" + (keys.size() == 1 ? "y" : "ies"));
+}
+
+Result<AlterResult> SetTableComment(const std::string& uri, const std::string& comment) {
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  if (comment.empty()) a.md.description.reset();
+  else a.md.description = comment;
+  return Finish(a, "SET TBLPROPERTIES", Params({{"comment", comment}}), "set the table comment");
+}
+
+Result<AlterResult> SetColumnDefault(const std::string& uri, const std::string& column,
+                                     const std::string& default_sql) {
+  LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(column, nullptr));
+  if (path.size() != 1) return Status::Unsupported("set-default: top-level columns only");
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  if (!default_sql.empty()) {
+    // The expression must evaluate (constant-ish SQL, e.g. 0, 'n/a', current_date).
+    LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+    LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+    auto r = conn->Query("SELECT (" + default_sql + ")");
+    if (!r.ok()) return r.status().WithContext("set-default '" + default_sql + "'");
+  }
+  LAKE_RETURN_IF_ERROR(EditAt(&a.schema.fields, path, 0, [&](std::vector<StructField>* fields, int idx) {
+    if (idx < 0) return Status::InvalidArgument("set-default: no column '" + JoinPath(path) + "'");
+    StructField& f = (*fields)[static_cast<size_t>(idx)];
+    f.metadata = default_sql.empty() ? alter::RemoveMetadataKey(f.metadata, "CURRENT_DEFAULT")
+                                     : alter::SetMetadataKey(f.metadata, "CURRENT_DEFAULT", JsonStr(default_sql));
+    return Status::OK();
+  }));
+  if (!default_sql.empty()) alter::AddFeature(&a.protocol, "allowColumnDefaults", false);
+  return Finish(a, "CHANGE COLUMN", Params({{"column", JoinPath(path)}, {"default", default_sql}}),
+                "set the default of column '" + JoinPath(path) + "' to " +
+                    (default_sql.empty() ? std::string("none") : default_sql));
+}
+
+Result<AlterResult> SetColumnComment(const std::string& uri, const std::string& column,
+                                     const std::string& comment) {
+  LAKE_ASSIGN_OR_RETURN(auto path, SplitPath(column, nullptr));
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  LAKE_RETURN_IF_ERROR(EditAt(&a.schema.fields, path, 0, [&](std::vector<StructField>* fields, int idx) {
+    if (idx < 0) return Status::InvalidArgument("comment: no column '" + JoinPath(path) + "'");
+    StructField& f = (*fields)[static_cast<size_t>(idx)];
+    f.metadata = comment.empty() ? alter::RemoveMetadataKey(f.metadata, "comment")
+                                 : alter::SetMetadataKey(f.metadata, "comment", JsonStr(comment));
+    return Status::OK();
+  }));
+  return Finish(a, "CHANGE COLUMN", Params({{"column", JoinPath(path)}, {"comment", comment}}),
+                "set the comment of column '" + JoinPath(path) + "'");
+}
+
+Result<AlterResult> AddConstraint(const std::string& uri, const std::string& name,
+                                  const std::string& expr) {
+  if (name.empty() || expr.empty())
+    return Status::InvalidArgument("add-constraint needs a name and an expression");
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  for (const auto& [k, v] : a.md.configuration) {
+    if (Lower(k) == Lower("delta.constraints." + name))
+      return Status::AlreadyExists("constraint '" + name + "' already exists: " + v);
+  }
+  // Every existing row must satisfy it (this also checks the expression binds).
+  LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+  LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  LAKE_ASSIGN_OR_RETURN(Scan plan, Scan::Plan(a.snap, ScanOptions{}));
+  a.txn->ReadWholeTable();
+  LAKE_ASSIGN_OR_RETURN(std::string sql, plan.ToSql(*conn));
+  std::string bad = "NOT coalesce((" + expr + "), false)";
+  auto r = conn->Query("SELECT count(*) FILTER (WHERE " + bad + "), CAST(any_value(__t) FILTER (WHERE " +
+                       bad + ") AS VARCHAR) FROM (" + sql + ") AS __t");
+  if (!r.ok()) return r.status().WithContext("constraint '" + name + "' (" + expr + ")");
+  int64_t n = r->GetInt64(0, 0);
+  if (n > 0) {
+    return Status::InvalidArgument(
+        "cannot add CHECK constraint '" + name + "' (" + expr + "): " + std::to_string(n) +
+        (n == 1 ? " existing row violates" : " existing rows violate") + " it, e.g. " +
+        (r->IsNull(1, 0) ? std::string("?") : std::string(r->GetString(1, 0))));
+  }
+  a.md.configuration["delta.constraints." + Lower(name)] = expr;
+  alter::AddFeature(&a.protocol, "checkConstraints", false);
+  return Finish(a, "ADD CONSTRAINT", Params({{"name", name}, {"expr", expr}}),
+                "added CHECK constraint '" + name + "' (" + expr + ")");
+}
+
+Result<AlterResult> DropConstraint(const std::string& uri, const std::string& name) {
+  LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
+  std::string key;
+  for (const auto& [k, v] : a.md.configuration)
+    if (Lower(k) == Lower("delta.constraints." + name)) key = k;
+  if (key.empty()) return Status::InvalidArgument("the table has no CHECK constraint '" + name + "'");
+  a.md.configuration.erase(key);
+  return Finish(a, "DROP CONSTRAINT", Params({{"name", name}}),
+                "dropped CHECK constraint '" + name + "'");
+}
+
+}  // namespace lake
