@@ -98,6 +98,10 @@ struct WriteResult {
   int64_t files_removed = 0;
   int64_t rows_rewritten = 0;  // replace-where: rows of touched files kept (not matching)
   int attempts = 1;
+  // Auto-compaction (delta.autoOptimize.autoCompact=true): the OPTIMIZE commit it made after
+  // the write (-1 = none), or why it failed (the write itself stands either way).
+  int64_t auto_compact_version = -1;
+  std::string auto_compact_warning;
 };
 
 // Writes rows into a table:

@@ -72,6 +72,7 @@ void RegisterVacuum(CLI::App& app);
 void RegisterStoreCopy(CLI::App& app);
 void RegisterCreate(CLI::App& app);
 void RegisterWrite(CLI::App& app);
+void RegisterOptimize(CLI::App& app);
 
 // "k=v" list -> map (CliError on a malformed entry).
 std::map<std::string, std::string> ParseProperties(const std::vector<std::string>& kvs);

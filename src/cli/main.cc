@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterStoreCopy(app);
   lake::cli::RegisterCreate(app);
   lake::cli::RegisterWrite(app);
+  lake::cli::RegisterOptimize(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
