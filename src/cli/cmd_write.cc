@@ -39,13 +39,17 @@ void RunWrite(const WriteArgs& a) {
     });
   }
   WriteResult r = OrDie(b.Execute());
+  if (!r.auto_compact_warning.empty())
+    std::fprintf(stderr, "lake: warning: %s\n", r.auto_compact_warning.c_str());
   if (a.json) {
     JsonWriter w;
     w.BeginObject().Key("version").Int(r.version).Key("skipped").Bool(r.skipped);
     w.Key("created").Bool(r.created).Key("rows").Int(r.rows_written);
     w.Key("files_added").Int(r.files_added).Key("bytes_added").Int(r.bytes_added);
     w.Key("files_removed").Int(r.files_removed).Key("rows_rewritten").Int(r.rows_rewritten);
-    w.Key("attempts").Int(r.attempts).EndObject();
+    w.Key("attempts").Int(r.attempts);
+    if (r.auto_compact_version >= 0) w.Key("auto_compact_version").Int(r.auto_compact_version);
+    w.EndObject();
     std::cout << w.str() << "\n";
     return;
   }
@@ -60,6 +64,8 @@ void RunWrite(const WriteArgs& a) {
               FormatBytes(r.bytes_added).c_str());
   if (r.files_removed) std::printf(", removed %lld file(s)", static_cast<long long>(r.files_removed));
   if (r.rows_rewritten) std::printf(", kept %lld rows", static_cast<long long>(r.rows_rewritten));
+  if (r.auto_compact_version >= 0)
+    std::printf("; auto-compacted at version %lld", static_cast<long long>(r.auto_compact_version));
   std::printf("\n");
 }
 
