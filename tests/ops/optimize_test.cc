@@ -312,6 +312,33 @@ TEST(Optimize, AutoCompactionAfterWrites) {
   EXPECT_NE((*hist)[0].commit_info.find("\"auto\":\"true\""), std::string::npos);
 }
 
+// Files with deletion vectors are rewritten even alone (the deleted rows stay deleted, the DV
+// goes), on real tables from the shared conformance suite.
+TEST(Optimize, RewritesFilesWithDeletionVectors) {
+  const std::string conf = testing::ConformanceDir();
+  if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
+  for (const char* name : {"delta-kernel-rs/table-with-dv-small",
+                           "delta-golden/dv-partitioned-with-checkpoint"}) {
+    SCOPED_TRACE(name);
+    TempDir dir;
+    std::filesystem::copy(conf + "/tables/" + name, dir.path(),
+                          std::filesystem::copy_options::recursive);
+    auto c = Conn();
+    auto before = At(dir.path());
+    size_t dvs = 0;
+    for (const auto& f : before->files()) dvs += f.deletion_vector ? 1 : 0;
+    ASSERT_GT(dvs, 0u);
+    auto r = Optimize(Open(dir.path()), {});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_GE(r->files_removed, static_cast<int64_t>(dvs));
+    for (const auto& f : At(dir.path())->files()) EXPECT_FALSE(f.deletion_vector) << f.path;
+    ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), before->version()));
+    auto again = Optimize(Open(dir.path()), {});
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->version, -1);
+  }
+}
+
 TEST(Optimize, ParseByteSize) {
   EXPECT_EQ(*ParseByteSize("128mb"), 128LL << 20);
   EXPECT_EQ(*ParseByteSize("1GB"), 1LL << 30);
