@@ -102,6 +102,10 @@ struct WriteResult {
   std::string warning;
   int64_t rows_quarantined = 0;        // QuarantineBadRows: rows sent to the quarantine table
   int64_t quarantine_version = -1;     // its committed version
+  // Auto-compaction (delta.autoOptimize.autoCompact=true): the OPTIMIZE commit it made after
+  // the write (-1 = none), or why it failed (the write itself stands either way).
+  int64_t auto_compact_version = -1;
+  std::string auto_compact_warning;
 };
 
 // Writes rows into a table:

@@ -74,6 +74,7 @@ void RegisterCreate(CLI::App& app);
 void RegisterWrite(CLI::App& app);
 void RegisterSql(CLI::App& app);
 void RegisterAlter(CLI::App& app);
+void RegisterOptimize(CLI::App& app);
 
 // "k=v" list -> map (CliError on a malformed entry).
 std::map<std::string, std::string> ParseProperties(const std::vector<std::string>& kvs);

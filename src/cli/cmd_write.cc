@@ -47,6 +47,8 @@ void RunWrite(const WriteArgs& a) {
   }
   WriteResult r = OrDie(b.Execute());
   if (!r.warning.empty()) std::fprintf(stderr, "lake: warning: %s\n", r.warning.c_str());
+  if (!r.auto_compact_warning.empty())
+    std::fprintf(stderr, "lake: warning: %s\n", r.auto_compact_warning.c_str());
   if (a.json) {
     JsonWriter w;
     w.BeginObject().Key("version").Int(r.version).Key("skipped").Bool(r.skipped);
@@ -54,6 +56,7 @@ void RunWrite(const WriteArgs& a) {
     w.Key("files_added").Int(r.files_added).Key("bytes_added").Int(r.bytes_added);
     w.Key("files_removed").Int(r.files_removed).Key("rows_rewritten").Int(r.rows_rewritten);
     w.Key("attempts").Int(r.attempts).Key("rows_quarantined").Int(r.rows_quarantined);
+    if (r.auto_compact_version >= 0) w.Key("auto_compact_version").Int(r.auto_compact_version);
     w.EndObject();
     std::cout << w.str() << "\n";
     return;
@@ -72,6 +75,8 @@ void RunWrite(const WriteArgs& a) {
     std::printf(", quarantined %lld bad row(s) (quarantine version %lld)",
                 static_cast<long long>(r.rows_quarantined), static_cast<long long>(r.quarantine_version));
   if (r.rows_rewritten) std::printf(", kept %lld rows", static_cast<long long>(r.rows_rewritten));
+  if (r.auto_compact_version >= 0)
+    std::printf("; auto-compacted at version %lld", static_cast<long long>(r.auto_compact_version));
   std::printf("\n");
 }
 

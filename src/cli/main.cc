@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   lake::cli::RegisterWrite(app);
   lake::cli::RegisterSql(app);
   lake::cli::RegisterAlter(app);
+  lake::cli::RegisterOptimize(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

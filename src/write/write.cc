@@ -16,6 +16,7 @@
 #include "lake/predicate.h"
 #include "lake/scan.h"
 #include "lake/write.h"
+#include "ops/optimize.h"
 #include "txn/commit_writer.h"
 #include "write/data_writer.h"
 
@@ -809,6 +810,15 @@ Result<WriteResult> WriteBuilder::Execute() {
   res.version = committed->version;
   res.attempts = committed->attempts;
   res.warning = committed->post_commit_warning;
+  // Auto-compaction: a separate OPTIMIZE commit over the partitions this write added to.
+  if (!res.skipped && IsTrue(conf, "delta.autoOptimize.autoCompact")) {
+    auto ac = AutoCompactAfterWrite(uri_, all_new, progress_);
+    if (ac.ok()) {
+      res.auto_compact_version = ac->version;
+    } else {
+      res.auto_compact_warning = "auto-compaction failed: " + ac.status().ToString();
+    }
+  }
   return res;
 }
 
