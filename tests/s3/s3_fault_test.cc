@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -356,6 +357,51 @@ TEST_F(S3Fault, WritesAndScansThroughRandomFaultsReadTheAcknowledgedRows) {
   ASSERT_EQ(listing->commits.size(), static_cast<size_t>(version + 1));
   for (size_t i = 0; i < listing->commits.size(); ++i)
     EXPECT_EQ(listing->commits[i].version, static_cast<int64_t>(i));
+}
+
+// Data objects (outside _delta_log) of the table at `uri`.
+std::set<std::string> DataObjects(const std::string& uri) {
+  std::set<std::string> out;
+  auto store = OpenObjectStore(uri);
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return out;
+  auto objs = (*store)->List("");
+  EXPECT_TRUE(objs.ok());
+  if (!objs.ok()) return out;
+  for (const auto& o : *objs)
+    if (o.key.rfind("_delta_log/", 0) != 0) out.insert(o.key);
+  return out;
+}
+
+TEST_F(S3Fault, FailedUploadDeletesTheUploadedFilesAndCommitsNothing) {
+  std::string uri = Uri("failed-upload");
+  WriteBuilder create(uri);
+  create.Source({.path = "", .query = "SELECT range AS id, 'k' || (range % 3) AS k FROM range(30)"})
+      .PartitionBy({"k"});
+  auto c = create.Execute();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::set<std::string> before = DataObjects(uri);
+  EXPECT_EQ(before.size(), 3u);
+  // One of the three uploads of the next write fails for good (one attempt per request).
+  setenv("LAKE_S3_MAX_ATTEMPTS", "1", 1);
+  proxy_->ForceNext(FaultProxy::k503, "PUT", ".parquet");
+  WriteBuilder append(uri);
+  append.Source({.path = "", .query = "SELECT range AS id, 'k' || (range % 3) AS k FROM range(30, 60)"});
+  auto r = append.Execute();
+  setenv("LAKE_S3_MAX_ATTEMPTS", "10", 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("uploading data files"), std::string::npos)
+      << r.status().ToString();
+  EXPECT_EQ(DataObjects(uri), before) << "the uploaded files are deleted again";
+  auto table = Table::Open(uri);
+  ASSERT_TRUE(table.ok());
+  auto snap = (*table)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ((*snap)->version(), 0);
+  // And the staging directory is gone.
+  std::error_code ec;
+  auto it = std::filesystem::directory_iterator(home_.path() + "/tmp", ec);
+  EXPECT_TRUE(ec || it == std::filesystem::directory_iterator()) << "staging left behind";
 }
 
 }  // namespace
