@@ -32,9 +32,10 @@ std::string RandomOwner() {
   static thread_local std::mt19937_64 rng{std::random_device{}() ^
                                           static_cast<uint64_t>(NowMs()) ^
                                           (static_cast<uint64_t>(getpid()) << 32)};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
+  // The pid keeps owners of forked children (which copy the RNG state) distinct.
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%d-%016llx%016llx", static_cast<int>(getpid()),
+                static_cast<unsigned long long>(rng()), static_cast<unsigned long long>(rng()));
   return buf;
 }
 

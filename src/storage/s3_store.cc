@@ -100,7 +100,14 @@ void AppendUtf8(std::string* out, uint32_t cp) {
 std::once_flag g_curl_once;
 
 std::string RandomHex(int bytes) {
+  // Re-seeded in a forked child: a copied state would give every child the same "random" keys
+  // (two children probing the same key: the second sees 412 and fails its probe).
   thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(getpid()) << 32};
+  thread_local pid_t seeded_for = getpid();
+  if (seeded_for != getpid()) {
+    seeded_for = getpid();
+    rng.seed(std::random_device{}() ^ static_cast<uint64_t>(seeded_for) << 32);
+  }
   static const char* kHex = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < bytes; ++i) {
