@@ -80,6 +80,12 @@ class ObjectStore {
   // Deleting a missing object is not an error.
   virtual Status Delete(std::string_view key) = 0;
 
+  // Put of the contents of the local file `local_path` (an immutable data file a writer made),
+  // like Put(key, <file bytes>). Remote stores also enter the file into their local cache, so
+  // that a scan after the write reads it without downloading it (LocalPathImmutable hits).
+  // The default reads the file and calls Put.
+  virtual Status PutFile(std::string_view key, const std::string& local_path);
+
   // A path on the local filesystem that DuckDB can read for `key` (the file itself for the
   // local store; a cached copy for remote stores).
   virtual Result<std::string> LocalPath(std::string_view key) = 0;

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <random>
 
+#include "lake/commit_coordinator.h"
 #include "lake/object_store.h"
 #include "storage/s3_store.h"
 #include "util/percent_encoding.h"
@@ -335,10 +336,31 @@ Result<std::string> LocalPathFromUri(std::string_view uri) {
   return path;
 }
 
+Status ObjectStore::PutFile(std::string_view key, const std::string& local_path) {
+  int fd = open(local_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + local_path + ": " + std::strerror(errno));
+  std::string data;
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      return Status::IOError("cannot read " + local_path + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return Put(key, data);
+}
+
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view uri) {
   if (uri.rfind("s3://", 0) == 0 || uri.rfind("s3a://", 0) == 0) {
     LAKE_ASSIGN_OR_RETURN(s3::S3Config config, s3::ConfigFromUri(uri));
-    return s3::NewS3Store(std::move(config));
+    LAKE_ASSIGN_OR_RETURN(auto store, s3::NewS3Store(std::move(config)));
+    return MaybeCoordinate(std::move(store));  // LAKE_COMMIT_COORDINATOR=catalog
   }
   LAKE_ASSIGN_OR_RETURN(std::string dir, LocalPathFromUri(uri));
   return NewLocalStore(std::move(dir), std::string(uri));

@@ -18,6 +18,8 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <random>
@@ -98,7 +100,14 @@ void AppendUtf8(std::string* out, uint32_t cp) {
 std::once_flag g_curl_once;
 
 std::string RandomHex(int bytes) {
+  // Re-seeded in a forked child: a copied state would give every child the same "random" keys
+  // (two children probing the same key: the second sees 412 and fails its probe).
   thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(getpid()) << 32};
+  thread_local pid_t seeded_for = getpid();
+  if (seeded_for != getpid()) {
+    seeded_for = getpid();
+    rng.seed(std::random_device{}() ^ static_cast<uint64_t>(seeded_for) << 32);
+  }
   static const char* kHex = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < bytes; ++i) {
@@ -652,6 +661,53 @@ class S3Store final : public ObjectStore {
     req.body = data;
     LAKE_ASSIGN_OR_RETURN(Response r, Execute(req));
     if (!r.ok()) return HttpError(req, r);
+    return Status::OK();
+  }
+
+  // Uploads, then copies the file into the cache under the uploaded object's name, so that
+  // LocalPathImmutable(key, size) hits (the entry's ETag part is that of the upload when the
+  // server returned one; immutable lookups ignore it anyway).
+  Status PutFile(std::string_view key, const std::string& local_path) override {
+    LAKE_RETURN_IF_ERROR(CheckObjectKey(key));
+    std::string data;
+    {
+      std::ifstream in(local_path, std::ios::binary);
+      if (!in) return Status::IOError("cannot open " + local_path);
+      data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      if (in.bad()) return Status::IOError("cannot read " + local_path);
+    }
+    std::string full = FullKey(key);
+    std::string etag;
+    if (data.size() > c_.part_size) {
+      LAKE_RETURN_IF_ERROR(MultipartPut(full, data));
+      etag = "multipart-" + Sha256Hex(data).substr(0, 16);
+    } else {
+      Request req;
+      req.method = "PUT";
+      req.key = full;
+      req.body = data;
+      LAKE_ASSIGN_OR_RETURN(Response r, Execute(req));
+      if (!r.ok()) return HttpError(req, r);
+      etag = StripQuotes(r.Header("etag"));
+    }
+    // The cache is an optimisation: a failure to fill it does not fail the upload.
+    std::string loc = Location(full);
+    (void)cache_.Insert(
+        loc,
+        [&](int fd, uint64_t* bytes, std::string*) -> Status {
+          size_t off = 0;
+          while (off < data.size()) {
+            ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return Status::IOError(std::string("cache write: ") + std::strerror(errno));
+            off += static_cast<size_t>(n);
+          }
+          *bytes = data.size();
+          return Status::OK();
+        },
+        [&](uint64_t bytes, const std::string&) {
+          return cache_.EntryPath(loc, bytes, etag, full);
+        });
     return Status::OK();
   }
 

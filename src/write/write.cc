@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 
 #include <simdjson.h>
+#include <unistd.h>
 
 #include "engine/duckdb_engine.h"
 #include "lake/predicate.h"
@@ -24,7 +27,9 @@
 #include "ops/alter_table.h"
 #include "scan/deletion_vector.h"
 #include "scan/scan_sql.h"
+#include "storage/location.h"
 #include "util/json_writer.h"
+#include "util/percent_encoding.h"
 
 namespace lake {
 namespace {
@@ -33,6 +38,34 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+// A fresh local directory for the data files of a write to a remote table: $LAKE_HOME/tmp
+// (LAKE_HOME default ~/.lake) when it can be created, else $TMPDIR (default /tmp).
+Result<std::string> MakeLocalStagingDir() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char name[64];
+  std::snprintf(name, sizeof name, "lake-write-%d-%016llx", static_cast<int>(getpid()),
+                static_cast<unsigned long long>(rng()));
+  std::vector<std::string> bases;
+  const char* home = std::getenv("LAKE_HOME");
+  const char* user_home = std::getenv("HOME");
+  if (home && *home) {
+    bases.push_back(std::string(home) + "/tmp");
+  } else if (user_home && *user_home) {
+    bases.push_back(std::string(user_home) + "/.lake/tmp");
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  bases.push_back(tmp && *tmp ? tmp : "/tmp");
+  std::string last;
+  for (const auto& b : bases) {
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::path(b) / name;
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) return dir.string();
+    last = dir.string() + ": " + ec.message();
+  }
+  return Status::IOError("cannot create a local staging directory for the write (" + last + ")");
 }
 
 bool EndsWith(const std::string& s, const std::string& suf) {
@@ -523,13 +556,6 @@ Result<WriteResult> WriteBuilder::Execute() {
   if (!replace_where_.empty() && mode_ != WriteMode::kOverwrite)
     return Status::InvalidArgument("replace-where needs mode overwrite");
   LAKE_ASSIGN_OR_RETURN(std::string source_sql, SourceSelectSql(source_));
-  // Data files are written by DuckDB to a local directory; remote stores (s3://) would need an
-  // upload step that does not exist yet. Refuse rather than commit files that are not there.
-  if (size_t scheme = uri_.find("://");
-      scheme != std::string::npos && Lower(uri_.substr(0, scheme)) != "file") {
-    return Status::Unsupported("writing data to '" + uri_.substr(0, scheme) +
-                               "://' tables is not supported yet (local paths and file:// only)");
-  }
   LAKE_ASSIGN_OR_RETURN(auto table, OpenForWrite(uri_));
   LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table));
   WriteResult res;
@@ -659,7 +685,26 @@ Result<WriteResult> WriteBuilder::Execute() {
     pred = *p;
   }
 
-  LAKE_ASSIGN_OR_RETURN(std::string root, table->store()->LocalPath(""));
+  // Local tables: DuckDB writes into the table directory (a staging folder, then renames).
+  // Remote tables (s3://): DuckDB writes into a local staging directory outside the table
+  // ($LAKE_HOME/tmp or $TMPDIR), laid out as the table; each file is then uploaded under its
+  // final key (and entered into the file cache) before the commit.
+  ObjectStore* store = table->store().get();
+  const bool remote = !store->is_local();
+  std::string root;
+  if (remote) {
+    LAKE_ASSIGN_OR_RETURN(root, MakeLocalStagingDir());
+  } else {
+    LAKE_ASSIGN_OR_RETURN(root, store->LocalPath(""));
+  }
+  struct RemoveStaging {
+    std::string dir;
+    ~RemoveStaging() {
+      if (dir.empty()) return;
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } remove_staging{remote ? root : std::string()};
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   write::DataWriteOptions opts;
@@ -706,8 +751,15 @@ Result<WriteResult> WriteBuilder::Execute() {
   opts.progress = progress_;
   LAKE_ASSIGN_OR_RETURN(write::DataWriteResult data, write::WriteDataFiles(*conn, opts));
   std::vector<AddFile> all_new = data.files;
+  bool uploaded = false, commit_attempted = false;
+  auto delete_remote = [&] {
+    for (const auto& f : all_new) (void)store->Delete(PercentDecode(f.path));
+  };
   auto cleanup = [&](Status st) {
     write::DeleteDataFiles(root, all_new);
+    // An IOError from Commit may leave it unknown whether the commit landed (retries
+    // exhausted after a lost response): keep the uploads then (orphans for vacuum at worst).
+    if (uploaded && !(commit_attempted && st.code() == StatusCode::kIOError)) delete_remote();
     return st;
   };
 
@@ -764,6 +816,18 @@ Result<WriteResult> WriteBuilder::Execute() {
         in.partition_columns = parts;
         in.mapping_mode = snap->column_mapping_mode();
         in.files = to_rewrite;
+        if (remote) {
+          LocationResolver resolver(*store);
+          std::vector<FetchItem> items;
+          for (const AddFile* f : to_rewrite) {
+            auto r = resolver.Resolve(f->path);
+            if (!r.ok()) return cleanup(r.status());
+            items.push_back({r->store, r->key, static_cast<uint64_t>(f->size)});
+          }
+          auto paths = FetchLocalPaths(items);
+          if (!paths.ok()) return cleanup(paths.status());
+          in.local_paths = std::move(*paths);
+        }
         in.where = "NOT coalesce((" + replace_where_ + "), false)";
         auto store = table->store();
         auto keep_sql = scan::BuildScanSql(
@@ -799,12 +863,23 @@ Result<WriteResult> WriteBuilder::Execute() {
       .EndObject();
   txn->SetOperation(res.created ? "CREATE TABLE AS SELECT" : "WRITE",
                     OperationParameters(mode_, parts, replace_where_), metrics.str());
+  if (remote && !all_new.empty()) {
+    progress("uploading " + std::to_string(all_new.size()) + " file(s) to " + uri_);
+    Status up = ParallelFor(all_new.size(), 8, [&](size_t i) -> Status {
+      std::string key = PercentDecode(all_new[i].path);
+      return store->PutFile(key, (std::filesystem::path(root) / key).string());
+    });
+    uploaded = true;  // (partly, maybe): cleanup deletes every key, missing ones are fine
+    if (!up.ok()) return cleanup(up.WithContext("uploading data files"));
+  }
   progress("committing");
   PauseBeforeCommitForTests();
+  commit_attempted = true;
   auto committed = txn->Commit();
   if (!committed.ok()) return cleanup(committed.status());
   if (committed->skipped) {
     write::DeleteDataFiles(root, all_new);
+    if (uploaded) delete_remote();
     res.skipped = true;
   }
   res.version = committed->version;

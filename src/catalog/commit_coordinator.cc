@@ -1,0 +1,258 @@
+// Catalog-coordinated commits (include/lake/commit_coordinator.h).
+#include "lake/commit_coordinator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "catalog/sql_db.h"
+#include "lake/catalog.h"
+
+namespace lake {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Getenv(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string RandomOwner() {
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                          static_cast<uint64_t>(NowMs()) ^
+                                          (static_cast<uint64_t>(getpid()) << 32)};
+  // The pid keeps owners of forked children (which copy the RNG state) distinct.
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%d-%016llx%016llx", static_cast<int>(getpid()),
+                static_cast<unsigned long long>(rng()), static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+void SleepMs(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+class SqlCommitCoordinator : public CommitCoordinator {
+ public:
+  explicit SqlCommitCoordinator(std::unique_ptr<catalog::SqlDb> db) : db_(std::move(db)) {}
+
+  Status Init() {
+    std::lock_guard<std::mutex> l(mu_);
+    Status st;
+    for (int i = 0; i < 50; ++i) {
+      st = db_->Exec(
+          "CREATE TABLE IF NOT EXISTS lake_commit_claims (table_location TEXT NOT NULL, "
+          "object_key TEXT NOT NULL, owner TEXT NOT NULL, claimed_ms BIGINT NOT NULL, "
+          "PRIMARY KEY (table_location, object_key))");
+      // Concurrent CREATE TABLE IF NOT EXISTS can collide (PostgreSQL: a unique violation in
+      // its catalog; SQLite: busy): try again.
+      if (st.ok() || !(catalog::IsRetry(st) || st.IsAlreadyExists())) break;
+      SleepMs(10 + i);
+    }
+    return st.WithContext("creating the commit claims table");
+  }
+
+  Status Claim(const std::string& loc, const std::string& key, const std::string& owner) override {
+    return Retrying([&] {
+      return db_->Exec(
+          "INSERT INTO lake_commit_claims (table_location, object_key, owner, claimed_ms) "
+          "VALUES (?, ?, ?, ?)",
+          {loc, key, owner, std::to_string(NowMs())});
+    });
+  }
+
+  Status Release(const std::string& loc, const std::string& key,
+                 const std::string& owner) override {
+    return Retrying([&] {
+      return db_->Exec(
+          "DELETE FROM lake_commit_claims WHERE table_location = ? AND object_key = ? AND "
+          "owner = ?",
+          {loc, key, owner});
+    });
+  }
+
+  Result<std::optional<ClaimInfo>> Get(const std::string& loc, const std::string& key) override {
+    std::optional<ClaimInfo> out;
+    Status st = Retrying([&]() -> Status {
+      auto rows = db_->Query(
+          "SELECT owner, claimed_ms FROM lake_commit_claims WHERE table_location = ? AND "
+          "object_key = ?",
+          {loc, key});
+      if (!rows.ok()) return rows.status();
+      out.reset();
+      if (!rows->empty()) {
+        ClaimInfo c;
+        c.owner = (*rows)[0][0].value_or("");
+        c.claimed_ms = std::strtoll((*rows)[0][1].value_or("0").c_str(), nullptr, 10);
+        out = c;
+      }
+      return Status::OK();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+ private:
+  template <typename F>
+  Status Retrying(F&& f) {
+    std::lock_guard<std::mutex> l(mu_);
+    Status st;
+    for (int i = 0; i < 200; ++i) {
+      st = f();
+      if (!catalog::IsRetry(st)) return st;
+      SleepMs(1 + (i % 20));
+    }
+    return st;
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<catalog::SqlDb> db_;
+};
+
+class CoordinatedStore : public ObjectStore {
+ public:
+  CoordinatedStore(std::unique_ptr<ObjectStore> inner, std::shared_ptr<CommitCoordinator> c,
+                   CoordinatedStoreOptions o)
+      : inner_(std::move(inner)), coord_(std::move(c)), o_(o) {}
+
+  const std::string& root_uri() const override { return inner_->root_uri(); }
+  Result<std::vector<ObjectMeta>> List(std::string_view prefix,
+                                       std::string_view start_after) override {
+    return inner_->List(prefix, start_after);
+  }
+  Result<std::string> Get(std::string_view key) override { return inner_->Get(key); }
+  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
+    return inner_->GetRange(key, offset, length);
+  }
+  Result<ObjectMeta> Head(std::string_view key) override { return inner_->Head(key); }
+  Status Put(std::string_view key, std::string_view data) override {
+    return inner_->Put(key, data);
+  }
+  Status PutFile(std::string_view key, const std::string& local_path) override {
+    return inner_->PutFile(key, local_path);
+  }
+  Status Delete(std::string_view key) override { return inner_->Delete(key); }
+  Result<std::string> LocalPath(std::string_view key) override { return inner_->LocalPath(key); }
+  Result<std::string> LocalPathImmutable(std::string_view key, uint64_t size) override {
+    return inner_->LocalPathImmutable(key, size);
+  }
+  bool is_local() const override { return inner_->is_local(); }
+
+  Status PutIfAbsent(std::string_view key_view, std::string_view data) override {
+    const std::string key(key_view);
+    const std::string& loc = inner_->root_uri();
+    const std::string owner = RandomOwner();
+    while (true) {
+      LAKE_ASSIGN_OR_RETURN(bool exists, Exists(key));
+      if (exists) return AlreadyExists(key);
+      Status claimed = coord_->Claim(loc, key, owner);
+      if (claimed.ok()) break;
+      if (!claimed.IsAlreadyExists()) return claimed.WithContext("claiming " + key);
+      // Lost the claim: wait for the winner's object (or for its claim to go away).
+      LAKE_ASSIGN_OR_RETURN(bool appeared, WaitForWinner(loc, key));
+      if (appeared) return AlreadyExists(key);
+    }
+    // Ours. A writer that bypasses the coordinator may still have written it.
+    LAKE_ASSIGN_OR_RETURN(bool exists, Exists(key));
+    if (exists) return AlreadyExists(key);
+    Status put = inner_->Put(key, data);
+    if (put.ok()) return put;
+    // The PUT may have landed although it failed (a lost response): then it is ours.
+    auto got = inner_->Get(key);
+    if (got.ok() && *got == data) return Status::OK();
+    if (got.ok() || got.status().IsNotFound()) {
+      (void)coord_->Release(loc, key, owner);
+    }
+    return put;
+  }
+
+ private:
+  Result<bool> Exists(const std::string& key) {
+    auto h = inner_->Head(key);
+    if (h.ok()) return true;
+    if (h.status().IsNotFound()) return false;
+    return h.status();
+  }
+  Status AlreadyExists(const std::string& key) const {
+    return Status::AlreadyExists("'" + key + "' already exists");
+  }
+  // True once the claimed object exists; false when the claim is gone (released, or broken
+  // here because it outlived the lease with no object).
+  Result<bool> WaitForWinner(const std::string& loc, const std::string& key) {
+    while (true) {
+      LAKE_ASSIGN_OR_RETURN(bool exists, Exists(key));
+      if (exists) return true;
+      LAKE_ASSIGN_OR_RETURN(auto claim, coord_->Get(loc, key));
+      if (!claim) {
+        LAKE_ASSIGN_OR_RETURN(bool now, Exists(key));
+        return now;
+      }
+      if (NowMs() - claim->claimed_ms > o_.lease_ms) {
+        LAKE_ASSIGN_OR_RETURN(bool now, Exists(key));
+        if (now) return true;
+        LAKE_RETURN_IF_ERROR(coord_->Release(loc, key, claim->owner));
+        return false;
+      }
+      SleepMs(o_.poll_interval_ms);
+    }
+  }
+
+  std::unique_ptr<ObjectStore> inner_;
+  std::shared_ptr<CommitCoordinator> coord_;
+  CoordinatedStoreOptions o_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<CommitCoordinator>> OpenCatalogCommitCoordinator(const std::string& uri_in) {
+  std::string uri = uri_in;
+  if (uri.empty()) uri = Getenv("LAKE_COMMIT_COORDINATOR_DB");
+  if (uri.empty()) uri = Catalog::DefaultUri();
+  std::unique_ptr<catalog::SqlDb> db;
+  if (uri.rfind("postgresql://", 0) == 0 || uri.rfind("postgres://", 0) == 0) {
+    LAKE_ASSIGN_OR_RETURN(db, catalog::OpenPostgres(uri));
+  } else {
+    std::string path = uri.rfind("sqlite:", 0) == 0 ? uri.substr(7) : uri;
+    if (path.rfind("//", 0) == 0) path = path.substr(2);
+    if (path.find("://") != std::string::npos) {
+      return Status::InvalidArgument("unsupported commit coordinator database URI (use "
+                                     "postgresql://..., sqlite:PATH or a file path)");
+    }
+    LAKE_ASSIGN_OR_RETURN(db, catalog::OpenSqlite(path, false));
+  }
+  auto c = std::make_shared<SqlCommitCoordinator>(std::move(db));
+  LAKE_RETURN_IF_ERROR(c->Init());
+  return std::shared_ptr<CommitCoordinator>(std::move(c));
+}
+
+std::unique_ptr<ObjectStore> NewCoordinatedStore(std::unique_ptr<ObjectStore> inner,
+                                                 std::shared_ptr<CommitCoordinator> coordinator,
+                                                 CoordinatedStoreOptions options) {
+  return std::make_unique<CoordinatedStore>(std::move(inner), std::move(coordinator), options);
+}
+
+Result<std::unique_ptr<ObjectStore>> MaybeCoordinate(std::unique_ptr<ObjectStore> store) {
+  std::string mode = Getenv("LAKE_COMMIT_COORDINATOR");
+  if (mode.empty() || mode == "none") return store;
+  if (mode != "catalog") {
+    return Status::InvalidArgument("LAKE_COMMIT_COORDINATOR='" + mode +
+                                   "': expected 'catalog' or 'none'");
+  }
+  if (store->is_local()) return store;
+  LAKE_ASSIGN_OR_RETURN(auto coord, OpenCatalogCommitCoordinator(""));
+  CoordinatedStoreOptions o;
+  std::string lease = Getenv("LAKE_COMMIT_LEASE_MS");
+  if (!lease.empty()) o.lease_ms = std::max<int64_t>(1, std::strtoll(lease.c_str(), nullptr, 10));
+  return NewCoordinatedStore(std::move(store), std::move(coord), o);
+}
+
+}  // namespace lake
