@@ -8,6 +8,7 @@
 
 #include "engine/duckdb_engine.h"
 #include "lake/write.h"
+#include "ops/optimize.h"
 #include "ops/vacuum.h"
 
 namespace lake::sql {
@@ -60,8 +61,8 @@ bool ReturnsRows(std::string_view sql) {
   if (!toks.ok() || toks->empty()) return false;
   const Token& t = toks->front();
   return t.IsSym("(") || t.Is("SELECT") || t.Is("WITH") || t.Is("FROM") || t.Is("VALUES") ||
-         t.Is("TABLE") || t.Is("DESCRIBE") || t.Is("DESC") || t.Is("SHOW") ||
-         t.Is("SUMMARIZE") || t.Is("PIVOT") || t.Is("UNPIVOT");
+         t.Is("TABLE") || t.Is("DESCRIBE") || t.Is("DESC") || t.Is("SHOW") || t.Is("SUMMARIZE") ||
+         t.Is("PIVOT") || t.Is("UNPIVOT");
 }
 
 std::string FormatMs(int64_t ms) {
@@ -150,11 +151,12 @@ Result<std::string> Session::RewriteQuery(std::string_view sql, bool pushdown) {
   }
   for (const auto& ref : refs) {
     auto name = ParseTableName(ref.Name());
-    Result<TableEntry> entry = name.ok() ? catalog_->GetTable(name->ToString())
-                                         : Result<TableEntry>(name.status());
+    Result<TableEntry> entry =
+        name.ok() ? catalog_->GetTable(name->ToString()) : Result<TableEntry>(name.status());
     if (!entry.ok()) {
       if (ref.version || ref.timestamp) {
-        return Status::NotFound("table " + ref.Name() + " is not in the catalog (time travel "
+        return Status::NotFound("table " + ref.Name() +
+                                " is not in the catalog (time travel "
                                 "needs a catalog table)");
       }
       continue;  // a DuckDB relation (e.g. information_schema.tables)
@@ -180,7 +182,8 @@ Result<std::string> Session::RewriteQuery(std::string_view sql, bool pushdown) {
 
 Status Session::Emit(const std::string& select_sql) {
   if (output_.format == "table") {
-    LAKE_ASSIGN_OR_RETURN(auto r, conn_->Query("SELECT COLUMNS(*)::VARCHAR FROM (" + select_sql + ")"));
+    LAKE_ASSIGN_OR_RETURN(auto r,
+                          conn_->Query("SELECT COLUMNS(*)::VARCHAR FROM (" + select_sql + ")"));
     if (output_.output.empty()) {
       PrintTable(r, *out_);
       return Status::OK();
@@ -199,8 +202,8 @@ Status Session::Emit(const std::string& select_sql) {
     int fd = mkstemp(path);
     if (fd < 0) return Status::IOError("cannot create a temporary file");
     close(fd);
-    Status st = conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(path) + " (" +
-                               options + ")");
+    Status st =
+        conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(path) + " (" + options + ")");
     if (st.ok()) {
       std::ifstream f(path);
       *out_ << f.rdbuf();
@@ -261,14 +264,16 @@ void Session::NotifyCommit(const std::string& name, const std::string& location)
 Result<std::string> Session::Materialize(const std::string& query,
                                          const std::vector<std::string>& names) {
   LAKE_ASSIGN_OR_RETURN(std::string rewritten, RewriteQuery(query, false));
-  std::string tmp = "__lake_sql_src_" + std::to_string(getpid()) + "_" + std::to_string(++temp_counter_);
+  std::string tmp =
+      "__lake_sql_src_" + std::to_string(getpid()) + "_" + std::to_string(++temp_counter_);
   std::string select = "SELECT * FROM (" + rewritten + ") AS __q";
   if (!names.empty()) {
     std::string cols;
     for (size_t i = 0; i < names.size(); ++i) cols += (i ? ", " : "") + QuoteIdent(names[i]);
     select += "(" + cols + ")";
   }
-  LAKE_RETURN_IF_ERROR(conn_->Execute("CREATE OR REPLACE TABLE " + QuoteIdent(tmp) + " AS " + select));
+  LAKE_RETURN_IF_ERROR(
+      conn_->Execute("CREATE OR REPLACE TABLE " + QuoteIdent(tmp) + " AS " + select));
   return tmp;
 }
 
@@ -416,6 +421,22 @@ Status Session::VacuumStmt(const Statement& s) {
   return Status::OK();
 }
 
+Status Session::OptimizeStmt(const Statement& s) {
+  LAKE_ASSIGN_OR_RETURN(auto name, ParseTableName(s.table));
+  LAKE_ASSIGN_OR_RETURN(TableEntry entry, catalog_->GetTable(name.ToString()));
+  LAKE_ASSIGN_OR_RETURN(auto table, Table::Open(entry.location));
+  OptimizeOptions opts;
+  opts.where = s.where;
+  opts.zorder_by = s.zorder_by;
+  LAKE_ASSIGN_OR_RETURN(OptimizeResult r, Optimize(table, opts));
+  if (r.version >= 0) NotifyCommit(name.ToString(), entry.location);
+  // As Databricks: one row with the table path and the metrics.
+  return EmitRows(
+      {"path", "version", "numFilesAdded", "numFilesRemoved", "metrics"},
+      {{Lit(entry.location), r.version >= 0 ? Lit(r.version) : Null(), Lit(r.files_added),
+        Lit(r.files_removed), r.metrics_json.empty() ? Null() : Lit(r.metrics_json)}});
+}
+
 Status Session::DescribeHistoryStmt(const Statement& s) {
   LAKE_ASSIGN_OR_RETURN(auto name, ParseTableName(s.table));
   LAKE_ASSIGN_OR_RETURN(TableEntry entry, catalog_->GetTable(name.ToString()));
@@ -424,16 +445,16 @@ Status Session::DescribeHistoryStmt(const Statement& s) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : commits) {
     auto field = [&](const char* path) {
-      return c.commit_info.empty() ? Null()
-                                   : "json_extract(" + Lit(c.commit_info) + ", '" + path + "')::VARCHAR";
+      return c.commit_info.empty()
+                 ? Null()
+                 : "json_extract(" + Lit(c.commit_info) + ", '" + path + "')::VARCHAR";
     };
     rows.push_back({Lit(c.version), Lit(FormatMs(c.timestamp_ms)),
-                    c.operation.empty() ? Null() : Lit(c.operation),
-                    field("$.operationParameters"), field("$.operationMetrics"),
-                    field("$.engineInfo")});
+                    c.operation.empty() ? Null() : Lit(c.operation), field("$.operationParameters"),
+                    field("$.operationMetrics"), field("$.engineInfo")});
   }
-  return EmitRows({"version", "timestamp", "operation", "operationParameters",
-                   "operationMetrics", "engineInfo"},
+  return EmitRows({"version", "timestamp", "operation", "operationParameters", "operationMetrics",
+                   "engineInfo"},
                   rows);
 }
 
@@ -445,16 +466,23 @@ Status Session::DescribeDetailStmt(const Statement& s) {
   const Metadata& m = snap->metadata();
   std::string props;
   for (const auto& [k, v] : m.configuration) props += (props.empty() ? "" : ", ") + k + "=" + v;
-  std::vector<std::string> row = {
-      Lit(std::string("delta")), Lit(m.id), Lit(name.ToString()),
-      m.description ? Lit(*m.description) : Null(), Lit(entry.location),
-      m.created_time ? Lit(FormatMs(*m.created_time)) : Null(), Lit(FormatMs(snap->timestamp_ms())),
-      Lit(JoinCsv(m.partition_columns)), Lit(static_cast<int64_t>(snap->files().size())),
-      Lit(snap->TotalBytes()), Lit(props), Lit(snap->protocol().min_reader_version),
-      Lit(snap->protocol().min_writer_version), Lit(snap->version())};
+  std::vector<std::string> row = {Lit(std::string("delta")),
+                                  Lit(m.id),
+                                  Lit(name.ToString()),
+                                  m.description ? Lit(*m.description) : Null(),
+                                  Lit(entry.location),
+                                  m.created_time ? Lit(FormatMs(*m.created_time)) : Null(),
+                                  Lit(FormatMs(snap->timestamp_ms())),
+                                  Lit(JoinCsv(m.partition_columns)),
+                                  Lit(static_cast<int64_t>(snap->files().size())),
+                                  Lit(snap->TotalBytes()),
+                                  Lit(props),
+                                  Lit(snap->protocol().min_reader_version),
+                                  Lit(snap->protocol().min_writer_version),
+                                  Lit(snap->version())};
   return EmitRows({"format", "id", "name", "description", "location", "createdAt", "lastModified",
-                   "partitionColumns", "numFiles", "sizeInBytes", "properties",
-                   "minReaderVersion", "minWriterVersion", "version"},
+                   "partitionColumns", "numFiles", "sizeInBytes", "properties", "minReaderVersion",
+                   "minWriterVersion", "version"},
                   {row});
 }
 
@@ -468,8 +496,8 @@ Status Session::DescribeStmt(const Statement& s) {
   for (const auto& f : snap->schema().fields) {
     auto t = DuckDBType(*f.type);
     bool part = std::find(parts.begin(), parts.end(), f.name) != parts.end();
-    rows.push_back({Lit(f.name), Lit(t.ok() ? *t : f.type->ToString()), Lit(f.nullable ? "YES" : "NO"),
-                    Lit(part ? "YES" : "NO")});
+    rows.push_back({Lit(f.name), Lit(t.ok() ? *t : f.type->ToString()),
+                    Lit(f.nullable ? "YES" : "NO"), Lit(part ? "YES" : "NO")});
   }
   return EmitRows({"column_name", "column_type", "nullable", "partition"}, rows);
 }
@@ -525,6 +553,8 @@ Status Session::Execute(std::string_view text) {
       return InsertStmt(s);
     case Kind::kVacuum:
       return VacuumStmt(s);
+    case Kind::kOptimize:
+      return OptimizeStmt(s);
     case Kind::kDescribeHistory:
       return DescribeHistoryStmt(s);
     case Kind::kDescribeDetail:

@@ -55,13 +55,15 @@ class Session {
                   const std::vector<std::vector<std::string>>& rows);
   Status Emit(const std::string& select_sql);
   Result<std::shared_ptr<Table>> OpenTable(const std::string& location);
-  Result<std::shared_ptr<const Snapshot>> SnapshotOf(const TableRef& ref, const std::string& location);
+  Result<std::shared_ptr<const Snapshot>> SnapshotOf(const TableRef& ref,
+                                                     const std::string& location);
   Result<std::string> Materialize(const std::string& query, const std::vector<std::string>& names);
   void NotifyCommit(const std::string& name, const std::string& location);
   Status CreateTableStmt(const Statement& s);
   Status CreateTableAsStmt(const Statement& s);
   Status InsertStmt(const Statement& s);
   Status VacuumStmt(const Statement& s);
+  Status OptimizeStmt(const Statement& s);
   Status DescribeHistoryStmt(const Statement& s);
   Status DescribeDetailStmt(const Statement& s);
   Status DescribeStmt(const Statement& s);

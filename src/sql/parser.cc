@@ -61,11 +61,12 @@ bool ReadQuoted(std::string_view s, size_t& i, char q, std::string* value) {
 
 const std::set<std::string>& ClauseEnd() {
   static const std::set<std::string> k = {
-      "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "WINDOW", "QUALIFY", "UNION", "EXCEPT",
-      "INTERSECT", "OFFSET", "ON", "USING", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS",
-      "NATURAL", "POSITIONAL", "ASOF", "ANTI", "SEMI", "LATERAL", "SELECT", "FROM", "VALUES",
-      "RETURNING", "SET", "PIVOT", "UNPIVOT", "TABLESAMPLE", "USING", "FETCH", "OUTER", "AS",
-      "VERSION", "TIMESTAMP", "FOR"};
+      "WHERE",     "GROUP",  "ORDER",     "LIMIT",     "HAVING",      "WINDOW",  "QUALIFY",
+      "UNION",     "EXCEPT", "INTERSECT", "OFFSET",    "ON",          "USING",   "JOIN",
+      "INNER",     "LEFT",   "RIGHT",     "FULL",      "CROSS",       "NATURAL", "POSITIONAL",
+      "ASOF",      "ANTI",   "SEMI",      "LATERAL",   "SELECT",      "FROM",    "VALUES",
+      "RETURNING", "SET",    "PIVOT",     "UNPIVOT",   "TABLESAMPLE", "USING",   "FETCH",
+      "OUTER",     "AS",     "VERSION",   "TIMESTAMP", "FOR"};
   return k;
 }
 
@@ -107,9 +108,10 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
       t.kind = Token::kWord;
       t.text = std::string(s.substr(t.begin, i - t.begin));
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
-                              s[i] == '_'))
+               (c == '.' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      while (i < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '_'))
         ++i;
       t.kind = Token::kNumber;
       t.text = std::string(s.substr(t.begin, i - t.begin));
@@ -215,9 +217,8 @@ Result<std::vector<TableRef>> FindTableRefs(std::string_view sql) {
     if (t.kind == Token::kWord && ClauseEnd().count(Upper(t.text)) && !t.Is("AS") &&
         !t.Is("VERSION") && !t.Is("TIMESTAMP") && !t.Is("FOR") && !t.Is("FROM") && !t.Is("JOIN")) {
       if (!t.Is("INNER") && !t.Is("LEFT") && !t.Is("RIGHT") && !t.Is("FULL") && !t.Is("CROSS") &&
-          !t.Is("NATURAL") && !t.Is("OUTER") && !t.Is("ASOF") && !t.Is("ANTI") &&
-          !t.Is("SEMI") && !t.Is("POSITIONAL") && !t.Is("ON") && !t.Is("USING") &&
-          !t.Is("LATERAL")) {
+          !t.Is("NATURAL") && !t.Is("OUTER") && !t.Is("ASOF") && !t.Is("ANTI") && !t.Is("SEMI") &&
+          !t.Is("POSITIONAL") && !t.Is("ON") && !t.Is("USING") && !t.Is("LATERAL")) {
         while (!from_depths.empty() && from_depths.back() >= depth) from_depths.pop_back();
       }
       expect_table = false;
@@ -245,7 +246,8 @@ Result<std::vector<TableRef>> FindTableRefs(std::string_view sql) {
       const Token& v = toks[k + 3];
       if (toks[k].Is("VERSION")) {
         if (v.kind != Token::kNumber)
-          return Status::InvalidArgument("VERSION AS OF needs a version number, got '" + v.text + "'");
+          return Status::InvalidArgument("VERSION AS OF needs a version number, got '" + v.text +
+                                         "'");
         try {
           r.version = std::stoll(v.text);
         } catch (...) {
@@ -293,8 +295,8 @@ std::string PushdownPredicate(std::string_view sql, const std::vector<Token>& to
     }
   }
   if (where + 1 >= toks.size()) return "";
-  static const std::set<std::string> kEnd = {"GROUP", "ORDER", "LIMIT", "HAVING", "WINDOW",
-                                             "QUALIFY", "OFFSET", "FETCH"};
+  static const std::set<std::string> kEnd = {"GROUP",  "ORDER",   "LIMIT",  "HAVING",
+                                             "WINDOW", "QUALIFY", "OFFSET", "FETCH"};
   size_t end = toks.size();
   depth = 0;
   for (size_t i = where + 1; i < toks.size(); ++i) {
@@ -384,9 +386,9 @@ struct Cursor {
     while (i < t.size()) {
       if (t[i].IsSym("(")) ++depth;
       if (t[i].IsSym(")") && --depth == 0) {
-        std::string inner = start == i ? std::string()
-                                       : std::string(text.substr(t[start].begin,
-                                                                 t[i - 1].end - t[start].begin));
+        std::string inner =
+            start == i ? std::string()
+                       : std::string(text.substr(t[start].begin, t[i - 1].end - t[start].begin));
         ++i;
         return inner;
       }
@@ -445,7 +447,8 @@ Result<Statement> ParseCreateTable(Cursor& c, Statement s) {
         LAKE_ASSIGN_OR_RETURN(auto v, c.String());
         s.properties[k] = v;
         if (c.AcceptSym(")")) break;
-        if (!c.AcceptSym(",")) return Status::InvalidArgument("expected ',' or ')' near " + c.Near());
+        if (!c.AcceptSym(","))
+          return Status::InvalidArgument("expected ',' or ')' near " + c.Near());
       }
     } else if (c.Accept("AS")) {
       s.query = c.Rest();
@@ -513,8 +516,8 @@ Result<Statement> ParseStatement(std::string_view text) {
       c.Accept("TABLE");
     }
     LAKE_ASSIGN_OR_RETURN(s.table, c.TableName());
-    if (!c.AtEnd() && c.t[c.i].IsSym("(") && !(c.Peek("SELECT", 1) || c.Peek("WITH", 1) ||
-                                               c.Peek("VALUES", 1) || c.Peek("FROM", 1))) {
+    if (!c.AtEnd() && c.t[c.i].IsSym("(") &&
+        !(c.Peek("SELECT", 1) || c.Peek("WITH", 1) || c.Peek("VALUES", 1) || c.Peek("FROM", 1))) {
       LAKE_ASSIGN_OR_RETURN(s.insert_columns, c.IdentList());
     }
     if (c.Accept("REPLACE")) {
@@ -526,8 +529,8 @@ Result<Statement> ParseStatement(std::string_view text) {
         const Token& t = c.t[c.i];
         if (t.IsSym("(")) ++depth;
         if (t.IsSym(")")) --depth;
-        if (depth == 0 && (t.Is("SELECT") || t.Is("VALUES") || t.Is("WITH") || t.Is("FROM") ||
-                           t.Is("TABLE")))
+        if (depth == 0 &&
+            (t.Is("SELECT") || t.Is("VALUES") || t.Is("WITH") || t.Is("FROM") || t.Is("TABLE")))
           break;
         if (depth == 1 && t.IsSym("(") && (c.Peek("SELECT", 1) || c.Peek("WITH", 1))) break;
         ++c.i;
@@ -623,8 +626,10 @@ Result<Statement> ParseStatement(std::string_view text) {
         s.if_exists = true;
       }
       LAKE_ASSIGN_OR_RETURN(s.ns, c.Ident());
-      if (c.Accept("CASCADE")) s.cascade = true;
-      else c.Accept("RESTRICT");
+      if (c.Accept("CASCADE"))
+        s.cascade = true;
+      else
+        c.Accept("RESTRICT");
       LAKE_RETURN_IF_ERROR(c.End());
       s.kind = Kind::kDropNamespace;
       return s;
@@ -637,14 +642,40 @@ Result<Statement> ParseStatement(std::string_view text) {
   if (c.Peek("SET") && Upper(text).find("RETENTIONDURATIONCHECK.ENABLED") != std::string::npos) {
     // Spark's switch for VACUUM windows shorter than delta.deletedFileRetentionDuration.
     const Token& v = toks.back();
-    if (!(v.Is("true") || v.Is("false")) && !(v.kind == Token::kString &&
-                                                (Upper(v.text) == "TRUE" || Upper(v.text) == "FALSE")))
+    if (!(v.Is("true") || v.Is("false")) &&
+        !(v.kind == Token::kString && (Upper(v.text) == "TRUE" || Upper(v.text) == "FALSE")))
       return Status::InvalidArgument("retentionDurationCheck.enabled takes true or false");
     s.kind = Kind::kSetRetentionCheck;
     s.enabled = Upper(v.text) == "TRUE";
     return s;
   }
-  if (c.Peek("OPTIMIZE")) return unsupported("OPTIMIZE");
+  if (c.Accept("OPTIMIZE")) {
+    // Databricks: OPTIMIZE table [WHERE predicate] [ZORDER BY (col [, ...])]
+    LAKE_ASSIGN_OR_RETURN(s.table, c.TableName());
+    if (c.Accept("WHERE")) {
+      size_t begin = c.i;
+      while (!c.AtEnd() && !c.Peek("ZORDER")) ++c.i;
+      if (begin == c.i) return Status::InvalidArgument("OPTIMIZE ... WHERE needs a predicate");
+      s.where = std::string(text.substr(toks[begin].begin, toks[c.i - 1].end - toks[begin].begin));
+    }
+    if (c.Accept("ZORDER")) {
+      LAKE_RETURN_IF_ERROR(c.Expect("BY"));
+      bool parens = !c.AtEnd() && toks[c.i].IsSym("(");
+      if (parens) ++c.i;
+      do {
+        LAKE_ASSIGN_OR_RETURN(std::string col, c.Ident());
+        s.zorder_by.push_back(col);
+      } while (!c.AtEnd() && toks[c.i].IsSym(",") && ++c.i);
+      if (parens) {
+        if (c.AtEnd() || !toks[c.i].IsSym(")"))
+          return Status::InvalidArgument("ZORDER BY: expected ')'");
+        ++c.i;
+      }
+    }
+    LAKE_RETURN_IF_ERROR(c.End());
+    s.kind = Kind::kOptimize;
+    return s;
+  }
   if (c.Peek("ALTER")) return unsupported("ALTER TABLE");
   if (c.Peek("UPDATE")) return unsupported("UPDATE");
   if (c.Peek("DELETE")) return unsupported("DELETE");
@@ -660,15 +691,30 @@ Result<Statement> ParseStatement(std::string_view text) {
 }
 
 const std::vector<std::string>& Keywords() {
-  static const std::vector<std::string> k = {
-      "SELECT", "FROM", "WHERE", "GROUP", "BY", "ORDER", "LIMIT", "HAVING", "JOIN", "LEFT",
-      "INNER", "ON", "AS", "AND", "OR", "NOT", "IN", "IS", "NULL", "DISTINCT", "COUNT",
-      "VERSION", "TIMESTAMP", "OF", "CREATE", "TABLE", "NAMESPACE", "SCHEMA", "USING", "DELTA",
-      "PARTITIONED", "COMMENT", "TBLPROPERTIES", "LOCATION", "INSERT", "INTO", "OVERWRITE",
-      "REPLACE", "VALUES", "VACUUM", "RETAIN", "HOURS", "DRY", "RUN", "DESCRIBE", "HISTORY",
-      "DETAIL", "SHOW", "TABLES", "NAMESPACES", "SCHEMAS", "DROP", "IF", "EXISTS", "PURGE",
-      "OPTIMIZE", "ZORDER", "ALTER", "UNION", "ALL", "WITH", "CASE", "WHEN", "THEN", "ELSE",
-      "END", "BETWEEN", "LIKE", "DESC", "ASC"};
+  static const std::vector<std::string> k = {"SELECT",      "FROM",       "WHERE",
+                                             "GROUP",       "BY",         "ORDER",
+                                             "LIMIT",       "HAVING",     "JOIN",
+                                             "LEFT",        "INNER",      "ON",
+                                             "AS",          "AND",        "OR",
+                                             "NOT",         "IN",         "IS",
+                                             "NULL",        "DISTINCT",   "COUNT",
+                                             "VERSION",     "TIMESTAMP",  "OF",
+                                             "CREATE",      "TABLE",      "NAMESPACE",
+                                             "SCHEMA",      "USING",      "DELTA",
+                                             "PARTITIONED", "COMMENT",    "TBLPROPERTIES",
+                                             "LOCATION",    "INSERT",     "INTO",
+                                             "OVERWRITE",   "REPLACE",    "VALUES",
+                                             "VACUUM",      "RETAIN",     "HOURS",
+                                             "DRY",         "RUN",        "DESCRIBE",
+                                             "HISTORY",     "DETAIL",     "SHOW",
+                                             "TABLES",      "NAMESPACES", "SCHEMAS",
+                                             "DROP",        "IF",         "EXISTS",
+                                             "PURGE",       "OPTIMIZE",   "ZORDER",
+                                             "ALTER",       "UNION",      "ALL",
+                                             "WITH",        "CASE",       "WHEN",
+                                             "THEN",        "ELSE",       "END",
+                                             "BETWEEN",     "LIKE",       "DESC",
+                                             "ASC"};
   return k;
 }
 

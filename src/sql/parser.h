@@ -16,7 +16,7 @@ namespace lake::sql {
 struct Token {
   enum Kind { kWord, kQuotedIdent, kString, kNumber, kSymbol };
   Kind kind = kWord;
-  std::string text;        // words: as written; quoted identifiers / strings: unquoted value
+  std::string text;           // words: as written; quoted identifiers / strings: unquoted value
   size_t begin = 0, end = 0;  // byte range in the source text
   bool Is(std::string_view keyword) const;  // a word equal to `keyword` (case-insensitive)
   bool IsSym(std::string_view s) const { return kind == kSymbol && text == s; }
@@ -59,11 +59,12 @@ std::string ReplaceRanges(std::string_view sql, const std::vector<TableRef>& ref
                           const std::vector<std::string>& replacements);
 
 enum class Kind {
-  kQuery,            // DuckDB SQL (catalog names rewritten)
-  kCreateTable,      // CREATE TABLE ns.t (cols) ...
-  kCreateTableAs,    // CREATE TABLE ns.t ... AS SELECT
-  kInsert,           // INSERT INTO / INSERT OVERWRITE
+  kQuery,          // DuckDB SQL (catalog names rewritten)
+  kCreateTable,    // CREATE TABLE ns.t (cols) ...
+  kCreateTableAs,  // CREATE TABLE ns.t ... AS SELECT
+  kInsert,         // INSERT INTO / INSERT OVERWRITE
   kVacuum,
+  kOptimize,  // OPTIMIZE ns.t [WHERE partition_expr] [ZORDER BY (c1, ...)]
   kDescribeHistory,
   kDescribeDetail,
   kDescribe,
@@ -73,22 +74,24 @@ enum class Kind {
   kDropTable,
   kDropNamespace,
   kSetRetentionCheck,  // SET spark.databricks.delta.retentionDurationCheck.enabled = true|false
-  kUnsupported,      // a known lake statement lake cannot run yet (OPTIMIZE, ALTER, ...)
+  kUnsupported,        // a known lake statement lake cannot run yet (ALTER, UPDATE, ...)
 };
 
 struct Statement {
   Kind kind = Kind::kQuery;
   std::string text;
-  std::string table;            // "ns.t" as written
-  std::string ns;               // SHOW TABLES IN ns, CREATE/DROP NAMESPACE
-  std::string columns_ddl;      // CREATE TABLE: the column list (DuckDB/Spark DDL)
+  std::string table;        // "ns.t" as written
+  std::string ns;           // SHOW TABLES IN ns, CREATE/DROP NAMESPACE
+  std::string columns_ddl;  // CREATE TABLE: the column list (DuckDB/Spark DDL)
   std::vector<std::string> partition_by;
   std::string comment, location;
   std::map<std::string, std::string> properties;
   bool if_not_exists = false, if_exists = false, purge = false, cascade = false;
-  std::string query;            // CTAS / INSERT: the source query
+  std::string query;  // CTAS / INSERT: the source query
   bool overwrite = false;
   std::string replace_where;
+  std::string where;                   // OPTIMIZE ... WHERE
+  std::vector<std::string> zorder_by;  // OPTIMIZE ... ZORDER BY
   std::vector<std::string> insert_columns;
   std::optional<double> retain_hours;
   bool dry_run = false;

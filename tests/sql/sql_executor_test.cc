@@ -105,7 +105,14 @@ TEST_F(SqlExecutorTest, OverwriteCtasDropAndErrors) {
   o = Run("SELECT count(*) AS n FROM sales.copy");
   EXPECT_NE(o.find("\n2"), std::string::npos) << o;
 
-  Status st = RunStatus("OPTIMIZE sales.events");
+  // OPTIMIZE compacts through the library and leaves the rows as they were.
+  std::string before = Run("SELECT count(*) AS n, sum(id) AS s FROM sales.events");
+  o = Run("OPTIMIZE sales.events ZORDER BY (id)");
+  EXPECT_NE(o.find("numFilesRemoved"), std::string::npos) << o;
+  EXPECT_EQ(Run("SELECT count(*) AS n, sum(id) AS s FROM sales.events"), before);
+  Status st = RunStatus("OPTIMIZE sales.events WHERE id > 1");
+  EXPECT_FALSE(st.ok()) << "OPTIMIZE WHERE takes partition columns only";
+  st = RunStatus("ALTER TABLE sales.events ADD COLUMN c INT");
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_NE(st.message().find("not supported yet"), std::string::npos);
   EXPECT_FALSE(RunStatus("SELECT * FROM nope.t VERSION AS OF 1").ok());

@@ -159,7 +159,15 @@ TEST(SqlParse, OtherStatements) {
   auto d = ParseStatement("DROP TABLE IF EXISTS a.b PURGE");
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d->if_exists && d->purge);
-  EXPECT_EQ(ParseStatement("OPTIMIZE a.b ZORDER BY (x)")->kind, Kind::kUnsupported);
+  auto opt = ParseStatement("OPTIMIZE a.b WHERE day = DATE '2026-11-01' ZORDER BY (x, \"Y\")");
+  ASSERT_TRUE(opt.ok()) << opt.status().ToString();
+  EXPECT_EQ(opt->kind, Kind::kOptimize);
+  EXPECT_EQ(opt->table, "a.b");
+  EXPECT_EQ(opt->where, "day = DATE '2026-11-01'");
+  EXPECT_EQ(opt->zorder_by, (std::vector<std::string>{"x", "Y"}));
+  EXPECT_EQ(ParseStatement("OPTIMIZE a.b")->kind, Kind::kOptimize);
+  EXPECT_FALSE(ParseStatement("OPTIMIZE a.b ZORDER BY (x").ok());
+  EXPECT_FALSE(ParseStatement("OPTIMIZE a.b WHERE").ok());
   EXPECT_EQ(ParseStatement("ALTER TABLE a.b ADD COLUMN c INT")->kind, Kind::kUnsupported);
   EXPECT_EQ(ParseStatement("COPY t TO 'x'")->kind, Kind::kUnsupported);
   EXPECT_EQ(ParseStatement("-- c\nSELECT 1")->kind, Kind::kQuery);
