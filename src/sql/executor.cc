@@ -8,6 +8,7 @@
 
 #include "engine/duckdb_engine.h"
 #include "lake/write.h"
+#include "ops/alter_table.h"
 #include "ops/optimize.h"
 #include "ops/vacuum.h"
 
@@ -437,6 +438,48 @@ Status Session::OptimizeStmt(const Statement& s) {
         Lit(r.files_removed), r.metrics_json.empty() ? Null() : Lit(r.metrics_json)}});
 }
 
+Status Session::AlterStmt(const Statement& s) {
+  LAKE_ASSIGN_OR_RETURN(auto name, ParseTableName(s.table));
+  LAKE_ASSIGN_OR_RETURN(TableEntry entry, catalog_->GetTable(name.ToString()));
+  const std::string& uri = entry.location;
+  std::vector<AlterResult> done;
+  auto run = [&](Result<AlterResult> r) -> Status {
+    if (!r.ok()) return r.status();
+    done.push_back(std::move(r).value());
+    return Status::OK();
+  };
+  const std::string& a = s.alter_action;
+  Status st;
+  if (a == "add_columns") {
+    for (const auto& ddl : s.alter_items) {
+      st = run(AddColumn(uri, ddl));
+      if (!st.ok()) break;
+    }
+  } else if (a == "rename_column") {
+    st = run(RenameColumn(uri, s.alter_name, s.alter_arg));
+  } else if (a == "drop_column") {
+    st = run(DropColumn(uri, s.alter_name));
+  } else if (a == "change_type") {
+    st = run(ChangeColumnType(uri, s.alter_name, s.alter_arg));
+  } else if (a == "comment_column") {
+    st = run(SetColumnComment(uri, s.alter_name, s.alter_arg));
+  } else if (a == "set_properties") {
+    st = run(SetProperties(uri, s.properties));
+  } else if (a == "unset_properties") {
+    st = run(UnsetProperties(uri, s.alter_items));
+  } else if (a == "add_constraint") {
+    st = run(AddConstraint(uri, s.alter_name, s.alter_arg));
+  } else if (a == "drop_constraint") {
+    st = run(DropConstraint(uri, s.alter_name));
+    if (st.IsNotFound() && s.if_exists) st = Status::OK();
+  } else {
+    st = Status::Internal("unknown ALTER TABLE action '" + a + "'");
+  }
+  if (!done.empty()) NotifyCommit(name.ToString(), uri);
+  for (const auto& r : done) *msg_ << r.summary << " (version " << r.version << ")\n";
+  return st;
+}
+
 Status Session::DescribeHistoryStmt(const Statement& s) {
   LAKE_ASSIGN_OR_RETURN(auto name, ParseTableName(s.table));
   LAKE_ASSIGN_OR_RETURN(TableEntry entry, catalog_->GetTable(name.ToString()));
@@ -555,6 +598,8 @@ Status Session::Execute(std::string_view text) {
       return VacuumStmt(s);
     case Kind::kOptimize:
       return OptimizeStmt(s);
+    case Kind::kAlterTable:
+      return AlterStmt(s);
     case Kind::kDescribeHistory:
       return DescribeHistoryStmt(s);
     case Kind::kDescribeDetail:

@@ -64,6 +64,7 @@ class Session {
   Status InsertStmt(const Statement& s);
   Status VacuumStmt(const Statement& s);
   Status OptimizeStmt(const Statement& s);
+  Status AlterStmt(const Statement& s);
   Status DescribeHistoryStmt(const Statement& s);
   Status DescribeDetailStmt(const Statement& s);
   Status DescribeStmt(const Statement& s);

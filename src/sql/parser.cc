@@ -416,6 +416,34 @@ struct Cursor {
   }
 };
 
+// "a INT, b DECIMAL(10, 2) COMMENT 'x, y'" -> {"a INT", "b DECIMAL(10, 2) COMMENT 'x, y'"}.
+std::vector<std::string> SplitTopLevelCommas(std::string_view text) {
+  std::vector<std::string> out;
+  int depth = 0;
+  char quote = 0;
+  size_t start = 0;
+  for (size_t k = 0; k <= text.size(); ++k) {
+    char ch = k < text.size() ? text[k] : ',';
+    if (quote) {
+      if (ch == quote) quote = 0;
+      continue;
+    }
+    if (ch == '\'' || ch == '"')
+      quote = ch;
+    else if (ch == '(')
+      ++depth;
+    else if (ch == ')')
+      --depth;
+    else if (ch == ',' && depth == 0) {
+      std::string item(text.substr(start, k - start));
+      size_t b = item.find_first_not_of(" \t\r\n"), e = item.find_last_not_of(" \t\r\n");
+      if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+      start = k + 1;
+    }
+  }
+  return out;
+}
+
 Result<Statement> ParseCreateTable(Cursor& c, Statement s) {
   if (c.Accept("IF")) {
     LAKE_RETURN_IF_ERROR(c.Expect("NOT"));
@@ -676,7 +704,98 @@ Result<Statement> ParseStatement(std::string_view text) {
     s.kind = Kind::kOptimize;
     return s;
   }
-  if (c.Peek("ALTER")) return unsupported("ALTER TABLE");
+  if (c.Accept("ALTER")) {
+    if (!c.Accept("TABLE")) return unsupported("this ALTER statement");
+    LAKE_ASSIGN_OR_RETURN(s.table, c.TableName());
+    s.kind = Kind::kAlterTable;
+    auto rest_to_end = [&] {
+      std::string r = c.Rest();
+      c.i = toks.size();
+      return r;
+    };
+    if (c.Accept("ADD")) {
+      if (c.Accept("CONSTRAINT")) {
+        LAKE_ASSIGN_OR_RETURN(s.alter_name, c.Ident());
+        LAKE_RETURN_IF_ERROR(c.Expect("CHECK"));
+        LAKE_ASSIGN_OR_RETURN(s.alter_arg, c.Parenthesized());
+        s.alter_action = "add_constraint";
+      } else {
+        if (!c.Accept("COLUMNS")) c.Accept("COLUMN");
+        s.alter_action = "add_columns";
+        if (!c.AtEnd() && toks[c.i].IsSym("(")) {
+          LAKE_ASSIGN_OR_RETURN(std::string inner, c.Parenthesized());
+          s.alter_items = SplitTopLevelCommas(inner);
+        } else {
+          s.alter_items = {rest_to_end()};
+        }
+        if (s.alter_items.empty() || s.alter_items[0].empty())
+          return Status::InvalidArgument("ALTER TABLE ... ADD COLUMNS needs a column definition");
+      }
+    } else if (c.Accept("RENAME")) {
+      LAKE_RETURN_IF_ERROR(c.Expect("COLUMN"));
+      LAKE_ASSIGN_OR_RETURN(s.alter_name, c.Ident());
+      LAKE_RETURN_IF_ERROR(c.Expect("TO"));
+      LAKE_ASSIGN_OR_RETURN(s.alter_arg, c.Ident());
+      s.alter_action = "rename_column";
+    } else if (c.Accept("DROP")) {
+      if (c.Accept("CONSTRAINT")) {
+        if (c.Accept("IF")) {
+          LAKE_RETURN_IF_ERROR(c.Expect("EXISTS"));
+          s.if_exists = true;
+        }
+        LAKE_ASSIGN_OR_RETURN(s.alter_name, c.Ident());
+        s.alter_action = "drop_constraint";
+      } else {
+        if (!c.Accept("COLUMNS")) c.Accept("COLUMN");
+        LAKE_ASSIGN_OR_RETURN(s.alter_name, c.Ident());
+        s.alter_action = "drop_column";
+      }
+    } else if (c.Accept("ALTER") || c.Accept("CHANGE")) {
+      c.Accept("COLUMN");
+      LAKE_ASSIGN_OR_RETURN(s.alter_name, c.Ident());
+      if (c.Accept("TYPE")) {
+        s.alter_arg = rest_to_end();
+        s.alter_action = "change_type";
+      } else if (c.Accept("COMMENT")) {
+        LAKE_ASSIGN_OR_RETURN(s.alter_arg, c.String());
+        s.alter_action = "comment_column";
+      } else {
+        return unsupported("this ALTER COLUMN form (use TYPE or COMMENT)");
+      }
+    } else if (c.Accept("SET")) {
+      LAKE_RETURN_IF_ERROR(c.Expect("TBLPROPERTIES"));
+      if (!c.AcceptSym("(")) return Status::InvalidArgument("expected '(' after TBLPROPERTIES");
+      while (true) {
+        LAKE_ASSIGN_OR_RETURN(auto k, c.String());
+        c.AcceptSym("=");
+        LAKE_ASSIGN_OR_RETURN(auto v, c.String());
+        s.properties[k] = v;
+        if (c.AcceptSym(")")) break;
+        if (!c.AcceptSym(","))
+          return Status::InvalidArgument("expected ',' or ')' near " + c.Near());
+      }
+      s.alter_action = "set_properties";
+    } else if (c.Accept("UNSET")) {
+      LAKE_RETURN_IF_ERROR(c.Expect("TBLPROPERTIES"));
+      if (c.Accept("IF")) {
+        LAKE_RETURN_IF_ERROR(c.Expect("EXISTS"));
+        s.if_exists = true;
+      }
+      if (!c.AcceptSym("(")) return Status::InvalidArgument("expected '(' after TBLPROPERTIES");
+      while (true) {
+        LAKE_ASSIGN_OR_RETURN(auto k, c.String());
+        s.alter_items.push_back(k);
+        if (c.AcceptSym(")")) break;
+        if (!c.AcceptSym(","))
+          return Status::InvalidArgument("expected ',' or ')' near " + c.Near());
+      }
+      s.alter_action = "unset_properties";
+    } else {
+      return unsupported("this ALTER TABLE form");
+    }
+    LAKE_RETURN_IF_ERROR(c.End());
+    return s;
+  }
   if (c.Peek("UPDATE")) return unsupported("UPDATE");
   if (c.Peek("DELETE")) return unsupported("DELETE");
   if (c.Peek("MERGE")) return unsupported("MERGE");

@@ -64,7 +64,8 @@ enum class Kind {
   kCreateTableAs,  // CREATE TABLE ns.t ... AS SELECT
   kInsert,         // INSERT INTO / INSERT OVERWRITE
   kVacuum,
-  kOptimize,  // OPTIMIZE ns.t [WHERE partition_expr] [ZORDER BY (c1, ...)]
+  kOptimize,    // OPTIMIZE ns.t [WHERE partition_expr] [ZORDER BY (c1, ...)]
+  kAlterTable,  // ALTER TABLE ns.t ADD/RENAME/DROP/ALTER COLUMN, SET/UNSET TBLPROPERTIES, ...
   kDescribeHistory,
   kDescribeDetail,
   kDescribe,
@@ -74,7 +75,7 @@ enum class Kind {
   kDropTable,
   kDropNamespace,
   kSetRetentionCheck,  // SET spark.databricks.delta.retentionDurationCheck.enabled = true|false
-  kUnsupported,        // a known lake statement lake cannot run yet (ALTER, UPDATE, ...)
+  kUnsupported,        // a known lake statement lake cannot run yet (UPDATE, MERGE, ...)
 };
 
 struct Statement {
@@ -92,6 +93,12 @@ struct Statement {
   std::string replace_where;
   std::string where;                   // OPTIMIZE ... WHERE
   std::vector<std::string> zorder_by;  // OPTIMIZE ... ZORDER BY
+  // ALTER TABLE: the action ("add_columns", "rename_column", "drop_column", "change_type",
+  // "comment_column", "set_properties", "unset_properties", "add_constraint",
+  // "drop_constraint"), its items (column DDLs, property keys) and operands.
+  std::string alter_action;
+  std::vector<std::string> alter_items;
+  std::string alter_name, alter_arg;
   std::vector<std::string> insert_columns;
   std::optional<double> retain_hours;
   bool dry_run = false;

@@ -62,8 +62,10 @@ TEST_F(SqlExecutorTest, Walkthrough) {
   EXPECT_EQ(session_->last_pruning()[0].files_total, 3);
   EXPECT_EQ(session_->last_pruning()[0].files_after_stats, 1);
   // Time travel: version 1 has two rows, version 0 none.
-  EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events VERSION AS OF 1").find("\n2"), std::string::npos);
-  EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events VERSION AS OF 0").find("\n0"), std::string::npos);
+  EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events VERSION AS OF 1").find("\n2"),
+            std::string::npos);
+  EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events VERSION AS OF 0").find("\n0"),
+            std::string::npos);
   EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events").find("\n3"), std::string::npos);
   EXPECT_NE(Run("SELECT count(*) AS n FROM sales.events TIMESTAMP AS OF '2999-01-01'").find("\n3"),
             std::string::npos);
@@ -71,7 +73,9 @@ TEST_F(SqlExecutorTest, Walkthrough) {
   EXPECT_FALSE(RunStatus("SELECT * FROM sales.events TIMESTAMP AS OF 'not a time'").ok());
   EXPECT_FALSE(RunStatus("SELECT * FROM sales.events VERSION AS OF 99").ok());
   // Joins and aliases.
-  o = Run("SELECT a.id FROM sales.events a JOIN sales.events VERSION AS OF 1 b ON a.id = b.id ORDER BY 1");
+  o =
+      Run("SELECT a.id FROM sales.events a JOIN sales.events VERSION AS OF 1 b ON a.id = b.id "
+          "ORDER BY 1");
   EXPECT_NE(o.find("(2 rows)"), std::string::npos) << o;
   o = Run("DESCRIBE HISTORY sales.events");
   EXPECT_NE(o.find("WRITE"), std::string::npos) << o;
@@ -112,7 +116,18 @@ TEST_F(SqlExecutorTest, OverwriteCtasDropAndErrors) {
   EXPECT_EQ(Run("SELECT count(*) AS n, sum(id) AS s FROM sales.events"), before);
   Status st = RunStatus("OPTIMIZE sales.events WHERE id > 1");
   EXPECT_FALSE(st.ok()) << "OPTIMIZE WHERE takes partition columns only";
-  st = RunStatus("ALTER TABLE sales.events ADD COLUMN c INT");
+  // ALTER TABLE runs the schema-evolution ops; old rows read a new column as NULL.
+  Run("ALTER TABLE sales.events ADD COLUMNS (note VARCHAR COMMENT 'free, text')");
+  EXPECT_EQ(Run("SELECT count(*) AS n FROM sales.events WHERE note IS NULL"),
+            Run("SELECT count(*) AS n FROM sales.events"));
+  Run("ALTER TABLE sales.events RENAME COLUMN note TO remark");
+  EXPECT_NE(Run("DESCRIBE sales.events").find("remark"), std::string::npos);
+  Run("ALTER TABLE sales.events SET TBLPROPERTIES ('owner' = 'tests')");
+  EXPECT_NE(Run("DESCRIBE HISTORY sales.events").find("SET TBLPROPERTIES"), std::string::npos);
+  st = RunStatus("ALTER TABLE sales.events ALTER COLUMN id TYPE INT");
+  EXPECT_FALSE(st.ok()) << "narrowing must be refused";
+  EXPECT_NE(st.message().find("id"), std::string::npos) << st.message();
+  st = RunStatus("ALTER TABLE sales.events CLUSTER BY (id)");
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_NE(st.message().find("not supported yet"), std::string::npos);
   EXPECT_FALSE(RunStatus("SELECT * FROM nope.t VERSION AS OF 1").ok());
@@ -129,8 +144,9 @@ TEST_F(SqlExecutorTest, OverwriteCtasDropAndErrors) {
   st = RunStatus("VACUUM sales.events RETAIN 0 HOURS");
   EXPECT_NE(st.message().find("retentionDurationCheck.enabled = false"), std::string::npos)
       << st.message();
-  std::string v = Run("SET spark.databricks.delta.retentionDurationCheck.enabled = false;"
-                      "VACUUM sales.events RETAIN 0 HOURS");
+  std::string v =
+      Run("SET spark.databricks.delta.retentionDurationCheck.enabled = false;"
+          "VACUUM sales.events RETAIN 0 HOURS");
   EXPECT_NE(v.find("vacuum: deleted 1 file(s)"), std::string::npos) << v;  // the replaced file
   Run("DROP TABLE sales.copy PURGE");
   EXPECT_FALSE(session_->catalog().GetTable("sales.copy").ok());

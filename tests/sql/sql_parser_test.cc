@@ -6,8 +6,8 @@ namespace lake::sql {
 namespace {
 
 TEST(SqlSplit, QuotesCommentsAndEmptyStatements) {
-  auto s = SplitStatements(
-      "SELECT 'a;b' AS \"x;y\"; -- c;d\n SELECT 2 /* ; */ ;;\n-- only a comment\n");
+  auto s =
+      SplitStatements("SELECT 'a;b' AS \"x;y\"; -- c;d\n SELECT 2 /* ; */ ;;\n-- only a comment\n");
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0], "SELECT 'a;b' AS \"x;y\"");
   EXPECT_EQ(s[1], "SELECT 2 /* ; */");
@@ -131,7 +131,8 @@ TEST(SqlParse, Insert) {
   EXPECT_FALSE(s->overwrite);
   EXPECT_EQ(s->insert_columns, (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(s->query, "VALUES (1, 2)");
-  auto o = ParseStatement("INSERT OVERWRITE a.b REPLACE WHERE day = '2026-01-01' SELECT * FROM c.d");
+  auto o =
+      ParseStatement("INSERT OVERWRITE a.b REPLACE WHERE day = '2026-01-01' SELECT * FROM c.d");
   ASSERT_TRUE(o.ok());
   EXPECT_TRUE(o->overwrite);
   EXPECT_EQ(o->replace_where, "day = '2026-01-01'");
@@ -168,7 +169,28 @@ TEST(SqlParse, OtherStatements) {
   EXPECT_EQ(ParseStatement("OPTIMIZE a.b")->kind, Kind::kOptimize);
   EXPECT_FALSE(ParseStatement("OPTIMIZE a.b ZORDER BY (x").ok());
   EXPECT_FALSE(ParseStatement("OPTIMIZE a.b WHERE").ok());
-  EXPECT_EQ(ParseStatement("ALTER TABLE a.b ADD COLUMN c INT")->kind, Kind::kUnsupported);
+  auto add = ParseStatement("ALTER TABLE a.b ADD COLUMNS (c INT COMMENT 'x, y', d DECIMAL(10, 2))");
+  ASSERT_TRUE(add.ok()) << add.status().ToString();
+  EXPECT_EQ(add->kind, Kind::kAlterTable);
+  EXPECT_EQ(add->alter_action, "add_columns");
+  EXPECT_EQ(add->alter_items,
+            (std::vector<std::string>{"c INT COMMENT 'x, y'", "d DECIMAL(10, 2)"}));
+  EXPECT_EQ(ParseStatement("ALTER TABLE a.b ADD COLUMN c INT")->alter_items,
+            (std::vector<std::string>{"c INT"}));
+  auto ren = ParseStatement("ALTER TABLE a.b RENAME COLUMN c TO e");
+  EXPECT_EQ(ren->alter_action, "rename_column");
+  EXPECT_EQ(ren->alter_name, "c");
+  EXPECT_EQ(ren->alter_arg, "e");
+  EXPECT_EQ(ParseStatement("ALTER TABLE a.b ALTER COLUMN c TYPE BIGINT")->alter_arg, "BIGINT");
+  auto chk = ParseStatement("ALTER TABLE a.b ADD CONSTRAINT pos CHECK (c > 0)");
+  EXPECT_EQ(chk->alter_action, "add_constraint");
+  EXPECT_EQ(chk->alter_arg, "c > 0");
+  EXPECT_EQ(ParseStatement("ALTER TABLE a.b SET TBLPROPERTIES ('k' = 'v')")->properties.at("k"),
+            "v");
+  EXPECT_EQ(ParseStatement("ALTER TABLE a.b UNSET TBLPROPERTIES ('k')")->alter_items,
+            (std::vector<std::string>{"k"}));
+  EXPECT_EQ(ParseStatement("ALTER TABLE a.b CLUSTER BY (x)")->kind, Kind::kUnsupported);
+  EXPECT_EQ(ParseStatement("ALTER VIEW v AS SELECT 1")->kind, Kind::kUnsupported);
   EXPECT_EQ(ParseStatement("COPY t TO 'x'")->kind, Kind::kUnsupported);
   EXPECT_EQ(ParseStatement("-- c\nSELECT 1")->kind, Kind::kQuery);
   EXPECT_FALSE(ParseStatement("VACUUM a.b RETAIN x HOURS").ok());
