@@ -1,5 +1,7 @@
 #include "cli/cli_common.h"
 
+#include <cstdio>
+
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -28,6 +30,28 @@ std::string& CatalogUri() {
 
 std::unique_ptr<Catalog> OpenCatalog() { return OrDie(Catalog::Open(CatalogUri()), "catalog"); }
 
+namespace {
+// Catalog names this run resolved (see RefreshCatalogSummaries).
+std::vector<std::string>& ResolvedNames() {
+  static std::vector<std::string> names;
+  return names;
+}
+}  // namespace
+
+void RefreshCatalogSummaries() {
+  if (ResolvedNames().empty()) return;
+  auto cat = Catalog::OpenExisting(CatalogUri());
+  if (!cat.ok()) return;
+  for (const auto& name : ResolvedNames()) {
+    auto r = (*cat)->Refresh(name);
+    if (!r.ok()) {
+      std::fprintf(stderr, "lake: warning: catalog summary of %s not refreshed: %s\n", name.c_str(),
+                   r.status().message().c_str());
+    }
+  }
+  ResolvedNames().clear();
+}
+
 std::string ResolveTable(const std::string& table) {
   if (table.find("://") != std::string::npos) return table;
   std::error_code ec;
@@ -39,7 +63,10 @@ std::string ResolveTable(const std::string& table) {
     throw CliError{cat.status().WithContext("catalog")};
   }
   auto loc = (*cat)->ResolveLocation(table);
-  if (loc.ok()) return *loc;
+  if (loc.ok()) {
+    ResolvedNames().push_back(table);
+    return *loc;
+  }
   if (!loc.status().IsNotFound()) throw CliError{loc.status().WithContext("catalog")};
   throw CliError{
       Status::NotFound("'" + table + "' is neither a table path nor a table in the catalog")};

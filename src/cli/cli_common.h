@@ -5,10 +5,10 @@
 
 #include <cstdio>
 #include <map>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lake/catalog.h"
 #include "lake/status.h"
@@ -44,6 +44,9 @@ std::unique_ptr<Catalog> OpenCatalog();
 // scheme and looks like NS.TABLE, the location of that catalog table if the catalog (which is
 // never created here) has it. Otherwise `table` unchanged.
 std::string ResolveTable(const std::string& table);
+// After a command committed: refreshes the cached catalog summary of every table this run
+// addressed by catalog name (a failure is a warning; the commit stands).
+void RefreshCatalogSummaries();
 
 // Opens TABLE (see ResolveTable) and the snapshot selected by --version / --timestamp (latest
 // otherwise).

@@ -62,10 +62,12 @@ void RunAlter(const AlterArgs& a) {
     throw CliError{Status::InvalidArgument(
                        "unknown alter action '" + a.action +
                        "' (add-column, rename-column, drop-column, change-type, set-property, "
-                       "unset-property, comment, comment-column, set-default, add-constraint, drop-constraint)"),
+                       "unset-property, comment, comment-column, set-default, add-constraint, "
+                       "drop-constraint)"),
                    2};
   }
   AlterResult res = OrDie(std::move(r), a.action);
+  RefreshCatalogSummaries();
   if (a.json) {
     JsonWriter w;
     w.BeginObject().Key("version").Int(res.version).Key("summary").String(res.summary).EndObject();
@@ -84,7 +86,8 @@ void RegisterAlter(CLI::App& app) {
   cmd->add_option("TABLE", a->table, "Table path or URI")->required();
   cmd->add_option("ACTION", a->action,
                   "add-column | rename-column | drop-column | change-type | set-property | "
-                  "unset-property | comment | comment-column | set-default | add-constraint | drop-constraint")
+                  "unset-property | comment | comment-column | set-default | add-constraint | "
+                  "drop-constraint")
       ->required();
   cmd->add_option("ARGS", a->args, "Arguments of the action");
   cmd->add_option("--after", a->after, "add-column: place the column after this one");

@@ -19,10 +19,13 @@ struct OptimizeArgs {
 void RunOptimize(const OptimizeArgs& a) {
   OptimizeOptions opts;
   opts.where = a.where;
-  if (!a.target_size.empty()) opts.target_size = OrDie(ParseByteSize(a.target_size), "--target-size");
+  if (!a.target_size.empty())
+    opts.target_size = OrDie(ParseByteSize(a.target_size), "--target-size");
   if (!a.min_file_size.empty()) {
-    if (a.min_file_size == "0") opts.min_file_size = 0;
-    else opts.min_file_size = OrDie(ParseByteSize(a.min_file_size), "--min-file-size");
+    if (a.min_file_size == "0")
+      opts.min_file_size = 0;
+    else
+      opts.min_file_size = OrDie(ParseByteSize(a.min_file_size), "--min-file-size");
   }
   if (!a.zorder_by.empty()) {
     std::stringstream ss(a.zorder_by);
@@ -35,13 +38,17 @@ void RunOptimize(const OptimizeArgs& a) {
     }
   }
   opts.progress = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
-  auto table = OrDie(Table::Open(a.table));
+  auto table = OrDie(Table::Open(ResolveTable(a.table)));
   OptimizeResult r = OrDie(Optimize(table, opts));
+  RefreshCatalogSummaries();
   if (a.json) {
     JsonWriter w;
     w.BeginObject();
     w.Key("read_version").Int(r.read_version);
-    if (r.version >= 0) w.Key("version").Int(r.version); else w.Key("version").Null();
+    if (r.version >= 0)
+      w.Key("version").Int(r.version);
+    else
+      w.Key("version").Null();
     w.Key("target_size").Int(r.target_size);
     w.Key("min_file_size").Int(r.min_file_size);
     w.Key("zorder_by").BeginArray();
@@ -76,11 +83,12 @@ void RunOptimize(const OptimizeArgs& a) {
 }  // namespace
 
 void RegisterOptimize(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "optimize", "Compact small files (bin-packing per partition) or z-order them");
+  auto* cmd = app.add_subcommand("optimize",
+                                 "Compact small files (bin-packing per partition) or z-order them");
   auto a = std::make_shared<OptimizeArgs>();
   cmd->add_option("TABLE", a->table, "Table path or URI")->required();
-  cmd->add_option("--where", a->where, "Only partitions matching this predicate over partition columns");
+  cmd->add_option("--where", a->where,
+                  "Only partitions matching this predicate over partition columns");
   cmd->add_option("--target-size", a->target_size,
                   "Target file size, e.g. 128mb (default: delta.targetFileSize, else 128mb)");
   cmd->add_option("--min-file-size", a->min_file_size,

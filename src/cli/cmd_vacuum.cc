@@ -37,8 +37,9 @@ void RunVacuum(const VacuumArgs& a) {
     std::fprintf(stderr, "vacuum: deleted %lld of %lld files\n", static_cast<long long>(done),
                  static_cast<long long>(total));
   };
-  auto table = OrDie(Table::Open(a.table));
+  auto table = OrDie(Table::Open(ResolveTable(a.table)));
   VacuumResult r = OrDie(Vacuum(table, opts));
+  RefreshCatalogSummaries();
   if (!r.warning.empty()) std::fprintf(stderr, "lake: warning: %s\n", r.warning.c_str());
 
   if (a.json) {

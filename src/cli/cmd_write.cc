@@ -25,10 +25,11 @@ void RunWrite(const WriteArgs& a) {
   if (a.txn_app_id.empty() != !a.txn_version.has_value())
     throw CliError{Status::InvalidArgument("--txn-app-id and --txn-version go together"), 2};
   // --replace-where implies overwrite; otherwise the default is append.
-  WriteMode mode = a.mode.empty() ? (a.replace_where.empty() ? WriteMode::kAppend : WriteMode::kOverwrite)
-                                  : OrDie(ParseWriteMode(a.mode));
+  WriteMode mode = a.mode.empty()
+                       ? (a.replace_where.empty() ? WriteMode::kAppend : WriteMode::kOverwrite)
+                       : OrDie(ParseWriteMode(a.mode));
   auto t0 = std::chrono::steady_clock::now();
-  WriteBuilder b(a.table);
+  WriteBuilder b(ResolveTable(a.table));
   b.Source({a.from, a.query}).Mode(mode).PartitionBy(a.partition_by);
   b.Properties(ParseProperties(a.properties));
   b.MergeSchema(a.merge_schema).OverwriteSchema(a.overwrite_schema);
@@ -46,6 +47,7 @@ void RunWrite(const WriteArgs& a) {
     });
   }
   WriteResult r = OrDie(b.Execute());
+  RefreshCatalogSummaries();
   if (!r.warning.empty()) std::fprintf(stderr, "lake: warning: %s\n", r.warning.c_str());
   if (!r.auto_compact_warning.empty())
     std::fprintf(stderr, "lake: warning: %s\n", r.auto_compact_warning.c_str());
@@ -62,18 +64,20 @@ void RunWrite(const WriteArgs& a) {
     return;
   }
   if (r.skipped) {
-    std::printf("nothing written: %s\n",
-                mode == WriteMode::kIgnore ? "the table exists (mode ignore)"
-                                           : "this txn version was already committed");
+    std::printf("nothing written: %s\n", mode == WriteMode::kIgnore
+                                             ? "the table exists (mode ignore)"
+                                             : "this txn version was already committed");
     return;
   }
-  std::printf("committed version %lld: %lld rows in %lld file(s) (%s)", static_cast<long long>(r.version),
-              static_cast<long long>(r.rows_written), static_cast<long long>(r.files_added),
-              FormatBytes(r.bytes_added).c_str());
-  if (r.files_removed) std::printf(", removed %lld file(s)", static_cast<long long>(r.files_removed));
+  std::printf("committed version %lld: %lld rows in %lld file(s) (%s)",
+              static_cast<long long>(r.version), static_cast<long long>(r.rows_written),
+              static_cast<long long>(r.files_added), FormatBytes(r.bytes_added).c_str());
+  if (r.files_removed)
+    std::printf(", removed %lld file(s)", static_cast<long long>(r.files_removed));
   if (r.rows_quarantined)
     std::printf(", quarantined %lld bad row(s) (quarantine version %lld)",
-                static_cast<long long>(r.rows_quarantined), static_cast<long long>(r.quarantine_version));
+                static_cast<long long>(r.rows_quarantined),
+                static_cast<long long>(r.quarantine_version));
   if (r.rows_rewritten) std::printf(", kept %lld rows", static_cast<long long>(r.rows_rewritten));
   if (r.auto_compact_version >= 0)
     std::printf("; auto-compacted at version %lld", static_cast<long long>(r.auto_compact_version));
@@ -87,13 +91,17 @@ void RegisterWrite(CLI::App& app) {
   auto a = std::make_shared<WriteArgs>();
   cmd->add_option("TABLE", a->table, "Table path or URI")->required();
   cmd->add_option("--from", a->from, "CSV / JSON-lines / Parquet file or glob");
-  cmd->add_option("--query", a->query, "DuckDB SELECT producing the rows (with --from: over `source`)");
-  cmd->add_option("--mode", a->mode, "append | overwrite | error | ignore (default append; overwrite with --replace-where)");
+  cmd->add_option("--query", a->query,
+                  "DuckDB SELECT producing the rows (with --from: over `source`)");
+  cmd->add_option(
+      "--mode", a->mode,
+      "append | overwrite | error | ignore (default append; overwrite with --replace-where)");
   cmd->add_option("--replace-where", a->replace_where,
                   "Overwrite only the rows matching this predicate (every new row must match)");
   cmd->add_option("--txn-app-id", a->txn_app_id, "Idempotent write: application id");
   cmd->add_option("--txn-version", a->txn_version, "Idempotent write: version for the app id");
-  cmd->add_option("--partition-by", a->partition_by, "Partition columns (new tables)")->delimiter(',');
+  cmd->add_option("--partition-by", a->partition_by, "Partition columns (new tables)")
+      ->delimiter(',');
   cmd->add_option("--property", a->properties, "Table property KEY=VALUE (new tables)");
   cmd->add_option("--bad-rows", a->bad_rows,
                   "refuse (default: commit nothing when a row breaks a rule) | quarantine:TABLE "

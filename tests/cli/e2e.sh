@@ -364,6 +364,13 @@ expect_rc "sql -c create" 0 "$lake" sql -c "CREATE NAMESPACE web; CREATE TABLE w
 contains "sql -c create message" "$out" "created table web.events at $work/home/warehouse/web/events (version 0)"
 expect_rc "sql -c insert" 0 "$lake" sql -c "INSERT INTO web.events VALUES (1, DATE '2026-11-01', 'click'), (2, DATE '2026-11-02', 'view'); INSERT INTO web.events (id, kind, day) SELECT 3, 'buy', DATE '2026-11-02'"
 contains "sql -c insert message" "$out" "inserted into web.events: version 2, 1 row(s)"
+# CLI commands accept the catalog name and refresh its cached summary after they commit
+expect_rc "write by catalog name" 0 "$lake" write web.events --query "SELECT 9 AS id, DATE '2026-11-03' AS day, 'x' AS kind" --quiet
+expect_rc "catalog summary after a CLI write" 0 "$lake" catalog tables web --json
+contains "catalog summary follows the CLI commit" "$(json_get "$out" "[(t['name'], t['summary']['version']) for t in j]")" "[('web.events', 3)]"
+expect_rc "sql sees the CLI write" 0 "$lake" sql --format csv -c "SELECT count(*) AS n FROM web.events WHERE id = 9"
+contains "sql sees the CLI write" "$out" "1"
+expect_rc "delete the CLI-written row again" 0 "$lake" write web.events --replace-where "day = DATE '2026-11-03'" --query "SELECT 9 AS id, DATE '2026-11-03' AS day, 'x' AS kind WHERE false" --quiet
 expect_rc "sql -c csv with a partition filter" 0 "$lake" sql --format csv -c "SELECT id, kind FROM web.events WHERE day = DATE '2026-11-02' ORDER BY id"
 contains "sql csv rows" "$out" "$(printf 'id,kind\n2,view\n3,buy')"
 expect_rc "sql -c jsonl time travel" 0 "$lake" sql --format jsonl -c "SELECT count(*) AS n FROM web.events VERSION AS OF 1"
@@ -376,7 +383,7 @@ expect_rc "sql -f" 0 "$lake" sql -f "$work/q.sql"
 contains "sql -f history" "$out" "CREATE TABLE"
 contains "sql -f show tables" "$out" "$work/home/warehouse/web/events"
 expect_rc "catalog summary after sql writes" 0 "$lake" catalog tables web --json
-contains "sql writes refresh the summary" "$(json_get "$out" "[(t['name'], t['summary']['version'], t['summary']['num_files']) for t in j]")" "[('web.events', 2, 3)]"
+contains "sql writes refresh the summary" "$(json_get "$out" "[(t['name'], t['summary']['version'], t['summary']['num_files']) for t in j]")" "[('web.events', 4, 3)]"
 expect_rc "sql stops at the first error" 1 "$lake" sql -c "SELECT 1 AS a; SELECT * FROM web.nope VERSION AS OF 1; CREATE NAMESPACE never"
 one_line_error "sql error"
 contains "sql error names the statement" "$err" "statement 2"
