@@ -331,7 +331,8 @@ TEST(Optimize, RewritesFilesWithDeletionVectors) {
     auto r = Optimize(Open(dir.path()), {});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_GE(r->files_removed, static_cast<int64_t>(dvs));
-    for (const auto& f : At(dir.path())->files()) EXPECT_FALSE(f.deletion_vector) << f.path;
+    auto after = At(dir.path());  // keep the snapshot alive while iterating its files
+    for (const auto& f : after->files()) EXPECT_FALSE(f.deletion_vector) << f.path;
     ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), before->version()));
     auto again = Optimize(Open(dir.path()), {});
     ASSERT_TRUE(again.ok());
