@@ -22,11 +22,18 @@ contains() {  # NAME HAYSTACK NEEDLE
 not_contains() {
   case "$2" in *"$3"*) bad "$1: '$3' unexpectedly in output" ;; *) ok "$1" ;; esac
 }
-# shell FILE: types each line of FILE into `lake sql` on a pty (a pause between lines, so the
-# shell reads them as a user would type them); the transcript (prompts, echo, output) in $out.
+# shell FILE: types each line of FILE into `lake sql` on a pty once the shell is up (a pause
+# between lines, so the shell reads them as a user would type them); the transcript (prompts, echo, output) in $out.
 shell() {
+  : >"$work/transcript"
   {
-    sleep 0.5
+    # Type only once the shell has started (its banner is out): a key typed earlier lands on a
+    # cooked-mode pty, where Ctrl-C is a SIGINT to a process that has no handler yet.
+    for _ in $(seq 600); do
+      grep -q "lake SQL shell" "$work/transcript" 2>/dev/null && break
+      sleep 0.1
+    done
+    sleep 0.3
     while IFS= read -r line || [ -n "$line" ]; do
       printf '%s\r' "$line"
       sleep 0.3
