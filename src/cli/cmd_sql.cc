@@ -9,11 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/cli_common.h"
 #include "sql/executor.h"
@@ -97,6 +100,7 @@ std::string Flatten(const std::string& msg) {
 }
 
 volatile sig_atomic_t g_interrupted = 0;
+std::atomic<bool> cancelled{false};
 void OnSigint(int) { g_interrupted = 1; }
 
 void Interactive(sql::Session& session) {
@@ -157,14 +161,36 @@ void Interactive(sql::Session& session) {
     std::string flat = Flatten(buffer);
     add_history(flat.c_str());
     if (!history.empty()) write_history(history.c_str());
+    // While statements run, Ctrl-C cancels them: a watcher turns the signal flag into a
+    // DuckDB interrupt (a signal handler may not call into DuckDB itself).
+    g_interrupted = 0;
+    cancelled.store(false);
+    std::atomic<bool> running{true};
+    std::thread watcher([&] {
+      while (running.load()) {
+        if (g_interrupted) {
+          session.Interrupt();
+          g_interrupted = 0;
+          cancelled.store(true);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
     for (const auto& stmt : sql::SplitStatements(buffer)) {
       Status st = session.Execute(stmt);
       std::cout.flush();
+      if (cancelled.load()) {
+        std::fprintf(stderr, "lake: cancelled%s\n",
+                     st.ok() ? " (the statement had already finished)" : "");
+        break;
+      }
       if (!st.ok()) {
         std::fprintf(stderr, "lake: error: %s\n", Flatten(st.message()).c_str());
         break;
       }
     }
+    running.store(false);
+    watcher.join();
     buffer.clear();
   }
   if (!history.empty()) write_history(history.c_str());

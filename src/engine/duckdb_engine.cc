@@ -224,6 +224,8 @@ Connection::Progress Connection::QueryProgress() {
   return Progress{p.percentage, p.rows_processed, p.total_rows_to_process};
 }
 
+void Connection::Interrupt() { duckdb_interrupt(impl_->conn); }
+
 Status Connection::EnableProgressTracking() {
   // Track progress without DuckDB printing its own bar, from the first millisecond.
   return Execute(

@@ -81,6 +81,10 @@ std::string FormatMs(int64_t ms) {
 
 Session::~Session() = default;
 
+void Session::Interrupt() {
+  if (conn_) conn_->Interrupt();
+}
+
 Result<std::unique_ptr<Session>> Session::Open(std::unique_ptr<Catalog> catalog,
                                                OutputOptions output, std::ostream& out,
                                                std::ostream& msg) {
