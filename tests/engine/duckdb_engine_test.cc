@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "engine/duckdb_engine.h"
 
 namespace lake::engine {
@@ -33,6 +37,34 @@ TEST(DuckDBEngine, ErrorsCarryDuckDBMessage) {
   auto r = (*conn)->Query("SELECT * FROM no_such_table");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("no_such_table"), std::string::npos);
+}
+
+// The shell's Ctrl-C: Interrupt from another thread stops a long query, and neither that nor
+// an interrupt of an idle connection spoils the next query.
+TEST(DuckDBEngine, InterruptStopsTheRunningQueryOnly) {
+  auto db = Database::Open();
+  auto conn = (*db)->Connect();
+  Connection& c = **conn;
+  c.Interrupt();  // idle
+  auto one = c.Query("SELECT 1");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  Status st;
+  std::atomic<bool> done{false};
+  std::thread runner([&] {
+    st = c.Execute("SELECT sum(i) FROM range(1000000000000) t(i)");
+    done = true;
+  });
+  // Repeated: an interrupt that lands before the query starts is dropped (as above).
+  while (!done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c.Interrupt();
+  }
+  runner.join();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("nterrupt"), std::string::npos) << st.ToString();
+  auto two = c.Query("SELECT 2");
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(two->GetInt64(0, 0), 2);
 }
 
 TEST(DuckDBEngine, AppenderLoadsRows) {
