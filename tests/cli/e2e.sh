@@ -398,6 +398,16 @@ expect_rc "sql alter add column" 0 "$lake" sql -c "ALTER TABLE web.events ADD CO
 contains "sql alter message" "$out" "added column 'c'"
 expect_rc "sql alter narrowing refused" 1 "$lake" sql -c "ALTER TABLE web.events ALTER COLUMN id TYPE INT"
 one_line_error "sql alter narrowing refused"
+# A commit made by path (here a relative one) refreshes the catalog entry at that location too.
+expect_rc "catalog summary before a write by path" 0 "$lake" catalog tables web --json
+version_before=$(json_get "$out" "j[0]['summary']['version']")
+lake_abs=$(readlink -f "$lake")
+expect_rc "write by path to a catalog table" 0 sh -c "cd '$work/home' && '$lake_abs' write warehouse/web/events/ --query \"SELECT 10 AS id, DATE '2026-11-04' AS day, 'y' AS kind, 1 AS c\" --quiet"
+expect_rc "describe the path" 0 "$lake" describe "$work/home/warehouse/web/events" --json
+path_version=$(json_get "$out" "j['version']")
+expect_rc "catalog summary after a write by path" 0 "$lake" catalog tables web --json
+contains "write by path refreshes the catalog summary" "$(json_get "$out" "[t['summary']['version'] for t in j]")" "[$path_version]"
+[ "$path_version" -gt "$version_before" ] && ok "the write by path made a new version" || bad "no new version: $version_before -> $path_version"
 expect_rc "sql syntax error" 1 "$lake" sql -c "SELEC 1"
 one_line_error "sql syntax error"
 expect_rc "sql drop table purge" 0 "$lake" sql -c "DROP TABLE web.events PURGE; DROP NAMESPACE web"
