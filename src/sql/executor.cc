@@ -11,6 +11,7 @@
 #include "ops/alter_table.h"
 #include "ops/optimize.h"
 #include "ops/vacuum.h"
+#include "util/temp_file.h"
 
 namespace lake::sql {
 namespace {
@@ -203,18 +204,14 @@ Status Session::Emit(const std::string& select_sql) {
                                                     : "FORMAT parquet, COMPRESSION zstd";
   if (output_.output.empty()) {
     // Through a temp file so rows go to `out` in order with everything else.
-    char path[] = "/tmp/lake-sql-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) return Status::IOError("cannot create a temporary file");
-    close(fd);
-    Status st =
-        conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(path) + " (" + options + ")");
+    LAKE_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create("lake-sql-"));
+    Status st = conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(tmp.path()) + " (" +
+                               options + ")");
     if (st.ok()) {
-      std::ifstream f(path);
+      std::ifstream f(tmp.path());
       *out_ << f.rdbuf();
       out_->flush();
     }
-    unlink(path);
     return st;
   }
   return conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(output_.output) + " (" +
