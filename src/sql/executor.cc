@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "engine/duckdb_engine.h"
+#include "engine/print_table.h"
 #include "lake/write.h"
 #include "ops/alter_table.h"
 #include "ops/optimize.h"
@@ -27,34 +28,6 @@ std::string JoinCsv(const std::vector<std::string>& v) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
   return s;
-}
-
-void PrintTable(const engine::QueryResult& r, std::ostream& out) {
-  size_t nc = r.column_count();
-  std::vector<size_t> width(nc);
-  auto cell = [&](size_t c, size_t row) -> std::string_view {
-    return r.IsNull(c, row) ? std::string_view("NULL") : r.GetString(c, row);
-  };
-  for (size_t c = 0; c < nc; ++c) {
-    width[c] = r.column_name(c).size();
-    for (size_t row = 0; row < r.row_count(); ++row)
-      width[c] = std::max(width[c], cell(c, row).size());
-  }
-  for (size_t c = 0; c < nc; ++c) {
-    out << (c ? " | " : "") << r.column_name(c)
-        << std::string(width[c] - r.column_name(c).size(), ' ');
-  }
-  out << "\n";
-  for (size_t c = 0; c < nc; ++c) out << (c ? "-+-" : "") << std::string(width[c], '-');
-  out << "\n";
-  for (size_t row = 0; row < r.row_count(); ++row) {
-    for (size_t c = 0; c < nc; ++c) {
-      std::string_view v = cell(c, row);
-      out << (c ? " | " : "") << v << std::string(width[c] - v.size(), ' ');
-    }
-    out << "\n";
-  }
-  out << "(" << r.row_count() << (r.row_count() == 1 ? " row)\n" : " rows)\n");
 }
 
 // Statements whose result is a relation (wrapped as a subquery for output).
@@ -191,11 +164,11 @@ Status Session::Emit(const std::string& select_sql) {
     LAKE_ASSIGN_OR_RETURN(auto r,
                           conn_->Query("SELECT COLUMNS(*)::VARCHAR FROM (" + select_sql + ")"));
     if (output_.output.empty()) {
-      PrintTable(r, *out_);
+      engine::PrintTable(r, *out_, /*row_count=*/true);
       return Status::OK();
     }
     std::ofstream f(output_.output, std::ios::app);
-    PrintTable(r, f);
+    engine::PrintTable(r, f, /*row_count=*/true);
     if (!f) return Status::IOError("cannot write '" + output_.output + "'");
     return Status::OK();
   }

@@ -5,6 +5,9 @@
 #include <thread>
 
 #include "engine/duckdb_engine.h"
+#include "engine/print_table.h"
+
+#include <sstream>
 
 namespace lake::engine {
 namespace {
@@ -65,6 +68,23 @@ TEST(DuckDBEngine, InterruptStopsTheRunningQueryOnly) {
   auto two = c.Query("SELECT 2");
   ASSERT_TRUE(two.ok()) << two.status().ToString();
   EXPECT_EQ(two->GetInt64(0, 0), 2);
+}
+
+TEST(PrintTable, AlignsColumnsAndShowsNulls) {
+  auto db = Database::Open();
+  auto conn = (*db)->Connect();
+  auto r = (*conn)->Query(
+      "SELECT COLUMNS(*)::VARCHAR FROM (VALUES (1, 'a'), (22, NULL)) t(id, longer_name)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::ostringstream plain, counted;
+  PrintTable(*r, plain);
+  PrintTable(*r, counted, /*row_count=*/true);
+  EXPECT_EQ(plain.str(),
+            "id | longer_name\n"
+            "---+------------\n"
+            "1  | a          \n"
+            "22 | NULL       \n");
+  EXPECT_EQ(counted.str(), plain.str() + "(2 rows)\n");
 }
 
 TEST(DuckDBEngine, AppenderLoadsRows) {
