@@ -150,4 +150,17 @@ std::string FormatBytes(int64_t bytes) {
   return buf;
 }
 
+std::string OneLine(const std::string& msg) {
+  std::string flat;
+  for (char c : msg) {
+    if (c == '\n' || c == '\r') {
+      if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
+    } else {
+      flat.push_back(c);
+    }
+  }
+  while (!flat.empty() && flat.back() == ' ') flat.pop_back();
+  return flat;
+}
+
 }  // namespace lake::cli

@@ -87,17 +87,6 @@ std::string HistoryPath() {
   return home + "/sql_history";
 }
 
-std::string Flatten(const std::string& msg) {
-  std::string flat;
-  for (char c : msg) {
-    if (c == '\n' || c == '\r') {
-      if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
-    } else {
-      flat.push_back(c);
-    }
-  }
-  return flat;
-}
 
 volatile sig_atomic_t g_interrupted = 0;
 std::atomic<bool> cancelled{false};
@@ -158,7 +147,7 @@ void Interactive(sql::Session& session) {
     buffer += buffer.empty() ? l : "\n" + l;
     if (!sql::IsComplete(buffer)) continue;
     // One history entry per statement (multi-line statements joined).
-    std::string flat = Flatten(buffer);
+    std::string flat = OneLine(buffer);
     add_history(flat.c_str());
     if (!history.empty()) write_history(history.c_str());
     // While statements run, Ctrl-C cancels them: a watcher turns the signal flag into a
@@ -185,7 +174,7 @@ void Interactive(sql::Session& session) {
         break;
       }
       if (!st.ok()) {
-        std::fprintf(stderr, "lake: error: %s\n", Flatten(st.message()).c_str());
+        std::fprintf(stderr, "lake: error: %s\n", OneLine(st.message()).c_str());
         break;
       }
     }

@@ -37,18 +37,7 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const lake::cli::CliError& e) {
     std::fflush(stdout);
-    // One line, always: engine messages can span several lines.
-    std::string msg = e.status.message();
-    std::string flat;
-    for (char c : msg) {
-      if (c == '\n' || c == '\r') {
-        if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
-      } else {
-        flat.push_back(c);
-      }
-    }
-    while (!flat.empty() && flat.back() == ' ') flat.pop_back();
-    std::fprintf(stderr, "lake: error: %s\n", flat.c_str());
+    std::fprintf(stderr, "lake: error: %s\n", lake::cli::OneLine(e.status.message()).c_str());
     return e.exit_code;
   }
   return 0;
