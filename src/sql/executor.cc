@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 
 #include "engine/duckdb_engine.h"
 #include "engine/print_table.h"
@@ -252,6 +253,19 @@ Result<std::string> Session::Materialize(const std::string& query,
   return tmp;
 }
 
+namespace {
+// TBLPROPERTIES keys s3.* configure the table's store: they live in the catalog only (see
+// storage/store_overrides.h) and never go into the Delta log, where every reader of the table
+// could read a secret.
+bool IsStoreSetting(const std::string& key) { return key.rfind("s3.", 0) == 0; }
+std::map<std::string, std::string> DeltaProperties(const std::map<std::string, std::string>& p) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : p)
+    if (!IsStoreSetting(k)) out.emplace(k, v);
+  return out;
+}
+}  // namespace
+
 Status Session::CreateTableStmt(const Statement& s) {
   LAKE_ASSIGN_OR_RETURN(auto name, ParseTableName(s.table));
   LAKE_ASSIGN_OR_RETURN(Schema schema, ParseSchemaDDL(s.columns_ddl));
@@ -267,7 +281,8 @@ Status Session::CreateTableStmt(const Statement& s) {
           << entry.summary.version << ")\n";
     return Status::OK();
   }
-  auto created = lake::CreateTable(entry.location, schema, s.partition_by, s.properties, s.comment);
+  auto created = lake::CreateTable(entry.location, schema, s.partition_by,
+                                   DeltaProperties(s.properties), s.comment);
   if (!created.ok()) {
     (void)catalog_->DropTable(name.ToString(), false);
     return created.status();
@@ -298,7 +313,7 @@ Status Session::CreateTableAsStmt(const Statement& s) {
   }
   WriteBuilder b(entry->location);
   b.Source({"", "SELECT * FROM " + QuoteIdent(src)}).Mode(WriteMode::kError);
-  b.PartitionBy(s.partition_by).Properties(s.properties);
+  b.PartitionBy(s.partition_by).Properties(DeltaProperties(s.properties));
   auto r = b.Execute();
   (void)conn_->Execute("DROP TABLE IF EXISTS " + QuoteIdent(src));
   if (!r.ok()) {
@@ -438,9 +453,26 @@ Status Session::AlterStmt(const Statement& s) {
   } else if (a == "comment_column") {
     st = run(SetColumnComment(uri, s.alter_name, s.alter_arg));
   } else if (a == "set_properties") {
-    st = run(SetProperties(uri, s.properties));
+    for (const auto& [k, v] : s.properties) {
+      if (!IsStoreSetting(k)) continue;
+      st = catalog_->SetProperty(name.ToString(), k, v);
+      if (!st.ok()) break;
+      *msg_ << "set catalog property " << k << " of " << name.ToString() << "\n";
+    }
+    auto delta = DeltaProperties(s.properties);
+    if (st.ok() && !delta.empty()) st = run(SetProperties(uri, delta));
   } else if (a == "unset_properties") {
-    st = run(UnsetProperties(uri, s.alter_items));
+    std::vector<std::string> delta;
+    for (const auto& k : s.alter_items) {
+      if (!IsStoreSetting(k)) {
+        delta.push_back(k);
+        continue;
+      }
+      st = catalog_->UnsetProperty(name.ToString(), k);
+      if (!st.ok()) break;
+      *msg_ << "unset catalog property " << k << " of " << name.ToString() << "\n";
+    }
+    if (st.ok() && !delta.empty()) st = run(UnsetProperties(uri, delta));
   } else if (a == "add_constraint") {
     st = run(AddConstraint(uri, s.alter_name, s.alter_arg));
   } else if (a == "drop_constraint") {
