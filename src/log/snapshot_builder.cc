@@ -84,12 +84,12 @@ std::optional<int64_t> NumRecordsFromStats(std::string_view stats) {
   return n;
 }
 
-namespace {
-
 bool NeedsCanonicalization(std::string_view path) {
   return path.starts_with("file:") || path.starts_with("/") ||
          path.find('%') != std::string_view::npos;
 }
+
+namespace {
 
 uint64_t Mix(uint64_t h) {
   h ^= h >> 33;

@@ -47,6 +47,9 @@ Status CheckReadable(const Protocol& protocol);
 // become relative, percent-encoding is decoded. `table_root` is the table's absolute local
 // path ("" when the store is not local).
 std::string CanonicalPath(std::string_view path, std::string_view table_root);
+// False when CanonicalPath(path, root) is `path` itself (a plain relative path without
+// escapes): callers can then skip the copy.
+bool NeedsCanonicalization(std::string_view path);
 
 // numRecords from a stats JSON text; nullopt when absent or unparsable.
 std::optional<int64_t> NumRecordsFromStats(std::string_view stats);

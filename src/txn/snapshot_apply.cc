@@ -1,6 +1,7 @@
 // SnapshotBuilder::Apply: the snapshot after a commit, from the snapshot before it plus the
 // commits in between (forward replay of PROTOCOL.md "Action Reconciliation").
 #include <unordered_map>
+#include <unordered_set>
 
 #include "log/action_parser.h"
 #include "log/snapshot_builder.h"
@@ -18,29 +19,24 @@ std::string FileKey(std::string_view path, const HeapOptional<DeletionVectorDesc
   return k;
 }
 
+// Collects what the new commits change: per file key, the newest action (forward replay, so
+// the last one seen wins), and the table-level actions. The base snapshot's files are not
+// touched here; Merge combines them in one pass.
 class ForwardVisitor : public log::ActionVisitor {
  public:
-  ForwardVisitor(std::string root, std::vector<AddFile> files, std::vector<RemoveFile> tombs)
-      : root_(std::move(root)) {
-    for (auto& f : files) {
-      std::string k = FileKey(f.path, f.deletion_vector, root_);
-      files_.insert_or_assign(std::move(k), std::move(f));
-    }
-    for (auto& r : tombs) {
-      std::string k = FileKey(r.path, r.deletion_vector, root_);
-      tombs_.insert_or_assign(std::move(k), std::move(r));
-    }
-  }
+  explicit ForwardVisitor(std::string root) : root_(std::move(root)) {}
   Status OnAdd(AddFile& a) override {
-    std::string k = FileKey(a.path, a.deletion_vector, root_);
-    tombs_.erase(k);
-    files_.insert_or_assign(std::move(k), std::move(a));
+    Change& c = Slot(a.path, a.deletion_vector);
+    c.is_add = true;
+    c.add = std::move(a);
+    c.remove = RemoveFile();
     return Status::OK();
   }
   Status OnRemove(RemoveFile& r) override {
-    std::string k = FileKey(r.path, r.deletion_vector, root_);
-    files_.erase(k);
-    tombs_.insert_or_assign(std::move(k), std::move(r));
+    Change& c = Slot(r.path, r.deletion_vector);
+    c.is_add = false;
+    c.remove = std::move(r);
+    c.add = AddFile();
     return Status::OK();
   }
   Status OnMetadata(Metadata& m) override {
@@ -75,23 +71,51 @@ class ForwardVisitor : public log::ActionVisitor {
   std::map<std::string, DomainMetadata> domains;
   std::optional<CommitInfo> last_commit_info;
 
-  std::vector<AddFile> TakeFiles() {
-    std::vector<AddFile> out;
-    out.reserve(files_.size());
-    for (auto& [k, f] : files_) out.push_back(std::move(f));
-    return out;
-  }
-  std::vector<RemoveFile> TakeTombstones() {
-    std::vector<RemoveFile> out;
-    out.reserve(tombs_.size());
-    for (auto& [k, r] : tombs_) out.push_back(std::move(r));
-    return out;
+  // The base's files and tombstones minus every key the commits touched, plus the commits'
+  // final actions. One pass over the base; a base entry is only keyed (a string built) when
+  // its canonical path is one the commits touched.
+  void Merge(const std::vector<AddFile>& base_files, const std::vector<RemoveFile>& base_tombs,
+             std::vector<AddFile>* files, std::vector<RemoveFile>* tombs) {
+    std::unordered_set<std::string_view> touched_paths;
+    for (const Change& c : changes_) touched_paths.insert(c.canonical_path);
+    auto touched = [&](std::string_view path, const HeapOptional<DeletionVectorDescriptor>& dv) {
+      if (touched_paths.empty()) return false;
+      std::string buf;
+      std::string_view canon = path;
+      if (log::NeedsCanonicalization(path)) canon = buf = log::CanonicalPath(path, root_);
+      if (!touched_paths.count(canon)) return false;
+      return index_.count(FileKey(path, dv, root_)) > 0;
+    };
+    files->reserve(base_files.size() + changes_.size());
+    for (const AddFile& f : base_files)
+      if (!touched(f.path, f.deletion_vector)) files->push_back(f);
+    for (const RemoveFile& r : base_tombs)
+      if (!touched(r.path, r.deletion_vector)) tombs->push_back(r);
+    for (Change& c : changes_) {
+      if (c.is_add) {
+        files->push_back(std::move(c.add));
+      } else {
+        tombs->push_back(std::move(c.remove));
+      }
+    }
   }
 
  private:
+  struct Change {
+    std::string canonical_path;
+    bool is_add = false;
+    AddFile add;
+    RemoveFile remove;
+  };
+  Change& Slot(std::string_view path, const HeapOptional<DeletionVectorDescriptor>& dv) {
+    auto [it, inserted] = index_.try_emplace(FileKey(path, dv, root_), changes_.size());
+    if (inserted) changes_.emplace_back().canonical_path = log::CanonicalPath(path, root_);
+    return changes_[it->second];
+  }
+
   std::string root_;
-  std::unordered_map<std::string, AddFile> files_;
-  std::unordered_map<std::string, RemoveFile> tombs_;
+  std::unordered_map<std::string, size_t> index_;  // file key -> changes_ index
+  std::vector<Change> changes_;
 };
 
 }  // namespace
@@ -105,8 +129,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Apply(
     while (root.size() > 1 && root.back() == '/') root.pop_back();
   }
   int64_t version = base ? base->version_ : -1;
-  ForwardVisitor fwd(root, base ? base->files_ : std::vector<AddFile>{},
-                     base ? base->tombstones_ : std::vector<RemoveFile>{});
+  ForwardVisitor fwd(root);
   if (base) {
     fwd.protocol = base->protocol_;
     fwd.metadata = base->metadata_;
@@ -135,8 +158,10 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Apply(
   snap->version_ = version;
   LAKE_RETURN_IF_ERROR(
       SetTableState(*snap, std::move(*fwd.protocol), std::move(*fwd.metadata), base));
-  snap->files_ = fwd.TakeFiles();
-  snap->tombstones_ = fwd.TakeTombstones();
+  static const std::vector<AddFile> kNoFiles;
+  static const std::vector<RemoveFile> kNoTombs;
+  fwd.Merge(base ? base->files_ : kNoFiles, base ? base->tombstones_ : kNoTombs, &snap->files_,
+            &snap->tombstones_);
   snap->txns_ = std::move(fwd.txns);
   snap->domains_ = std::move(fwd.domains);
   snap->timestamp_ms_ = mtime;
