@@ -603,10 +603,10 @@ Status ParseCommitFile(std::string_view data, std::string_view file_name, Action
 }
 
 Status ParseCommitFile(std::string_view data, size_t capacity, std::string_view file_name,
-                       ActionVisitor& visitor) {
+                       ActionVisitor& visitor, size_t first_line) {
   if (capacity < data.size()) capacity = data.size();
   size_t pos = 0;
-  size_t line_no = 0;
+  size_t line_no = first_line - 1;
   while (pos < data.size()) {
     ++line_no;
     size_t end = data.find('\n', pos);

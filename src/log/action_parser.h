@@ -73,8 +73,9 @@ Status ParseActionLine(std::string_view line, ActionVisitor& visitor);
 Status ParseCommitFile(std::string_view data, std::string_view file_name, ActionVisitor& visitor);
 // The same, for data in a buffer with `capacity` >= data.size() readable bytes (e.g. a
 // std::string's capacity()): with SIMDJSON_PADDING bytes of slack, no line is copied.
+// `first_line`: the line number of data's first line in the file (data may be a piece of it).
 Status ParseCommitFile(std::string_view data, size_t capacity, std::string_view file_name,
-                       ActionVisitor& visitor);
+                       ActionVisitor& visitor, size_t first_line = 1);
 
 // For readers of typed checkpoint columns (checkpoint_reader.cc): the JSON text of an add's
 // partitionValues object (shared through `cache` when given) and of a deletionVector object,

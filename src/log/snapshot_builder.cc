@@ -10,10 +10,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 
 #include "log/action_parser.h"
 #include "log/checkpoint_reader.h"
@@ -184,6 +189,22 @@ class ReplayVisitor : public log::ActionVisitor {
   std::optional<CommitInfo> target_commit_info;
   std::vector<AddFile> files;
   std::vector<RemoveFile> tombstones;
+
+  // For ParallelReplay: the key hash of a file action (pure; any thread may call it), and
+  // the decisions of the replay for actions parsed elsewhere, in replay order.
+  uint64_t HashOf(std::string_view path, const DeletionVectorDescriptor* dv) const {
+    return KeyHash(path, dv);
+  }
+  // The add at files[idx] (hash `h`): true when it is live so far (no newer action decided
+  // its key).
+  bool DecideAdd(size_t idx, uint64_t h) {
+    const AddFile& a = files[idx];
+    return !Seen(h, a.path, a.deletion_vector.get(), Ref(idx, false));
+  }
+  void DecideRemove(RemoveFile& r, uint64_t h) {
+    if (!Seen(h, r.path, r.deletion_vector.get(), Ref(tombstones.size(), true)))
+      tombstones.push_back(std::move(r));
+  }
 
   // Sizes the seen-set for about `n` keys up front.
   void ReserveKeys(size_t n) {
@@ -379,6 +400,197 @@ size_t CountLines(std::string_view data) {
   return n;
 }
 
+// The lines of `data`, and how many of them start with {"add" (how every known writer begins
+// an add action): the number of add slots a piece of a commit reserves. Adds written otherwise
+// still load (see PieceVisitor), just with a move.
+struct LineCounts {
+  size_t lines = 0, add_lines = 0;
+};
+LineCounts CountLinesAndAdds(std::string_view data) {
+  static constexpr std::string_view kAdd = "{\"add\"";
+  LineCounts n;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    ++n.lines;
+    if (data.compare(pos, kAdd.size(), kAdd) == 0) ++n.add_lines;
+    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
+    if (!nl) break;
+    pos = static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+  }
+  return n;
+}
+
+// ---- Parallel replay of large local logs ------------------------------------------------------
+//
+// The commits are cut into pieces at line boundaries (newest commit first, lines in file
+// order: the replay order). Workers parse pieces concurrently: each add goes straight into its
+// final place in `files` (a range of slots reserved per piece from a count of add lines) with
+// its key hash computed; other actions are kept per piece. Then one thread walks the pieces in
+// replay order and makes every reconciliation decision exactly as the sequential replay would
+// (the seen-set, newest protocol/metadata, txn, domains), and dead or unused slots are
+// squeezed out at the end (no move at all when every add is live, the common case).
+struct LogPiece {
+  std::string_view data;
+  size_t capacity = 0;  // readable bytes from data.data()
+  const LogFile* file = nullptr;
+  size_t first_line = 1;
+  size_t lines = 0;
+  bool target_commit = false;
+  size_t slot_begin = 0, slot_count = 0;
+  // Filled by the worker.
+  enum class Kind : uint8_t { kAdd, kOverflowAdd, kRemove, kOther };
+  struct Event {
+    Kind kind;
+    uint32_t idx;
+    uint64_t hash;
+  };
+  std::vector<Event> events;
+  std::deque<AddFile> overflow;  // adds beyond the reserved slots (stable addresses)
+  std::vector<RemoveFile> removes;
+  std::vector<Action> others;
+  size_t slots_used = 0;
+  Status status;
+};
+
+class PieceVisitor : public ActionVisitor {
+ public:
+  PieceVisitor(const ReplayVisitor& replay, std::vector<AddFile>& files, LogPiece& piece)
+      : replay_(replay), files_(files), piece_(piece) {}
+  AddFile* AddSlot() override {
+    if (piece_.slots_used < piece_.slot_count)
+      return &files_[piece_.slot_begin + piece_.slots_used];
+    return &piece_.overflow.emplace_back();
+  }
+  PartitionValuesCache* partition_cache() override { return &cache_; }
+  Status OnAdd(AddFile& a) override {
+    uint64_t h = replay_.HashOf(a.path, a.deletion_vector.get());
+    if (piece_.slots_used < piece_.slot_count &&
+        &a == &files_[piece_.slot_begin + piece_.slots_used]) {
+      piece_.events.push_back({LogPiece::Kind::kAdd,
+                               static_cast<uint32_t>(piece_.slot_begin + piece_.slots_used++), h});
+    } else {
+      if (piece_.overflow.empty() || &a != &piece_.overflow.back())
+        piece_.overflow.push_back(std::move(a));
+      piece_.events.push_back(
+          {LogPiece::Kind::kOverflowAdd, static_cast<uint32_t>(piece_.overflow.size() - 1), h});
+    }
+    return Status::OK();
+  }
+  Status OnRemove(RemoveFile& r) override {
+    uint64_t h = replay_.HashOf(r.path, r.deletion_vector.get());
+    piece_.removes.push_back(std::move(r));
+    piece_.events.push_back(
+        {LogPiece::Kind::kRemove, static_cast<uint32_t>(piece_.removes.size() - 1), h});
+    return Status::OK();
+  }
+  Status OnMetadata(Metadata& m) override { return Other(std::move(m)); }
+  Status OnProtocol(Protocol& p) override { return Other(std::move(p)); }
+  Status OnTxn(Txn& t) override { return Other(std::move(t)); }
+  Status OnDomainMetadata(DomainMetadata& d) override { return Other(std::move(d)); }
+  Status OnCommitInfo(CommitInfo& c) override {
+    if (!piece_.target_commit) return Status::OK();  // only the target commit's is used
+    return Other(std::move(c));
+  }
+
+ private:
+  template <typename T>
+  Status Other(T&& a) {
+    piece_.others.emplace_back(std::forward<T>(a));
+    piece_.events.push_back(
+        {LogPiece::Kind::kOther, static_cast<uint32_t>(piece_.others.size() - 1), 0});
+    return Status::OK();
+  }
+  const ReplayVisitor& replay_;
+  std::vector<AddFile>& files_;
+  LogPiece& piece_;
+  PartitionValuesCache cache_;  // per worker: the shared one is not thread-safe
+};
+
+// Replays `pieces` (in replay order) into `replay` using `threads` parsing threads. The adds
+// in replay.files are not squeezed yet: the seen-set refers to them by index, and a checkpoint
+// may still be replayed after the commits. `keep` says which of them are live; adds appended
+// later (from a checkpoint) are all live. SqueezeFiles finishes.
+Status ParallelReplay(std::vector<LogPiece>& pieces, ReplayVisitor& replay, unsigned threads,
+                      std::vector<uint8_t>& keep) {
+  size_t slots = 0;
+  for (LogPiece& p : pieces) {
+    p.slot_begin = slots;
+    slots += p.slot_count;
+  }
+  // Every line holds at most one add: size the seen-set and the vector once.
+  size_t keys = 0;
+  for (const LogPiece& p : pieces) keys += p.lines;
+  replay.ReserveKeys(keys);
+  replay.files.reserve(std::max(keys, slots));
+  AdviseHugePages(replay.files.data(), replay.files.capacity() * sizeof(AddFile));
+  replay.files.resize(slots);
+
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < pieces.size(); i = next++) {
+      LogPiece& p = pieces[i];
+      PieceVisitor v(replay, replay.files, p);
+      p.status = ParseCommitFile(p.data, p.capacity, p.file->key, v, p.first_line);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+
+  keep.assign(slots, 0);
+  for (LogPiece& p : pieces) {
+    replay.in_target_commit = p.target_commit;
+    for (const LogPiece::Event& e : p.events) {
+      switch (e.kind) {
+        case LogPiece::Kind::kAdd:
+          keep[e.idx] = replay.DecideAdd(e.idx, e.hash);
+          break;
+        case LogPiece::Kind::kOverflowAdd:
+          replay.files.push_back(std::move(p.overflow[e.idx]));
+          keep.push_back(replay.DecideAdd(replay.files.size() - 1, e.hash));
+          break;
+        case LogPiece::Kind::kRemove:
+          replay.DecideRemove(p.removes[e.idx], e.hash);
+          break;
+        case LogPiece::Kind::kOther: {
+          Status st = std::visit(
+              [&](auto& a) -> Status {
+                using T = std::decay_t<decltype(a)>;
+                if constexpr (std::is_same_v<T, Metadata>) return replay.OnMetadata(a);
+                if constexpr (std::is_same_v<T, Protocol>) return replay.OnProtocol(a);
+                if constexpr (std::is_same_v<T, Txn>) return replay.OnTxn(a);
+                if constexpr (std::is_same_v<T, DomainMetadata>) return replay.OnDomainMetadata(a);
+                if constexpr (std::is_same_v<T, CommitInfo>) return replay.OnCommitInfo(a);
+                return Status::OK();
+              },
+              p.others[e.idx]);
+          LAKE_RETURN_IF_ERROR(st);
+          break;
+        }
+      }
+    }
+    // A piece that failed stops the replay where the sequential one would have stopped.
+    LAKE_RETURN_IF_ERROR(p.status);
+    std::vector<LogPiece::Event>().swap(p.events);
+    std::deque<AddFile>().swap(p.overflow);
+  }
+  replay.in_target_commit = false;
+  return Status::OK();
+}
+
+// Drops the adds that ParallelReplay did not keep, and its unused slots (stable: the order of
+// files stays the replay's; nothing moves while every add is live). Call after the replay.
+void SqueezeFiles(std::vector<AddFile>& files, const std::vector<uint8_t>& keep) {
+  size_t out = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (i < keep.size() && !keep[i]) continue;
+    if (out != i) files[out] = std::move(files[i]);
+    ++out;
+  }
+  files.resize(out);
+}
+
 }  // namespace
 }  // namespace log
 
@@ -450,7 +662,46 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
   // oldest first so that the newest commit, replayed first, is still loaded.
   uint64_t commit_bytes = 0;
   for (const log::LogFile& f : segment.commits) commit_bytes += f.size;
-  if (commit_bytes > (4u << 20) && !root.empty()) {
+  unsigned threads = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+  if (const char* env = std::getenv("LAKE_LOG_THREADS"); env && *env) {
+    threads = static_cast<unsigned>(std::clamp(std::atoi(env), 1, 64));
+  }
+  bool parallel = false;
+  std::vector<uint8_t> keep;  // see ParallelReplay
+  if (commit_bytes > (4u << 20) && !root.empty() && threads > 1) {
+    // All commits mapped at once; pieces of ~commit_bytes / (4 * threads), at least 1 MiB.
+    std::vector<log::CommitData> maps(segment.commits.size());
+    std::vector<log::LogPiece> pieces;
+    const size_t piece_bytes = std::max<size_t>(1u << 20, commit_bytes / (4 * threads));
+    for (size_t k = segment.commits.size(); k-- > 0;) {
+      const log::LogFile& f = segment.commits[k];
+      auto pre = fetched.find(f.version);
+      LAKE_RETURN_IF_ERROR(maps[k].Load(*store, f, pre == fetched.end() ? nullptr : &pre->second));
+      std::string_view all = maps[k].data();
+      size_t pos = 0, line = 1;
+      while (pos < all.size()) {
+        size_t end = std::min(all.size(), pos + piece_bytes);
+        if (end < all.size()) {
+          size_t nl = all.find('\n', end);
+          end = nl == std::string_view::npos ? all.size() : nl + 1;
+        }
+        log::LogPiece p;
+        p.data = all.substr(pos, end - pos);
+        p.capacity = maps[k].capacity() - pos;
+        p.file = &f;
+        p.first_line = line;
+        p.target_commit = f.version == segment.version;
+        log::LineCounts n = log::CountLinesAndAdds(p.data);
+        p.lines = n.lines;
+        p.slot_count = n.add_lines;
+        line += n.lines;
+        pieces.push_back(std::move(p));
+        pos = end;
+      }
+    }
+    LAKE_RETURN_IF_ERROR(log::ParallelReplay(pieces, replay, threads, keep));
+    parallel = true;
+  } else if (commit_bytes > (4u << 20) && !root.empty()) {
     size_t lines = 0;
     for (const log::LogFile& f : segment.commits) {
       LAKE_RETURN_IF_ERROR(read_commit(f));
@@ -460,7 +711,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     replay.ReserveKeys(lines);
     log::AdviseHugePages(replay.files.data(), replay.files.capacity() * sizeof(AddFile));
   }
-  for (auto it = segment.commits.rbegin(); it != segment.commits.rend(); ++it) {
+  for (auto it = segment.commits.rbegin(); !parallel && it != segment.commits.rend(); ++it) {
     replay.in_target_commit = it->version == segment.version;
     LAKE_RETURN_IF_ERROR(read_commit(*it));
     LAKE_RETURN_IF_ERROR(log::ParseCommitFile(buf.data(), buf.capacity(), it->key, replay));
@@ -471,6 +722,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
     LAKE_RETURN_IF_ERROR(log::ReadCheckpoint(*store, *segment.checkpoint, replay));
   }
   replay.Finish();
+  if (parallel) log::SqueezeFiles(replay.files, keep);
   std::string at = " in the log of " + table_uri + " at version " + std::to_string(segment.version);
   if (!replay.protocol) return Status::Corruption("no protocol action found" + at);
   if (!replay.metadata) return Status::Corruption("no metaData action found" + at);

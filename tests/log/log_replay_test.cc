@@ -1,7 +1,10 @@
 // Segment discovery, replay and time travel over small tables written into a TempDir.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "engine/duckdb_engine.h"
@@ -91,7 +94,8 @@ class LogTest : public ::testing::Test {
              ", 'stats_parsed': {'numRecords': 2}}, NULL, NULL";
     }
     sql += ") TO " + engine::QuoteString(dir_.path() + "/" + key) + " (FORMAT parquet)";
-    std::filesystem::create_directories(std::filesystem::path(dir_.path() + "/" + key).parent_path());
+    std::filesystem::create_directories(
+        std::filesystem::path(dir_.path() + "/" + key).parent_path());
     ASSERT_TRUE((*conn)->Execute(sql).ok()) << (*conn)->Execute(sql).ToString();
   }
   testing::TempDir dir_;
@@ -149,9 +153,11 @@ TEST_F(LogTest, TxnDomainMetadataProtocolMetadataLatestWins) {
   Commit(0, {kProtocol, kMeta, R"({"txn":{"appId":"a","version":1}})",
              R"({"domainMetadata":{"domain":"d1","configuration":"x","removed":false}})",
              R"({"domainMetadata":{"domain":"d2","configuration":"y","removed":false}})"});
-  Commit(1, {R"({"txn":{"appId":"a","version":2}})",
-             R"({"domainMetadata":{"domain":"d1","configuration":"x","removed":true}})",
-             R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}})"});
+  Commit(
+      1,
+      {R"({"txn":{"appId":"a","version":2}})",
+       R"({"domainMetadata":{"domain":"d1","configuration":"x","removed":true}})",
+       R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}})"});
   auto s = Latest();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->app_transactions().at("a").version, 2);
@@ -162,7 +168,10 @@ TEST_F(LogTest, TxnDomainMetadataProtocolMetadataLatestWins) {
 }
 
 TEST_F(LogTest, ProtocolGate) {
-  Commit(0, {R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["fancyNewThing"],"writerFeatures":["fancyNewThing"]}})", kMeta});
+  Commit(
+      0,
+      {R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["fancyNewThing"],"writerFeatures":["fancyNewThing"]}})",
+       kMeta});
   auto s = Open()->LatestSnapshot();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
@@ -206,15 +215,18 @@ TEST_F(LogTest, FileNameParsing) {
   log::ParsedLogName p;
   EXPECT_TRUE(log::ParseLogFileName("00000000000000000007.json", &p));
   EXPECT_EQ(p.version, 7);
-  EXPECT_TRUE(log::ParseLogFileName("00000000000000000010.checkpoint.0000000002.0000000003.parquet", &p));
+  EXPECT_TRUE(
+      log::ParseLogFileName("00000000000000000010.checkpoint.0000000002.0000000003.parquet", &p));
   EXPECT_EQ(p.type, log::ParsedLogName::Type::kMultiPartCheckpoint);
   EXPECT_EQ(p.part, 2);
   EXPECT_EQ(p.num_parts, 3);
-  EXPECT_TRUE(log::ParseLogFileName("00000000000000000010.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json", &p));
+  EXPECT_TRUE(log::ParseLogFileName(
+      "00000000000000000010.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json", &p));
   EXPECT_EQ(p.type, log::ParsedLogName::Type::kV2Checkpoint);
   EXPECT_TRUE(p.json);
   EXPECT_FALSE(log::ParseLogFileName("00000000000000000010.crc", &p));
-  EXPECT_FALSE(log::ParseLogFileName("00000000000000000001.00000000000000000004.compacted.json", &p));
+  EXPECT_FALSE(
+      log::ParseLogFileName("00000000000000000001.00000000000000000004.compacted.json", &p));
   EXPECT_FALSE(log::ParseLogFileName("_last_checkpoint", &p));
   EXPECT_FALSE(log::ParseLogFileName("7.json", &p));
 }
@@ -256,6 +268,128 @@ TEST_F(LogTest, CheckpointFilesLoseToNewerCommits) {
   EXPECT_EQ((*v3)->files().size(), 4u);
 }
 
+// Large local logs (> 4 MiB of commits) are parsed by several threads in pieces and
+// reconciled in replay order (snapshot_builder.cc, ParallelReplay). Every decision must equal
+// the one-thread replay's: re-adds, removes, DV updates, adds written in an unusual layout
+// (no reserved slot), txn/domain/metadata, a checkpoint underneath, and errors.
+class ParallelLogTest : public LogTest {
+ protected:
+  // A state summary that differs when any reconciliation decision differs.
+  std::string Summary(const std::string& threads) {
+    setenv("LAKE_LOG_THREADS", threads.c_str(), 1);
+    auto s = Open()->LatestSnapshot();
+    unsetenv("LAKE_LOG_THREADS");
+    if (!s.ok()) return "error: " + s.status().ToString();
+    std::string out = "v" + std::to_string((*s)->version()) + " files:";
+    std::vector<std::string> files;  // files() is in no particular order
+    for (const AddFile& f : (*s)->files()) {
+      files.push_back(" " + f.path + "#" +
+                      (f.deletion_vector ? f.deletion_vector->UniqueId() : "") + "#" +
+                      std::to_string(f.size) + "#" + f.stats);
+    }
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) out += f;
+    std::vector<std::string> tombs;
+    for (const RemoveFile& r : (*s)->tombstones()) tombs.push_back(r.path);
+    std::sort(tombs.begin(), tombs.end());
+    out += " tombstones:";
+    for (auto& t : tombs) out += " " + t;
+    for (const auto& [id, t] : (*s)->app_transactions())
+      out += " txn:" + id + "=" + std::to_string(t.version);
+    for (const auto& [d, m] : (*s)->domain_metadata())
+      out += " domain:" + d + "=" + m.configuration;
+    out += " meta:" + (*s)->metadata().id;
+    return out;
+  }
+  static std::string Padding() { return std::string(420, 'x'); }
+  static std::string BigAdd(const std::string& path, int64_t size, const std::string& dv = "") {
+    return R"({"add":{"path":")" + path + R"(","partitionValues":{},"size":)" +
+           std::to_string(size) +
+           R"(,"modificationTime":1,"dataChange":true,"stats":"{\"numRecords\":1,\"pad\":\")" +
+           Padding() + R"(\"}")" + (dv.empty() ? "" : ",\"deletionVector\":" + dv) + "}}";
+  }
+  void BuildLargeLog() {
+    std::vector<std::string> v0 = {kProtocol, kMeta};
+    for (int i = 0; i < 6000; ++i) v0.push_back(BigAdd("f" + std::to_string(i), i));
+    Commit(0, v0);
+    std::vector<std::string> v1 = {CommitInfo(1, "WRITE")};
+    for (int i = 0; i < 6000; i += 6) v1.push_back(Remove("f" + std::to_string(i)));
+    for (int i = 6000; i < 9000; ++i) v1.push_back(BigAdd("f" + std::to_string(i), i));
+    // Not starting with {"add": parsed into an overflow add, not a reserved slot.
+    for (int i = 9000; i < 9050; ++i)
+      v1.push_back("{ \"add\":" + BigAdd("f" + std::to_string(i), i).substr(7));
+    Commit(1, v1);
+    std::vector<std::string> v2 = {
+        R"({"txn":{"appId":"app","version":3}})",
+        R"({"domainMetadata":{"domain":"d1","configuration":"c1","removed":false}})"};
+    for (int i = 0; i < 600; i += 12) v2.push_back(BigAdd("f" + std::to_string(i), 7));  // re-add
+    for (int i = 1; i < 3000; i += 10) {  // DV update: remove (path) + add (path, dv)
+      v2.push_back(Remove("f" + std::to_string(i)));
+      v2.push_back(BigAdd("f" + std::to_string(i), i, Dv("dv" + std::to_string(i), 1)));
+    }
+    for (int i = 6001; i < 9000; i += 7) {  // add twice in later commits: the newest wins
+      v2.push_back(BigAdd("f" + std::to_string(i), 100000 + i));
+    }
+    Commit(2, v2);
+    std::vector<std::string> v3 = {
+        CommitInfo(3, "DELETE"), R"({"txn":{"appId":"app","version":4}})",
+        R"({"domainMetadata":{"domain":"d1","configuration":"c2","removed":false}})"};
+    for (int i = 6001; i < 9000; i += 14) v3.push_back(BigAdd("f" + std::to_string(i), 200000 + i));
+    for (int i = 2; i < 6000; i += 9) v3.push_back(Remove("f" + std::to_string(i)));
+    Commit(3, v3);
+  }
+};
+
+TEST_F(ParallelLogTest, SameSnapshotAsOneThread) {
+  BuildLargeLog();
+  uint64_t bytes = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir_.path() + "/_delta_log"))
+    bytes += e.file_size();
+  ASSERT_GT(bytes, 5u << 20) << "the log must be large enough for the parallel path";
+  std::string one = Summary("1");
+  ASSERT_EQ(one.rfind("v3 files:", 0), 0u) << one.substr(0, 300);
+  EXPECT_EQ(Summary("2"), one);
+  EXPECT_EQ(Summary("4"), one);
+  EXPECT_NE(one.find("f9049#"), std::string::npos) << "overflow adds are live";
+  EXPECT_NE(one.find("f6001##206001#"), std::string::npos) << "the newest re-add wins";
+  EXPECT_NE(one.find("txn:app=4"), std::string::npos);
+  EXPECT_NE(one.find("domain:d1=c2"), std::string::npos);
+}
+
+TEST_F(ParallelLogTest, WithACheckpointUnderneath) {
+  WriteCheckpoint("_delta_log/" + PadVersion(0) + ".checkpoint.parquet", {"c1", "c2", "f5", "c3"});
+  // The commits after the checkpoint: remove c2, re-add f5 (also in the checkpoint).
+  std::vector<std::string> v1 = {Remove("c2")};
+  for (int i = 0; i < 16000; ++i) v1.push_back(BigAdd("f" + std::to_string(i), i));
+  Commit(1, v1);
+  std::string one = Summary("1");
+  EXPECT_EQ(Summary("4"), one);
+  EXPECT_NE(one.find(" c1#"), std::string::npos);
+  EXPECT_EQ(one.find(" c2#"), std::string::npos);
+  EXPECT_NE(one.find(" c3#"), std::string::npos);
+  EXPECT_EQ(one.find(" f5##100#"), std::string::npos) << "the checkpoint's f5 lost to the commit's";
+  EXPECT_NE(one.find(" f5##5#"), std::string::npos);
+}
+
+TEST_F(ParallelLogTest, ErrorsNameTheSameFileAndLine) {
+  BuildLargeLog();
+  // Corrupt a line deep inside commit 2 (past the first piece of it).
+  std::string p = dir_.path() + "/_delta_log/" + PadVersion(2) + ".json";
+  std::ifstream in(p);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  in.close();
+  size_t bad = lines.size() - 5;
+  lines[bad] = "{\"add\":{\"path\": oops";
+  std::string data;
+  for (auto& l : lines) data += l + "\n";
+  testing::WriteFile(p, data);
+  std::string one = Summary("1");
+  EXPECT_NE(one.find(PadVersion(2) + ".json:" + std::to_string(bad + 1) + ":"), std::string::npos)
+      << one;
+  EXPECT_EQ(Summary("4"), one);
+}
+
 TEST_F(LogTest, StructStatsFromCheckpoint) {
   WriteCheckpoint("_delta_log/" + PadVersion(0) + ".checkpoint.parquet", {"a"}, true);
   auto s = Latest();
@@ -271,12 +405,13 @@ TEST_F(LogTest, CheckpointStructStatsTimestampsAreIso) {
   auto conn = (*db)->Connect();
   ASSERT_TRUE(conn.ok());
   std::string vals =
-      "STRUCT(ts TIMESTAMP WITH TIME ZONE, ntz TIMESTAMP, s VARCHAR, nested STRUCT(t TIMESTAMP WITH TIME ZONE))";
+      "STRUCT(ts TIMESTAMP WITH TIME ZONE, ntz TIMESTAMP, s VARCHAR, nested STRUCT(t TIMESTAMP "
+      "WITH TIME ZONE))";
   std::string add_type =
       "STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, "
       "modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, "
-      "stats_parsed STRUCT(numRecords BIGINT, minValues " + vals + ", maxValues " + vals +
-      ", nullCount STRUCT(ts BIGINT)))";
+      "stats_parsed STRUCT(numRecords BIGINT, minValues " +
+      vals + ", maxValues " + vals + ", nullCount STRUCT(ts BIGINT)))";
   std::string sql =
       "COPY (SELECT NULL::" + add_type +
       " AS \"add\", {'minReaderVersion': 1, 'minWriterVersion': 2} AS protocol, "
@@ -292,7 +427,8 @@ TEST_F(LogTest, CheckpointStructStatsTimestampsAreIso) {
       "'nested': {'t': TIMESTAMPTZ '2020-12-31 23:00:00-02'}}, "
       "'maxValues': {'ts': TIMESTAMPTZ '2021-06-01 12:00:00.5+00', 'ntz': NULL, 's': 'z', "
       "'nested': NULL}, 'nullCount': {'ts': 0}}}, NULL, NULL"
-      ") TO " + engine::QuoteString(dir_.path() + "/_delta_log/" + PadVersion(0) + ".checkpoint.parquet") +
+      ") TO " +
+      engine::QuoteString(dir_.path() + "/_delta_log/" + PadVersion(0) + ".checkpoint.parquet") +
       " (FORMAT parquet)";
   std::filesystem::create_directories(dir_.path() + "/_delta_log");
   auto st = (*conn)->Execute(sql);
@@ -335,8 +471,10 @@ TEST_F(LogTest, IncompleteMultiPartCheckpointIgnored) {
 }
 
 TEST_F(LogTest, MultiPartCheckpoint) {
-  WriteCheckpoint("_delta_log/" + PadVersion(2) + ".checkpoint.0000000001.0000000002.parquet", {"a"});
-  WriteCheckpoint("_delta_log/" + PadVersion(2) + ".checkpoint.0000000002.0000000002.parquet", {"b"});
+  WriteCheckpoint("_delta_log/" + PadVersion(2) + ".checkpoint.0000000001.0000000002.parquet",
+                  {"a"});
+  WriteCheckpoint("_delta_log/" + PadVersion(2) + ".checkpoint.0000000002.0000000002.parquet",
+                  {"b"});
   Commit(3, {Add("c")});
   auto s = Latest();
   ASSERT_TRUE(s);
@@ -350,7 +488,8 @@ TEST_F(LogTest, V2JsonCheckpointWithSidecar) {
   WriteCheckpoint("_delta_log/_sidecars/s1.parquet", {"x", "y"});
   File("_delta_log/" + PadVersion(1) + ".checkpoint.3a0d65cd-4056-49b8-937b-95f9e3ee90e5.json",
        std::string(R"({"checkpointMetadata":{"version":1}})") + "\n" + kProtocol + "\n" + kMeta +
-           "\n" + R"({"sidecar":{"path":"s1.parquet","sizeInBytes":1,"modificationTime":1}})" + "\n");
+           "\n" + R"({"sidecar":{"path":"s1.parquet","sizeInBytes":1,"modificationTime":1}})" +
+           "\n");
   Commit(2, {Remove("x")});
   std::filesystem::remove(dir_.path() + "/_delta_log/" + PadVersion(0) + ".json");
   auto s = Latest();
@@ -411,9 +550,9 @@ TEST_F(LogTest, TimeTravelAdjustsNonMonotonicMtimes) {
     auto s = t->SnapshotAtTimestamp(ts);
     return s.ok() ? (*s)->version() : -1;
   };
-  EXPECT_EQ(version_at(1000000), 0);      // v0 at 1000000
-  EXPECT_EQ(version_at(1000001), 1);      // v1 adjusted to 1000001
-  EXPECT_EQ(version_at(1000002), 2);      // v2 adjusted to 1000002
+  EXPECT_EQ(version_at(1000000), 0);  // v0 at 1000000
+  EXPECT_EQ(version_at(1000001), 1);  // v1 adjusted to 1000001
+  EXPECT_EQ(version_at(1000002), 2);  // v2 adjusted to 1000002
   EXPECT_EQ(version_at(2999999), 2);
   EXPECT_EQ(version_at(3000000), 3);
   EXPECT_EQ(version_at(INT64_MAX), 3);
@@ -428,8 +567,9 @@ TEST_F(LogTest, TimeTravelAdjustsNonMonotonicMtimes) {
 // probed commits), adjusted mtimes before it.
 TEST_F(LogTest, TimeTravelInCommitTimestampsFromEnablementVersion) {
   std::string meta = kMeta;
-  meta.replace(meta.find("\"configuration\":{}"), 18,
-               R"("configuration":{"delta.enableInCommitTimestamps":"true","delta.inCommitTimestampEnablementVersion":"3"})");
+  meta.replace(
+      meta.find("\"configuration\":{}"), 18,
+      R"("configuration":{"delta.enableInCommitTimestamps":"true","delta.inCommitTimestampEnablementVersion":"3"})");
   Commit(0, {CommitInfo(1, "CREATE"), kProtocol, kMeta, Add("a")}, 100);
   Commit(1, {CommitInfo(2, "WRITE"), Add("b")}, 50);  // adjusted to 100001
   Commit(2, {CommitInfo(3, "WRITE"), Add("c")}, 200);
