@@ -715,38 +715,23 @@ Result<WriteResult> WriteBuilder::Execute() {
   opts.table_root_local = root;
   opts.require_predicate = replace_where_;
   LAKE_RETURN_IF_ERROR(TableRules(schema, conf, &opts.rules, &opts.generated));
-  if (!quarantine_.empty() && !opts.rules.empty()) {
-    // Split the source: bad rows to the quarantine table (first commit), good rows here.
-    LAKE_ASSIGN_OR_RETURN(Schema src, SchemaFromSource(source_));
-    std::string ok_all = "true", which = "CASE";
-    for (const auto& r : opts.rules) {
-      bool usable = true;
-      for (const auto& [col, expr] : opts.generated) {
-        (void)expr;
-        if (r.name.rfind("generated column '" + col + "'", 0) == 0 && !src.FindCaseInsensitive(col))
-          usable = false;  // computed by the writer: cannot be broken
-      }
-      if (!usable) continue;
-      std::string ok = "coalesce((" + r.sql + "), false)";
-      ok_all += " AND " + ok;
-      which += " WHEN NOT " + ok + " THEN " + engine::QuoteString(r.name);
-    }
-    which += " END";
-    auto n = conn->Query("SELECT count(*) FILTER (WHERE NOT (" + ok_all + ")) FROM (" + source_sql + ") AS __s");
-    if (!n.ok()) return n.status().WithContext("splitting bad rows");
-    int64_t bad = n->GetInt64(0, 0);
-    if (bad > 0) {
-      std::string qsql = "SELECT *, " + which + " AS _lake_rule, " + engine::QuoteString(txn->txn_id()) +
-                         " AS _lake_batch, now() AS _lake_quarantined_at FROM (" + source_sql +
-                         ") AS __s WHERE NOT (" + ok_all + ")";
+  if (!quarantine_.empty()) {
+    // Bad rows (any rule, casts and NOT NULL included) go to the quarantine table first (its own
+    // commit), then the good rows are committed here.
+    std::string batch = txn->txn_id();
+    opts.quarantine = [&, batch](const std::string& bad_sql, int64_t bad) -> Status {
+      std::string qsql = "SELECT *, " + engine::QuoteString(batch) +
+                         " AS _lake_batch, now() AS _lake_quarantined_at FROM (" + bad_sql +
+                         ") AS __b";
       auto q = WriteBuilder(quarantine_).Source({"", qsql}).Mode(WriteMode::kAppend).MergeSchema().Execute();
-      if (!q.ok()) return q.status().WithContext("writing bad rows to quarantine table " + quarantine_);
+      if (!q.ok())
+        return q.status().WithContext("writing bad rows to quarantine table " + quarantine_);
       res.rows_quarantined = bad;
       res.quarantine_version = q->version;
       progress("quarantined " + std::to_string(bad) + " row(s) in " + quarantine_ + " (version " +
                std::to_string(q->version) + ")");
-      opts.source_sql = "SELECT * FROM (" + source_sql + ") AS __s WHERE " + ok_all;
-    }
+      return Status::OK();
+    };
   }
   opts.progress = progress_;
   LAKE_ASSIGN_OR_RETURN(write::DataWriteResult data, write::WriteDataFiles(*conn, opts));

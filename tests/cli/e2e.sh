@@ -216,9 +216,9 @@ contains "partition folders" "$(ls "$(local_of "$w")")" "country=us"
 files_before=$(nfiles "$w")
 expect_rc "write refuses a bad value" 1 "$lake" write "$w" --from "$work/bad.csv" --quiet
 one_line_error "bad value"
-contains "bad value names the column" "$err" "column 'price': value 'abc' is not DECIMAL(10,2)"
+contains "bad value names the column and the rule" "$err" "violates column 'price': cast to DECIMAL(10,2) (source type VARCHAR)"
 expect_rc "write refuses NULL in NOT NULL" 1 "$lake" write "$w" --from "$work/nulls.csv" --quiet
-contains "NOT NULL message" "$err" "column 'id' is NOT NULL but 2 rows have NULL"
+contains "NOT NULL message" "$err" "2 rows break the table's rules; nothing was written (column 'id': NOT NULL: 2)"
 expect_rc "write refuses an extra column" 1 "$lake" write "$w" --query "SELECT 1 AS id, 'us' AS country, 1.0 AS price, 2 AS bogus" --quiet
 contains "extra column message" "$err" "extra source column(s) 'bogus' (integer)"
 contains "refused writes leave the version" "$(ver "$w")" "1"
@@ -263,6 +263,9 @@ expect_rc "write breaking a constraint" 1 "$lake" write "$ev" --query "SELECT 30
 contains "constraint violation message" "$err" "violates CHECK constraint positive (price > 0)"
 expect_rc "write --bad-rows quarantine" 0 "$lake" write "$ev" --query "SELECT 31 AS id, 'us' AS country, -1 AS price UNION ALL SELECT 32, 'us', 5" --bad-rows "quarantine:$work/quarantine" --quiet
 contains "quarantine summary" "$out" "quarantined 1 bad row(s)"
+expect_rc "write --bad-rows quarantine: casts and NOT NULL" 0 "$lake" write "$ev" --query "SELECT * FROM (VALUES ('34', 'us', '1.5'), ('35', 'us', 'abc'), (NULL, 'us', '2')) t(id, country, price)" --bad-rows "quarantine:$work/quarantine2" --quiet
+contains "cast/null quarantine summary" "$out" "quarantined 2 bad row(s)"
+contains "cast/null quarantine rules" "$("$lake" scan "$work/quarantine2" --format csv --columns _lake_rule | tail -n +2 | sort | tr '\n' '/')" "\"column 'price': cast to DECIMAL(12,2) (source type VARCHAR)\"/column 'id': NOT NULL/"
 expect_rc "write --merge-schema" 0 "$lake" write "$ev" --query "SELECT 33 AS id, 'us' AS country, 2 AS price, 'x' AS extra" --merge-schema --quiet
 expect_rc "alter set-property" 0 "$lake" alter "$ev" set-property owner=e2e
 expect_rc "alter unknown action" 2 "$lake" alter "$ev" frobnicate
