@@ -154,9 +154,15 @@ class WriteBuilder {
   // called from a helper thread (never concurrently with itself).
   WriteBuilder& OnProgress(std::function<void(const std::string&)> f) { progress_ = std::move(f); return *this; }
 
+  // Tables with identity columns: a commit conflict (a concurrent writer moved the high-water
+  // mark, or changed the table) re-runs the whole write against the new version, generating
+  // fresh values, up to 10 times; not after bad rows went to the quarantine table.
   Result<WriteResult> Execute();
 
  private:
+  // One attempt; `*retry_on_conflict` says whether a Conflict may be retried from scratch.
+  Result<WriteResult> ExecuteOnce(bool* retry_on_conflict);
+
   std::string uri_;
   WriteSource source_;
   WriteMode mode_ = WriteMode::kAppend;

@@ -364,6 +364,10 @@ TEST(AlterTable, ConformanceTablesReadAndAppend) {
     std::string name;
     bool writable;
     std::string refusal;  // substring of the write error when not writable
+    // When set, the rows to append (else 3 rows read back from the table), and the expected
+    // values of `check_sql` over the table afterwards.
+    std::string query = "", check_sql = "";
+    std::vector<std::string> expected = {};
   };
   std::vector<Case> cases = {
       {"delta-kernel-rs/partition_cm__name", true, ""},
@@ -371,7 +375,15 @@ TEST(AlterTable, ConformanceTablesReadAndAppend) {
       {"delta-kernel-java/column-mapping-id", true, ""},
       {"delta-kernel-java/data-reader-primitives-column-mapping-name", true, ""},
       {"delta-golden/type-widening", false, "typeWidening-preview"},
-      {"delta-rs/issue-2152", false, "identity"},
+      // Identity column ID_D_DATE GENERATED ALWAYS (start 1, step 1, no high-water mark yet):
+      // generated when omitted, refused when given (the read-back rows carry it; the table is
+      // empty).
+      {"delta-rs/issue-2152",
+       true,
+       "",
+       "SELECT 'k' || i AS TXT_DateKey FROM range(3) t(i)",
+       "ID_D_DATE::VARCHAR || ':' || TXT_DateKey",
+       {"1:k0", "2:k1", "3:k2"}},
   };
   auto c = Conn();
   for (const auto& k : cases) {
@@ -397,6 +409,17 @@ TEST(AlterTable, ConformanceTablesReadAndAppend) {
     int64_t m = cnt->GetInt64(0, 0);
     std::string parquet = dir.path() + "/rows.parquet";
     ASSERT_TRUE(c->Execute("COPY " + tmp + " TO '" + parquet + "' (FORMAT parquet)").ok());
+    if (!k.query.empty()) {
+      auto w = WriteBuilder(t).Source({"", k.query}).Execute();
+      ASSERT_TRUE(w.ok()) << w.status().ToString();
+      EXPECT_EQ(Rows(*c, At(t), "1").size(), static_cast<size_t>(n + w->rows_written));
+      auto r = c->Query("SELECT " + k.check_sql + " FROM (" + ScanSql(*c, At(t)) + ") ORDER BY 1");
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      std::vector<std::string> got;
+      for (size_t i = 0; i < r->row_count(); ++i) got.push_back(std::string(r->GetString(0, i)));
+      EXPECT_EQ(got, k.expected);
+      continue;
+    }
     auto w = WriteBuilder(t).Source({parquet, ""}).Execute();
     if (k.writable) {
       ASSERT_TRUE(w.ok()) << w.status().ToString();
