@@ -283,6 +283,13 @@ std::string RemoveMetadataKey(const std::string& md_json, const std::string& key
   return SetMetadataKey(md_json, key, "");
 }
 
+std::string TypeWideningFeature(const Protocol& p) {
+  auto [w, r] = Features(p);
+  (void)r;
+  return w.count("typeWidening-preview") && !w.count("typeWidening") ? "typeWidening-preview"
+                                                                     : "typeWidening";
+}
+
 void AddFeature(Protocol* p, const std::string& feature, bool reader_writer) {
   auto [w, r] = Features(*p);
   if (w.count(feature) && (!reader_writer || r.count(feature))) return;
@@ -524,7 +531,7 @@ Result<AlterResult> ChangeColumnType(const std::string& uri, const std::string& 
     f.type = to;
     return Status::OK();
   }));
-  alter::AddFeature(&a.protocol, "typeWidening", true);
+  alter::AddFeature(&a.protocol, alter::TypeWideningFeature(a.protocol), true);
   if (to->kind == DataType::Kind::kPrimitive && to->name == "timestamp_ntz")
     alter::AddFeature(&a.protocol, "timestampNtz", true);
   return Finish(a, "CHANGE COLUMN",

@@ -79,6 +79,9 @@ std::string RemoveMetadataKey(const std::string& md_json, const std::string& key
 // Adds a feature to a protocol, upgrading a legacy protocol to table features (3,7) when needed
 // (keeping every feature the legacy versions implied).
 void AddFeature(Protocol* p, const std::string& feature, bool reader_writer);
+// The type-widening feature name to use on this table: "typeWidening-preview" when the table
+// already has the preview feature (same semantics; tables keep their name), else "typeWidening".
+std::string TypeWideningFeature(const Protocol& p);
 
 // Column mapping: assigns ids / physical names to fields that lack them (enabling mode 'name'
 // when the table has no mapping yet). Updates configuration and protocol.

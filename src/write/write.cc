@@ -108,18 +108,18 @@ bool IsTrue(const std::map<std::string, std::string>& conf, const std::string& k
 
 // Reader-writer features lake can keep correct while writing (appending and removing whole files).
 const std::set<std::string>& ReaderWriterFeatures() {
-  static const std::set<std::string> k = {"timestampNtz", "deletionVectors", "v2Checkpoint",
-                                          "vacuumProtocolCheck", "columnMapping", "typeWidening",
-                                          "variantType"};
+  static const std::set<std::string> k = {"timestampNtz",         "deletionVectors", "v2Checkpoint",
+                                          "vacuumProtocolCheck",  "columnMapping",   "typeWidening",
+                                          "typeWidening-preview", "variantType"};
   return k;
 }
 // Writer features lake can honour.
 const std::set<std::string>& SupportedWriterFeatures() {
   static const std::set<std::string> k = {
-      "appendOnly",   "invariants",      "changeDataFeed",      "timestampNtz",
-      "deletionVectors", "v2Checkpoint", "vacuumProtocolCheck", "domainMetadata",
-      "inCommitTimestamp", "checkConstraints", "generatedColumns", "identityColumns",
-      "columnMapping", "typeWidening", "allowColumnDefaults"};
+      "appendOnly",        "invariants",       "changeDataFeed",       "timestampNtz",
+      "deletionVectors",   "v2Checkpoint",     "vacuumProtocolCheck",  "domainMetadata",
+      "inCommitTimestamp", "checkConstraints", "generatedColumns",     "identityColumns",
+      "columnMapping",     "typeWidening",     "typeWidening-preview", "allowColumnDefaults"};
   return k;
 }
 // Legacy protocol versions of features that predate table features: {reader, writer}.
@@ -661,7 +661,7 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
               tf.metadata, "delta.typeChanges",
               "[{\"fromType\":\"" + tf.type->ToString() + "\",\"toType\":\"" + sf->type->ToString() + "\"}]");
           tf.type = sf->type;
-          alter::AddFeature(&proto, "typeWidening", true);
+          alter::AddFeature(&proto, alter::TypeWideningFeature(proto), true);
         }
         if (SchemaHasType(schema, "timestamp_ntz")) alter::AddFeature(&proto, "timestampNtz", true);
         LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));

@@ -207,6 +207,76 @@ TEST(AlterTable, TypeWidening) {
   EXPECT_NE(scale.status().message().find("precision must grow"), std::string::npos);
 }
 
+// Files written before a widening carry statistics of the old type (int, decimal(5,2)); data
+// skipping over the widened column (long, decimal(10,4)) still skips them and returns exactly
+// the matching rows.
+TEST(AlterTable, TypeWideningKeepsDataSkipping) {
+  TempDir dir;
+  Create(dir.path(), "a INT, d DECIMAL(5,2)");
+  for (int base : {0, 100, 200})
+    Write(dir.path(), "SELECT (i + " + std::to_string(base) + ")::INT AS a, ((i + " +
+                          std::to_string(base) +
+                          ") * 1.25)::DECIMAL(5,2) AS d FROM range(10) t(i)");
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "a", "BIGINT").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "d", "DECIMAL(10,4)").ok());
+  Write(dir.path(),
+        "SELECT 5000000000 + i AS a, (123456.1234 + i)::DECIMAL(10,4) AS d FROM range(10) t(i)");
+  auto c = Conn();
+  struct Case {
+    std::string where;
+    size_t files;
+    int64_t rows;
+  };
+  for (const auto& k : std::vector<Case>{{"a = 105", 1, 1},
+                                         {"a > 4000000000", 1, 10},
+                                         {"a < 5", 1, 5},
+                                         {"d = 126.25", 1, 1},
+                                         {"d >= 123456", 1, 10},
+                                         {"d < 2", 1, 2},
+                                         {"d BETWEEN 130 AND 250", 2, 7},
+                                         {"a >= 0", 4, 40}}) {
+    SCOPED_TRACE(k.where);
+    ScanOptions so;
+    so.where = k.where;
+    auto plan = Scan::Plan(At(dir.path()), so);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_EQ(plan->files().size(), k.files);
+    auto sql = plan->ToSql(*c);
+    ASSERT_TRUE(sql.ok()) << sql.status().ToString();
+    auto n = c->Query("SELECT count(*) FROM (" + *sql + ")");
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(n->GetInt64(0, 0), k.rows);
+  }
+}
+
+// delta-golden/type-widening uses the preview feature name: lake writes and widens it with the
+// same semantics and keeps the name (no second, non-preview feature).
+TEST(AlterTable, TypeWideningPreviewTableKeepsItsFeatureName) {
+  std::string root = lake::testing::ConformanceDir();
+  if (root.empty()) GTEST_SKIP() << "no conformance corpus";
+  fs::path src = fs::path(root) / "tables/delta-golden/type-widening";
+  if (!fs::exists(src)) GTEST_SKIP() << "no type-widening table";
+  TempDir dir;
+  std::string t = dir.path() + "/t";
+  fs::copy(src, t, fs::copy_options::recursive);
+  for (auto& e : fs::recursive_directory_iterator(t))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  fs::permissions(t, fs::perms::owner_write, fs::perm_options::add);
+  auto r = ChangeColumnType(t, "decimal_decimal_same_scale", "DECIMAL(22,2)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto snap = At(t);
+  EXPECT_TRUE(snap->protocol().HasWriterFeature("typeWidening-preview"));
+  EXPECT_TRUE(snap->protocol().HasReaderFeature("typeWidening-preview"));
+  EXPECT_FALSE(snap->protocol().HasWriterFeature("typeWidening"));
+  EXPECT_FALSE(snap->protocol().HasReaderFeature("typeWidening"));
+  const StructField* f = snap->schema().FindCaseInsensitive("decimal_decimal_same_scale");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->type->ToString(), "decimal(22,2)");
+  EXPECT_NE(f->metadata.find("\"fromType\":\"decimal(20,2)\",\"toType\":\"decimal(22,2)\""),
+            std::string::npos)
+      << f->metadata;
+}
+
 TEST(AlterTable, WriteSchemaMismatchMergeAndOverwrite) {
   TempDir dir;
   Create(dir.path(), "id BIGINT NOT NULL, v INT");
@@ -374,7 +444,7 @@ TEST(AlterTable, ConformanceTablesReadAndAppend) {
       {"delta-kernel-rs/partition_cm__id", true, ""},
       {"delta-kernel-java/column-mapping-id", true, ""},
       {"delta-kernel-java/data-reader-primitives-column-mapping-name", true, ""},
-      {"delta-golden/type-widening", false, "typeWidening-preview"},
+      {"delta-golden/type-widening", true, ""},
       // Identity column ID_D_DATE GENERATED ALWAYS (start 1, step 1, no high-water mark yet):
       // generated when omitted, refused when given (the read-back rows carry it; the table is
       // empty).
