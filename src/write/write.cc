@@ -657,9 +657,7 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
         }
         for (const auto& [idx, sf] : diff.widen) {
           StructField& tf = schema.fields[idx];
-          tf.metadata = alter::SetMetadataKey(
-              tf.metadata, "delta.typeChanges",
-              "[{\"fromType\":\"" + tf.type->ToString() + "\",\"toType\":\"" + sf->type->ToString() + "\"}]");
+          tf.metadata = alter::AppendTypeChanges(tf.metadata, *tf.type, *sf->type);
           tf.type = sf->type;
           alter::AddFeature(&proto, alter::TypeWideningFeature(proto), true);
         }

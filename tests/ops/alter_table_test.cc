@@ -277,6 +277,69 @@ TEST(AlterTable, TypeWideningPreviewTableKeepsItsFeatureName) {
       << f->metadata;
 }
 
+// typeWidening inside arrays and maps: element and value types widen (recorded with fieldPath
+// "element" / "value" / "element.element"), old files read with the new types; map keys and
+// narrowing are refused. A merge-schema write widens an array element the same way.
+TEST(AlterTable, TypeWideningArrayElementsAndMapValues) {
+  TempDir dir;
+  Create(dir.path(), "id INT, arr INT[], m MAP(VARCHAR, SMALLINT), n INT[][], k MAP(INT, INT)");
+  Write(dir.path(),
+        "SELECT 1 AS id, [1, 2] AS arr, MAP {'a': 3::SMALLINT} AS m, [[4], [5]] AS n, "
+        "MAP {1: 1} AS k");
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "arr", "BIGINT[]").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "m", "MAP(VARCHAR, INT)").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "m", "MAP(VARCHAR, BIGINT)").ok());
+  ASSERT_TRUE(ChangeColumnType(dir.path(), "n", "DECIMAL(12,0)[][]").ok());
+  auto key = ChangeColumnType(dir.path(), "k", "MAP(BIGINT, INT)");
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.status().message().find("map keys cannot change type"), std::string::npos)
+      << key.status().ToString();
+  auto narrow = ChangeColumnType(dir.path(), "arr", "INT[]");
+  ASSERT_FALSE(narrow.ok());
+  EXPECT_NE(
+      narrow.status().message().find("column 'arr.element': cannot change type long to integer"),
+      std::string::npos)
+      << narrow.status().ToString();
+  auto snap = At(dir.path());
+  EXPECT_EQ(Columns(*snap),
+            "id:integer,arr:array<long>,m:map<string,long>,n:array<array<decimal(12,0)>>,k:map<"
+            "integer,integer>");
+  EXPECT_TRUE(snap->protocol().HasWriterFeature("typeWidening"));
+  const auto& f = snap->schema().fields;
+  EXPECT_NE(
+      f[1].metadata.find("\"delta.typeChanges\":[{\"fromType\":\"integer\",\"toType\":\"long\","
+                         "\"fieldPath\":\"element\"}]"),
+      std::string::npos)
+      << f[1].metadata;
+  EXPECT_NE(
+      f[2].metadata.find("[{\"fromType\":\"short\",\"toType\":\"integer\",\"fieldPath\":\"value\"},"
+                         "{\"fromType\":\"integer\",\"toType\":\"long\",\"fieldPath\":\"value\"}]"),
+      std::string::npos)
+      << f[2].metadata;
+  EXPECT_NE(f[3].metadata.find("\"fieldPath\":\"element.element\""), std::string::npos)
+      << f[3].metadata;
+  Write(dir.path(),
+        "SELECT 2 AS id, [9000000000] AS arr, MAP {'b': 9000000000} AS m, "
+        "[[123456789012]] AS n, MAP {2: 2} AS k");
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, At(dir.path())),
+            (std::vector<std::string>{"1|[1, 2]|{a=3}|[[4], [5]]|{1=1}",
+                                      "2|[9000000000]|{b=9000000000}|[[123456789012]]|{2=2}"}));
+  // Merge-schema: a source with a wider element type widens the table's column.
+  Create(dir.path() + "/b", "id INT, arr SMALLINT[]");
+  auto m = WriteBuilder(dir.path() + "/b")
+               .Source({"", "SELECT 1 AS id, [70000] AS arr"})
+               .MergeSchema()
+               .Execute();
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto b = At(dir.path() + "/b");
+  EXPECT_EQ(Columns(*b), "id:integer,arr:array<integer>");
+  EXPECT_NE(b->schema().fields[1].metadata.find(
+                "[{\"fromType\":\"short\",\"toType\":\"integer\",\"fieldPath\":\"element\"}]"),
+            std::string::npos)
+      << b->schema().fields[1].metadata;
+}
+
 TEST(AlterTable, WriteSchemaMismatchMergeAndOverwrite) {
   TempDir dir;
   Create(dir.path(), "id BIGINT NOT NULL, v INT");
