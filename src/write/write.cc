@@ -174,9 +174,38 @@ void PauseBeforeCommitForTests() {
   std::this_thread::sleep_for(std::chrono::seconds(60));
 }
 
+// Legacy column invariants (delta.invariants: {"expression": {"expression": SQL}}) of `fields`
+// and of struct fields below them, at any depth: the SQL names nested fields by their path
+// ("s.a > 0"), which DuckDB evaluates over the struct columns as is.
+Status AppendInvariants(const std::vector<StructField>& fields, const std::string& prefix,
+                        std::vector<write::DataWriteOptions::Rule>* rules) {
+  for (const auto& f : fields) {
+    std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
+    if (f.type->IsStruct()) LAKE_RETURN_IF_ERROR(AppendInvariants(f.type->fields, path, rules));
+    if (f.metadata.find("\"delta.invariants\"") == std::string::npos) continue;
+    simdjson::dom::parser parser;
+    simdjson::dom::object md;
+    std::string_view inv;
+    if (parser.parse(f.metadata).get(md) != simdjson::SUCCESS ||
+        md["delta.invariants"].get(inv) != simdjson::SUCCESS)
+      return Status::Unsupported("column '" + path + "': unreadable delta.invariants in " +
+                                 f.metadata);
+    simdjson::dom::parser p2;
+    simdjson::dom::element e;
+    std::string_view expr;
+    if (p2.parse(inv.data(), inv.size()).get(e) != simdjson::SUCCESS ||
+        e["expression"]["expression"].get(expr) != simdjson::SUCCESS)
+      return Status::Unsupported("column '" + path + "': unreadable delta.invariants " +
+                                 std::string(inv));
+    rules->push_back(
+        {"invariant on '" + path + "' (" + std::string(expr) + ")", std::string(expr)});
+  }
+  return Status::OK();
+}
+
 // The data-quality rules of a table: CHECK constraints (delta.constraints.*), legacy column
-// invariants (delta.invariants: {"expression": {"expression": SQL}}) and generated columns
-// (delta.generationExpression: the column must equal the expression; computed when omitted).
+// invariants (top-level and nested) and generated columns (delta.generationExpression: the
+// column must equal the expression; computed when omitted), plus column defaults.
 Status TableRules(const Schema& schema, const std::map<std::string, std::string>& conf,
                   std::vector<write::DataWriteOptions::Rule>* rules,
                   std::map<std::string, std::string>* generated) {
@@ -184,29 +213,18 @@ Status TableRules(const Schema& schema, const std::map<std::string, std::string>
     if (k.rfind("delta.constraints.", 0) == 0)
       rules->push_back({"CHECK constraint " + k.substr(18) + " (" + v + ")", v});
   }
+  LAKE_RETURN_IF_ERROR(AppendInvariants(schema.fields, "", rules));
   for (const auto& f : schema.fields) {
-    if (f.type->IsStruct() && (MetadataHas(f.type->fields, "delta.invariants") ||
-                               MetadataHas(f.type->fields, "delta.generationExpression"))) {
+    // Delta (Spark) defines generated columns on top-level columns only.
+    if (f.type->IsStruct() && MetadataHas(f.type->fields, "delta.generationExpression")) {
       return Status::Unsupported("column '" + f.name +
-                                 "' has nested invariants or generated fields; lake enforces "
-                                 "them on top-level columns only");
+                                 "' has generated fields inside a struct; lake computes and "
+                                 "verifies generated columns at the top level only");
     }
     if (f.metadata.size() <= 2) continue;
     simdjson::dom::parser parser;
     simdjson::dom::object md;
     if (parser.parse(f.metadata).get(md) != simdjson::SUCCESS) continue;
-    std::string_view inv;
-    if (md["delta.invariants"].get(inv) == simdjson::SUCCESS) {
-      simdjson::dom::parser p2;
-      simdjson::dom::element e;
-      std::string_view expr;
-      if (p2.parse(inv.data(), inv.size()).get(e) == simdjson::SUCCESS &&
-          e["expression"]["expression"].get(expr) == simdjson::SUCCESS) {
-        rules->push_back({"invariant on '" + f.name + "' (" + std::string(expr) + ")", std::string(expr)});
-      } else {
-        return Status::Unsupported("column '" + f.name + "': unreadable delta.invariants " + std::string(inv));
-      }
-    }
     std::string_view def;
     if (md["CURRENT_DEFAULT"].get(def) == simdjson::SUCCESS) {
       // Column defaults (allowColumnDefaults): used when the source lacks the column.

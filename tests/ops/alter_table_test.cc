@@ -466,6 +466,61 @@ TEST(AlterTable, GeneratedColumnsAndInvariants) {
   EXPECT_EQ(Rows(*conn, At(dir.path())), (std::vector<std::string>{"1|2|5", "2|4|6"}));
 }
 
+// Rules on nested fields: a legacy invariant on s.a (its SQL names the path), a CHECK
+// constraint over s.b; refusals name the field and the rule, quarantine moves the rows. Generated
+// fields inside structs (not definable in Delta's DDL) are refused naming the column.
+TEST(AlterTable, NestedInvariantsAndChecks) {
+  TempDir dir;
+  std::string t = dir.path() + "/t", q = dir.path() + "/q";
+  auto parsed = ParseSchemaDDL("id BIGINT, s STRUCT(a INT, b INT)");
+  ASSERT_TRUE(parsed.ok());
+  Schema schema = *parsed;
+  auto st = std::make_shared<DataType>(*schema.fields[1].type);
+  st->fields[0].metadata =
+      "{\"delta.invariants\":\"{\\\"expression\\\":{\\\"expression\\\":\\\"s.a > 0\\\"}}\"}";
+  schema.fields[1].type = st;
+  ASSERT_TRUE(CreateTable(t, schema, {}, {}).ok());
+  ASSERT_TRUE(AddConstraint(t, "small_b", "s.b < 10").ok());
+  Write(t, "SELECT 1::BIGINT AS id, {'a': 1, 'b': 2} AS s");
+  auto inv =
+      WriteBuilder(t).Source({"", "SELECT 2::BIGINT AS id, {'a': 0, 'b': 2} AS s"}).Execute();
+  ASSERT_FALSE(inv.ok());
+  EXPECT_NE(inv.status().message().find("violates invariant on 's.a' (s.a > 0)"), std::string::npos)
+      << inv.status().ToString();
+  auto chk =
+      WriteBuilder(t).Source({"", "SELECT 3::BIGINT AS id, {'a': 5, 'b': 20} AS s"}).Execute();
+  ASSERT_FALSE(chk.ok());
+  EXPECT_NE(chk.status().message().find("violates CHECK constraint small_b (s.b < 10)"),
+            std::string::npos)
+      << chk.status().ToString();
+  auto w =
+      WriteBuilder(t)
+          .Source({"",
+                   "SELECT * FROM (VALUES (4::BIGINT, {'a': 4, 'b': 4}), (5, {'a': -5, 'b': 5}), "
+                   "(6, {'a': 6, 'b': 60})) v(id, s)"})
+          .QuarantineBadRows(q)
+          .Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->rows_written, 1);
+  EXPECT_EQ(w->rows_quarantined, 2);
+  auto c = Conn();
+  EXPECT_EQ(Rows(*c, At(t), "1").size(), 2u);
+  EXPECT_EQ(Rows(*c, At(q), "1").size(), 2u);
+
+  std::string g = dir.path() + "/g";
+  Schema gs = *parsed;
+  auto gt = std::make_shared<DataType>(*gs.fields[1].type);
+  gt->fields[1].metadata = "{\"delta.generationExpression\":\"s.a + 1\"}";
+  gs.fields[1].type = gt;
+  ASSERT_TRUE(CreateTable(g, gs, {}, {}).ok());
+  auto gen =
+      WriteBuilder(g).Source({"", "SELECT 1::BIGINT AS id, {'a': 1, 'b': 2} AS s"}).Execute();
+  ASSERT_FALSE(gen.ok());
+  EXPECT_NE(gen.status().message().find("column 's' has generated fields inside a struct"),
+            std::string::npos)
+      << gen.status().ToString();
+}
+
 TEST(AlterTable, QuarantineBadRows) {
   TempDir dir;
   std::string t = dir.path() + "/t", q = dir.path() + "/q";
