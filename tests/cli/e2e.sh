@@ -425,6 +425,8 @@ expect_rc "sql create table with identity" 0 "$lake" sql -c "CREATE TABLE web.id
 expect_rc "write to the sql identity table" 0 "$lake" write web.ids --query "SELECT 7 AS v UNION ALL SELECT 8" --quiet
 expect_rc "sql reads generated ids" 0 "$lake" sql --format csv -c "SELECT id FROM web.ids ORDER BY id"
 contains "sql identity ids" "$out" "$(printf 'id\n-2\n-1')"
+expect_rc "sql insert into an identity table" 0 "$lake" sql --format csv -c "INSERT INTO web.ids (v) VALUES (9); SELECT id, v FROM web.ids ORDER BY id"
+contains "sql insert generates the next id" "$out" "$(printf 'id,v\n-3,9\n-2')"
 expect_rc "sql syntax error" 1 "$lake" sql -c "SELEC 1"
 one_line_error "sql syntax error"
 expect_rc "sql drop table purge" 0 "$lake" sql -c "DROP TABLE web.events PURGE; DROP TABLE web.ids PURGE; DROP NAMESPACE web"
