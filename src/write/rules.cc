@@ -8,6 +8,24 @@ namespace {
 using engine::QuoteIdent;
 using engine::QuoteString;
 
+// Arrays with containsNull=false and maps with valueContainsNull=false hold no NULL element /
+// value (checked one level deep: elements of elements are not inspected).
+void CollectionNotNull(const DataType& t, const std::string& value, const std::string& path,
+                       const std::string& guard, std::vector<RowRule>* rules) {
+  std::string ok;
+  std::string what;
+  if (t.kind == DataType::Kind::kArray && !t.contains_null) {
+    ok = "list_count(" + value + ") = len(" + value + ")";
+    what = path + ".element";
+  } else if (t.kind == DataType::Kind::kMap && !t.value_contains_null) {
+    ok = "list_count(map_values(" + value + ")) = cardinality(" + value + ")";
+    what = path + ".value";
+  } else {
+    return;
+  }
+  rules->push_back({"column '" + what + "': NOT NULL", "(" + guard + ") IS NOT TRUE OR " + ok});
+}
+
 // `value` is the SQL of a struct of type `fields`; `guard` is the condition under which it is
 // not NULL so far (its ancestors are not NULL). Appends one rule per non-nullable field.
 void NestedNotNull(const std::vector<StructField>& fields, const std::string& value,
@@ -18,8 +36,9 @@ void NestedNotNull(const std::vector<StructField>& fields, const std::string& va
     if (!f.nullable)
       rules->push_back(
           {"column '" + p + "': NOT NULL", "(" + guard + ") IS NOT TRUE OR " + v + " IS NOT NULL"});
-    if (f.type->IsStruct())
-      NestedNotNull(f.type->fields, v, p, guard + " AND " + v + " IS NOT NULL", rules);
+    std::string g = guard + " AND " + v + " IS NOT NULL";
+    if (f.type->IsStruct()) NestedNotNull(f.type->fields, v, p, g, rules);
+    CollectionNotNull(*f.type, v, p, g, rules);
   }
 }
 
@@ -34,6 +53,7 @@ void AppendNotNullRules(const Schema& schema, std::vector<RowRule>* rules) {
   for (const auto& f : schema.fields) {
     std::string v = QuoteIdent(f.name);
     if (f.type->IsStruct()) NestedNotNull(f.type->fields, v, f.name, v + " IS NOT NULL", rules);
+    CollectionNotNull(*f.type, v, f.name, v + " IS NOT NULL", rules);
   }
 }
 

@@ -22,7 +22,8 @@ struct RowRule {
 
 // NOT NULL rules for the non-nullable fields: top-level columns, and struct fields at any
 // depth ("column 's.a': NOT NULL"). A nested field may be NULL when a struct above it is NULL
-// (the field then has no value at all), as in Delta.
+// (the field then has no value at all), as in Delta. Arrays with containsNull=false and maps
+// with valueContainsNull=false ("column 'tags.element': NOT NULL"), one level deep.
 void AppendNotNullRules(const Schema& schema, std::vector<RowRule>* rules);
 
 // The rows of `source_sql` with the first rule each breaks:

@@ -118,6 +118,39 @@ TEST(RowRules, NotNullTopLevelAndNestedFields) {
   EXPECT_EQ(Rows(dir.path(), "id, s.a"), (std::vector<std::string>{"2|NULL", "3|3"}));
 }
 
+TEST(RowRules, NotNullArrayElementsAndMapValues) {
+  TempDir dir;
+  auto schema = ParseSchemaDDL("id INT, tags VARCHAR[], m MAP(VARCHAR, INT), s STRUCT(xs INT[])");
+  ASSERT_TRUE(schema.ok());
+  auto arr = std::make_shared<DataType>(*schema->fields[1].type);
+  arr->contains_null = false;
+  schema->fields[1].type = arr;
+  auto map = std::make_shared<DataType>(*schema->fields[2].type);
+  map->value_contains_null = false;
+  schema->fields[2].type = map;
+  auto st = std::make_shared<DataType>(*schema->fields[3].type);
+  auto xs = std::make_shared<DataType>(*st->fields[0].type);
+  xs->contains_null = false;
+  st->fields[0].type = xs;
+  schema->fields[3].type = st;
+  ASSERT_TRUE(CreateTable(dir.path(), *schema, {}).ok());
+  auto bad = WriteSql(dir.path(),
+                      "SELECT * FROM (VALUES (1, ['a', NULL], MAP {'k': 1}, {'xs': [1]}), "
+                      "(2, ['b'], MAP {'k': NULL}, {'xs': [1]}), (3, NULL, NULL, {'xs': [NULL]}), "
+                      "(4, [], MAP {}, NULL)) t(id, tags, m, s)");
+  ASSERT_FALSE(bad.ok());
+  const std::string& m = bad.message();
+  EXPECT_TRUE(Has(m, "3 rows break the table's rules")) << m;
+  EXPECT_TRUE(Has(m, "column 'tags.element': NOT NULL: 1")) << m;
+  EXPECT_TRUE(Has(m, "column 'm.value': NOT NULL: 1")) << m;
+  EXPECT_TRUE(Has(m, "column 's.xs.element': NOT NULL: 1")) << m;
+  // NULL and empty collections are fine.
+  ASSERT_TRUE(WriteSql(dir.path(),
+                       "SELECT * FROM (VALUES (3, NULL, NULL, {'xs': NULL}), "
+                       "(4, [], MAP {}, NULL)) t(id, tags, m, s)")
+                  .ok());
+}
+
 TEST(RowRules, AtMostFiveExamples) {
   TempDir dir;
   Create(dir.path(), "id BIGINT NOT NULL");
