@@ -157,6 +157,33 @@ TEST(Identity, ByDefaultAcceptsExplicitValuesAndGeneratesPastThem) {
   EXPECT_EQ(Identity(dir.path()).high_water_mark, 101);
 }
 
+// Generating past the long range is refused (the value fails its cast to BIGINT), naming the
+// column; the values that still fit are not committed either.
+TEST(Identity, OverflowRefused) {
+  TempDir dir;
+  auto schema = ParseSchemaDDL("id BIGINT, v INT");
+  ASSERT_TRUE(schema.ok());
+  schema->fields[0].metadata =
+      "{\"delta.identity.start\":1,\"delta.identity.step\":1,"
+      "\"delta.identity.highWaterMark\":9223372036854775806,\"delta.identity.allowExplicitInsert\":"
+      "false}";
+  ASSERT_TRUE(CreateTable(dir.path(), *schema, {}).ok());
+  auto w = Write(dir.path(), "SELECT i::INT AS v FROM range(2) t(i)");
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(
+      w.status().message().find("1 row breaks the table's rules; nothing was written (column 'id': "
+                                "cast to BIGINT (generated value): 1)"),
+      std::string::npos)
+      << w.status().ToString();
+  ASSERT_TRUE(Write(dir.path(), "SELECT 1 AS v").ok());
+  EXPECT_EQ(Ids(dir.path()), (std::vector<std::string>{"9223372036854775807"}));
+  auto full = Write(dir.path(), "SELECT 2 AS v");
+  ASSERT_FALSE(full.ok());
+  EXPECT_NE(full.status().message().find("identity column 'id' has no values left"),
+            std::string::npos)
+      << full.status().ToString();
+}
+
 // Two writers of the same identity table interleaved: B commits between A's data files and A's
 // commit. A's commit conflicts (B moved the high-water mark), A re-runs against B's version and
 // generates fresh ids: no duplicates, the mark covers both.
