@@ -97,7 +97,7 @@ struct WriteResult {
   int64_t bytes_added = 0;
   int64_t files_removed = 0;
   int64_t rows_rewritten = 0;  // replace-where: rows of touched files kept (not matching)
-  int attempts = 1;
+  int attempts = 1;  // commit attempts, plus whole-write re-runs (identity tables, see Execute)
   // Set when the commit stands but a post-commit step (the checkpoint) failed.
   std::string warning;
   int64_t rows_quarantined = 0;        // QuarantineBadRows: rows sent to the quarantine table
