@@ -75,12 +75,25 @@ TEST(Identity, DdlSetsMetadataAndProtocol) {
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->min_writer_version, 6);
   EXPECT_EQ(p->min_reader_version, 1);
-  for (const char* bad : {"id INT GENERATED ALWAYS AS IDENTITY",
-                          "id BIGINT GENERATED ALWAYS AS IDENTITY (INCREMENT BY 0)",
-                          "s STRUCT(id BIGINT GENERATED ALWAYS AS IDENTITY)",
-                          "id BIGINT GENERATED SOMETIMES AS IDENTITY"}) {
-    auto r = ParseSchemaDDL(bad);
-    EXPECT_FALSE(r.ok()) << bad;
+  struct Bad {
+    const char* ddl;
+    const char* message;
+  };
+  for (const auto& b :
+       std::vector<Bad>{{"id INT GENERATED ALWAYS AS IDENTITY",
+                         "identity column 'id' must be BIGINT, not integer"},
+                        {"id BIGINT GENERATED ALWAYS AS IDENTITY (INCREMENT BY 0)",
+                         "identity column 'id': INCREMENT BY must not be 0"},
+                        {"s STRUCT(id BIGINT GENERATED ALWAYS AS IDENTITY)",
+                         "identity column 'id' must be a top-level column"},
+                        {"id BIGINT GENERATED SOMETIMES AS IDENTITY",
+                         "expected ALWAYS or BY DEFAULT after GENERATED"},
+                        {"id BIGINT GENERATED ALWAYS AS (a + 1)", "expected AS IDENTITY"},
+                        {"id BIGINT GENERATED ALWAYS AS IDENTITY (START WITH 99999999999999999999)",
+                         "integer out of range"}}) {
+    auto r = ParseSchemaDDL(b.ddl);
+    ASSERT_FALSE(r.ok()) << b.ddl;
+    EXPECT_NE(r.status().message().find(b.message), std::string::npos) << r.status().ToString();
   }
 }
 
