@@ -713,7 +713,8 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     if (!rules.empty()) {
       Progress(o, "checking " + std::to_string(rules.size()) + " row rule(s)");
       std::string checked = CheckedRowsSql(source_sql, checked_columns, rules);
-      auto r = conn.Query("SELECT __lake_rule, count(*) FROM (" + checked +
+      std::string rule_only = CheckedRowsSql(source_sql, checked_columns, rules, false);
+      auto r = conn.Query("SELECT __lake_rule, count(*) FROM (" + rule_only +
                           ") AS __c WHERE __lake_rule IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1");
       if (!r.ok()) return r.status().WithContext("checking the rows");
       int64_t bad = 0;

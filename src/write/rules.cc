@@ -58,13 +58,19 @@ void AppendNotNullRules(const Schema& schema, std::vector<RowRule>* rules) {
 }
 
 std::string CheckedRowsSql(const std::string& source_sql, const std::string& checked_columns,
-                           const std::vector<RowRule>& rules) {
+                           const std::vector<RowRule>& rules, bool with_source_row) {
   std::string which = "NULL";
   if (!rules.empty()) {
     which = "CASE";
     for (const auto& r : rules)
       which += " WHEN NOT coalesce((" + r.sql + "), false) THEN " + QuoteString(r.name);
     which += " END";
+  }
+  // Without the row struct the query references only the columns the rules use, so a Parquet
+  // source is read for those columns alone.
+  if (!with_source_row) {
+    return "SELECT " + which + " AS __lake_rule FROM (SELECT " + checked_columns + " FROM (" +
+           source_sql + ") AS __src) AS __v";
   }
   return "SELECT __lake_src, " + which + " AS __lake_rule FROM (SELECT __src AS __lake_src, " +
          checked_columns + " FROM (" + source_sql + ") AS __src) AS __v";
