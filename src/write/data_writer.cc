@@ -710,24 +710,31 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     }
     AppendNotNullRules(schema, &rules);
     for (const auto& r : o.rules) rules.push_back(r);
-    if (!rules.empty()) {
+    if (!rules.empty() || !o.require_predicate.empty()) {
+      // One pass: rows per first rule broken, and (among the rows breaking none) the rows that
+      // do not satisfy the replace-where predicate.
       Progress(o, "checking " + std::to_string(rules.size()) + " row rule(s)");
       std::string checked = CheckedRowsSql(source_sql, checked_columns, rules);
-      std::string rule_only = CheckedRowsSql(source_sql, checked_columns, rules, false);
-      auto r = conn.Query("SELECT __lake_rule, count(*) FROM (" + rule_only +
-                          ") AS __c WHERE __lake_rule IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1");
+      std::string pred_fails = o.require_predicate.empty()
+                                   ? "false"
+                                   : "NOT coalesce((" + o.require_predicate + "), false)";
+      std::string rule_only = CheckedRowsSql(source_sql, checked_columns, rules, false, pred_fails);
+      auto r =
+          conn.Query("SELECT __lake_rule, count(*), count(*) FILTER (WHERE __lake_extra) FROM (" +
+                     rule_only + ") AS __c GROUP BY 1 ORDER BY 2 DESC, 1");
       if (!r.ok()) return r.status().WithContext("checking the rows");
-      int64_t bad = 0;
+      int64_t bad = 0, outside_predicate = 0;
       std::string by_rule;
       for (size_t k = 0; k < r->row_count(); ++k) {
+        if (r->IsNull(0, k)) {
+          outside_predicate = r->GetInt64(2, k);
+          continue;
+        }
         bad += r->GetInt64(1, k);
-        by_rule += std::string(k ? "; " : "") + std::string(r->GetString(0, k)) + ": " +
-                   std::to_string(r->GetInt64(1, k));
+        by_rule += std::string(by_rule.empty() ? "" : "; ") + std::string(r->GetString(0, k)) +
+                   ": " + std::to_string(r->GetInt64(1, k));
       }
-      if (bad > 0 && o.quarantine) {
-        LAKE_RETURN_IF_ERROR(o.quarantine(BadRowsSql(checked), bad));
-        source_sql = GoodRowsSql(checked);
-      } else if (bad > 0) {
+      if (bad > 0 && !o.quarantine) {
         auto ex = conn.Query("SELECT CAST(__lake_src AS VARCHAR), __lake_rule FROM (" + checked +
                              ") AS __c WHERE __lake_rule IS NOT NULL LIMIT 5");
         std::string examples;
@@ -741,17 +748,16 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
             std::to_string(bad) + (bad == 1 ? " row breaks" : " rows break") +
             " the table's rules; nothing was written (" + by_rule + "). Examples:" + examples);
       }
-    }
-    if (!o.require_predicate.empty()) {
-      auto r = conn.Query("SELECT count(*) FILTER (WHERE NOT coalesce((" + o.require_predicate +
-                          "), false)) FROM (SELECT " + checked_columns + " FROM (" + source_sql +
-                          ") AS __src) AS __v");
-      if (!r.ok()) return r.status().WithContext("validating the source");
-      if (int64_t n = r->GetInt64(0, 0); n > 0) {
+      const int64_t n = outside_predicate;
+      if (n > 0) {
         return Status::InvalidArgument(std::to_string(n) + (n == 1 ? " row" : " rows") +
                                        " of the source " + (n == 1 ? "does" : "do") +
                                        " not satisfy the replace-where predicate '" +
                                        o.require_predicate + "'");
+      }
+      if (bad > 0) {
+        LAKE_RETURN_IF_ERROR(o.quarantine(BadRowsSql(checked), bad));
+        source_sql = GoodRowsSql(checked);
       }
     }
   }

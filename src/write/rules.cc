@@ -58,7 +58,8 @@ void AppendNotNullRules(const Schema& schema, std::vector<RowRule>* rules) {
 }
 
 std::string CheckedRowsSql(const std::string& source_sql, const std::string& checked_columns,
-                           const std::vector<RowRule>& rules, bool with_source_row) {
+                           const std::vector<RowRule>& rules, bool with_source_row,
+                           const std::string& extra_sql) {
   std::string which = "NULL";
   if (!rules.empty()) {
     which = "CASE";
@@ -69,8 +70,9 @@ std::string CheckedRowsSql(const std::string& source_sql, const std::string& che
   // Without the row struct the query references only the columns the rules use, so a Parquet
   // source is read for those columns alone.
   if (!with_source_row) {
-    return "SELECT " + which + " AS __lake_rule FROM (SELECT " + checked_columns + " FROM (" +
-           source_sql + ") AS __src) AS __v";
+    std::string extra = extra_sql.empty() ? "" : ", (" + extra_sql + ") AS __lake_extra";
+    return "SELECT " + which + " AS __lake_rule" + extra + " FROM (SELECT " + checked_columns +
+           " FROM (" + source_sql + ") AS __src) AS __v";
   }
   return "SELECT __lake_src, " + which + " AS __lake_rule FROM (SELECT __src AS __lake_src, " +
          checked_columns + " FROM (" + source_sql + ") AS __src) AS __v";

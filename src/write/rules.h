@@ -32,9 +32,11 @@ void AppendNotNullRules(const Schema& schema, std::vector<RowRule>* rules);
 // `checked_columns` is the SELECT list over the source (aliased __src) that binds the table's
 // column names to the cast values (and any helper columns the rules use). Rules are tried in
 // order; put the ones that explain the others first (a failed cast makes later rules fail).
-// With `with_source_row` false, only __lake_rule (for counting).
+// With `with_source_row` false, only __lake_rule (for counting), plus `extra_sql` (over the
+// table's column names, like a rule) as __lake_extra when given.
 std::string CheckedRowsSql(const std::string& source_sql, const std::string& checked_columns,
-                           const std::vector<RowRule>& rules, bool with_source_row = true);
+                           const std::vector<RowRule>& rules, bool with_source_row = true,
+                           const std::string& extra_sql = "");
 
 // Over CheckedRowsSql: the good rows (the source's columns) and the bad rows (the source's
 // columns plus _lake_rule).
