@@ -2,6 +2,8 @@
 // examples naming the column and the rule; quarantine moves exactly those rows.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
 #include "lake/table.h"
@@ -190,6 +192,36 @@ TEST(RowRules, QuarantineCastAndNullFailures) {
                 "column 's.a': NOT NULL|8:8"}));
   // All bad rows of a write carry the same batch id.
   EXPECT_EQ(Rows(q, "count(DISTINCT _lake_batch), count(*)"), (std::vector<std::string>{"1|6"}));
+}
+
+// Replace-where: rows outside the predicate refuse the write in the same pass, before anything
+// is quarantined; rows breaking a rule are quarantined when the rest fits the predicate.
+TEST(RowRules, ReplaceWhereWithQuarantine) {
+  TempDir dir;
+  std::string t = dir.path() + "/t", q = dir.path() + "/q";
+  Create(t, "id BIGINT NOT NULL, p VARCHAR");
+  ASSERT_TRUE(WriteSql(t, "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) v(id, p)").ok());
+  auto outside = WriteBuilder(t)
+                     .Source({"", "SELECT * FROM (VALUES (NULL, 'a'), (3, 'b')) v(id, p)"})
+                     .Mode(WriteMode::kOverwrite)
+                     .ReplaceWhere("p = 'a'")
+                     .QuarantineBadRows(q)
+                     .Execute();
+  ASSERT_FALSE(outside.ok());
+  EXPECT_TRUE(Has(outside.status().message(),
+                  "1 row of the source does not satisfy the replace-where predicate"))
+      << outside.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(q + "/_delta_log"));
+  auto w = WriteBuilder(t)
+               .Source({"", "SELECT * FROM (VALUES (NULL, 'a'), (4, 'a')) v(id, p)"})
+               .Mode(WriteMode::kOverwrite)
+               .ReplaceWhere("p = 'a'")
+               .QuarantineBadRows(q)
+               .Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->rows_quarantined, 1);
+  EXPECT_EQ(Rows(t, "id, p"), (std::vector<std::string>{"2|b", "4|a"}));
+  EXPECT_EQ(Rows(q, "_lake_rule, p"), (std::vector<std::string>{"column 'id': NOT NULL|a"}));
 }
 
 }  // namespace
