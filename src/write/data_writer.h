@@ -5,10 +5,12 @@
 //   1. DESCRIBE the source; match its columns to the table's by name (case-insensitive). A
 //      source column the table lacks is refused; a nullable table column the source lacks is
 //      written as NULL, a NOT NULL one is refused.
-//   2. Rule pass (only when some column needs a cast that can fail, a field is NOT NULL, or the
-//      table has rules): ONE aggregate query counts the rows breaking each rule (write/rules.h:
-//      casts, NOT NULL, CHECK, invariants, generated columns); a bad batch is refused with the
-//      counts and up to 5 examples, or split for quarantine. Nothing has been written yet.
+//   2. Rule pass (only when some column needs a cast that can fail, a field is NOT NULL, the
+//      table has rules, or rows must satisfy a replace-where predicate): ONE aggregate query
+//      counts the rows breaking each rule (write/rules.h: casts, NOT NULL, CHECK, invariants,
+//      generated columns) and the rule-abiding rows outside the predicate; a bad batch is
+//      refused with the counts and up to 5 examples, or split for quarantine (rows outside the
+//      predicate always refuse). Nothing has been written yet.
 //   3. COPY (SELECT casts..., partition key) TO a staging directory inside the table
 //      (_lake_staging-<uuid>/), PARTITION_BY a surrogate key that hex-encodes the serialized
 //      partition values (DuckDB's own hive naming is ambiguous for NULL vs 'NULL'), with
