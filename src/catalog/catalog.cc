@@ -15,6 +15,7 @@
 #include "catalog/sql_db.h"
 #include "lake/object_store.h"
 #include "lake/table.h"
+#include "storage/store_overrides.h"
 #include "util/json_writer.h"
 
 namespace lake {
@@ -252,6 +253,7 @@ class SqlCatalog : public Catalog {
     } else {
       LAKE_ASSIGN_OR_RETURN(e.location, NormalizeLocation(options.location));
     }
+    SetStoreOverrides(e.location, options.properties);  // its s3.* settings, if any
     auto summary = LoadSummary(e.location);
     if (!summary.ok()) {
       return summary.status().WithContext("cannot create " + name.ToString() + " at " + e.location);
@@ -355,12 +357,9 @@ class SqlCatalog : public Catalog {
   }
 
   Result<std::string> ResolveLocation(std::string_view name_text) override {
-    LAKE_ASSIGN_OR_RETURN(TableName name, ParseTableName(name_text));
-    LAKE_ASSIGN_OR_RETURN(auto rows,
-                          db_->Query("SELECT location FROM tables WHERE namespace = ? AND name = ?",
-                                     {name.ns, name.table}));
-    if (rows.empty()) return TableNotFound(name);
-    return ToStr(rows[0][0]);
+    // Through GetTable: loading the entry registers its store settings (LoadEntries).
+    LAKE_ASSIGN_OR_RETURN(TableEntry e, GetTable(name_text));
+    return e.location;
   }
 
   Status SetProperty(std::string_view name_text, std::string_view key,
@@ -544,6 +543,9 @@ class SqlCatalog : public Catalog {
       auto it = by_id.find(ToStr(r[0]));
       if (it != by_id.end()) (*out)[it->second].properties[ToStr(r[1])] = ToStr(r[2]);
     }
+    // A table's s3.* properties configure the store at its location for this process (see
+    // storage/store_overrides.h), so that opening the location reaches the right endpoint.
+    for (const TableEntry& e : *out) SetStoreOverrides(e.location, e.properties);
     return Status::OK();
   }
 

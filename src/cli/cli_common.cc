@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -36,26 +37,61 @@ std::vector<std::string>& ResolvedNames() {
   static std::vector<std::string> names;
   return names;
 }
+// Tables this run addressed by path or URI: a catalog entry at the same location is refreshed
+// too, so that a commit made by path does not leave the cached summary stale until a sync.
+std::vector<std::string>& ResolvedLocations() {
+  static std::vector<std::string> locations;
+  return locations;
+}
+
+// The form in which locations are compared: absolute, normalised local paths (file:// and
+// trailing slashes dropped); URIs as given, without a trailing slash.
+std::string ComparableLocation(std::string loc) {
+  if (loc.rfind("file://", 0) == 0) loc = loc.substr(7);
+  while (loc.size() > 1 && loc.back() == '/') loc.pop_back();
+  if (loc.find("://") != std::string::npos) return loc;
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(loc, ec), ec);
+  return ec ? loc : p.string();
+}
 }  // namespace
 
 void RefreshCatalogSummaries() {
-  if (ResolvedNames().empty()) return;
+  if (ResolvedNames().empty() && ResolvedLocations().empty()) return;
+  std::vector<std::string> names = std::move(ResolvedNames());
+  std::vector<std::string> locations = std::move(ResolvedLocations());
+  ResolvedNames().clear();
+  ResolvedLocations().clear();
   auto cat = Catalog::OpenExisting(CatalogUri());
-  if (!cat.ok()) return;
-  for (const auto& name : ResolvedNames()) {
+  if (!cat.ok()) return;  // no catalog: nothing cached to refresh
+  if (!locations.empty()) {
+    auto tables = (*cat)->ListTables("");
+    if (tables.ok()) {
+      for (const auto& loc : locations) {
+        std::string want = ComparableLocation(loc);
+        for (const auto& t : *tables) {
+          if (ComparableLocation(t.location) == want) names.push_back(t.name.ToString());
+        }
+      }
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& name : names) {
     auto r = (*cat)->Refresh(name);
     if (!r.ok()) {
       std::fprintf(stderr, "lake: warning: catalog summary of %s not refreshed: %s\n", name.c_str(),
                    r.status().message().c_str());
     }
   }
-  ResolvedNames().clear();
 }
 
 std::string ResolveTable(const std::string& table) {
-  if (table.find("://") != std::string::npos) return table;
   std::error_code ec;
-  if (std::filesystem::exists(table, ec)) return table;
+  if (table.find("://") != std::string::npos || std::filesystem::exists(table, ec)) {
+    ResolvedLocations().push_back(table);
+    return table;
+  }
   if (!ParseTableName(table).ok()) return table;
   auto cat = Catalog::OpenExisting(CatalogUri());
   if (!cat.ok()) {
@@ -112,6 +148,19 @@ std::string FormatBytes(int64_t bytes) {
   else
     std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
   return buf;
+}
+
+std::string OneLine(const std::string& msg) {
+  std::string flat;
+  for (char c : msg) {
+    if (c == '\n' || c == '\r') {
+      if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
+    } else {
+      flat.push_back(c);
+    }
+  }
+  while (!flat.empty() && flat.back() == ' ') flat.pop_back();
+  return flat;
 }
 
 }  // namespace lake::cli

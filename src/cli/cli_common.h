@@ -58,6 +58,9 @@ std::shared_ptr<const Snapshot> OpenSnapshot(const std::string& table_uri,
 std::string FormatTimestampMs(int64_t ms);
 // "1.5 MB"
 std::string FormatBytes(int64_t bytes);
+// `msg` on one line: line breaks become single spaces, trailing spaces go (errors are printed
+// as one line; engine messages can span several).
+std::string OneLine(const std::string& msg);
 
 // `lake describe` on a table path or URI.
 void DescribeTable(const std::string& table, std::optional<int64_t> version = std::nullopt,

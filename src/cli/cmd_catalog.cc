@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/cli_common.h"
+#include "storage/store_overrides.h"
 #include "lake/catalog.h"
 #include "util/json_writer.h"
 
@@ -24,7 +25,7 @@ void WriteEntry(JsonWriter& w, const TableEntry& e) {
   w.Key("comment").String(e.comment);
   w.Key("created_ms").Int(e.created_ms);
   w.Key("properties").BeginObject();
-  for (const auto& [k, v] : e.properties) w.Key(k).String(v);
+  for (const auto& [k, v] : e.properties) w.Key(k).String(MaskSecret(k, v));
   w.EndObject();
   w.Key("summary").BeginObject();
   w.Key("version").Int(e.summary.version);
@@ -76,7 +77,8 @@ void DescribeEntry(const std::string& name, bool json) {
   std::cout << "location:    " << e.location << (e.managed ? " (managed)" : "") << "\n";
   if (!e.comment.empty()) std::cout << "comment:     " << e.comment << "\n";
   std::cout << "created:     " << FormatTimestampMs(e.created_ms) << "\n";
-  for (const auto& [k, v] : e.properties) std::cout << "property:    " << k << " = " << v << "\n";
+  for (const auto& [k, v] : e.properties)
+    std::cout << "property:    " << k << " = " << MaskSecret(k, v) << "\n";
   std::cout << "cached:      ";
   PrintSummary(e.summary);
   if (e.summary.refreshed_ms)

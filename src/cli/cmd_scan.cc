@@ -10,6 +10,7 @@
 
 #include "cli/cli_common.h"
 #include "engine/duckdb_engine.h"
+#include "engine/print_table.h"
 #include "lake/scan.h"
 #include "storage/file_cache.h"
 
@@ -50,37 +51,6 @@ void PrintStats(const Scan& scan, const cache::CacheStats& before, double fetch_
                FormatBytes(static_cast<int64_t>(s.bytes_hit - before.bytes_hit)).c_str(), fetch_ms);
 }
 
-// Prints rows as an aligned text table (all cells rendered by DuckDB as VARCHAR).
-void PrintTable(const engine::QueryResult& r, std::ostream& out) {
-  size_t nc = r.column_count();
-  std::vector<size_t> width(nc);
-  auto cell = [&](size_t c, size_t row) -> std::string_view {
-    return r.IsNull(c, row) ? std::string_view("NULL") : r.GetString(c, row);
-  };
-  for (size_t c = 0; c < nc; ++c) {
-    width[c] = r.column_name(c).size();
-    for (size_t row = 0; row < r.row_count(); ++row)
-      width[c] = std::max(width[c], cell(c, row).size());
-  }
-  auto line = [&] {
-    for (size_t c = 0; c < nc; ++c) out << (c ? "-+-" : "") << std::string(width[c], '-');
-    out << "\n";
-  };
-  for (size_t c = 0; c < nc; ++c) {
-    out << (c ? " | " : "") << r.column_name(c)
-        << std::string(width[c] - r.column_name(c).size(), ' ');
-  }
-  out << "\n";
-  line();
-  for (size_t row = 0; row < r.row_count(); ++row) {
-    for (size_t c = 0; c < nc; ++c) {
-      std::string_view v = cell(c, row);
-      out << (c ? " | " : "") << v << std::string(width[c] - v.size(), ' ');
-    }
-    out << "\n";
-  }
-}
-
 void RunScan(const ScanArgs& a) {
   static const std::vector<std::string> kFormats = {"table", "csv", "jsonl", "parquet"};
   if (std::find(kFormats.begin(), kFormats.end(), a.format) == kFormats.end()) {
@@ -111,10 +81,10 @@ void RunScan(const ScanArgs& a) {
   if (a.format == "table") {
     auto r = OrDie(conn->Query("SELECT COLUMNS(*)::VARCHAR FROM (" + sql + ")"));
     if (a.output.empty()) {
-      PrintTable(r, std::cout);
+      engine::PrintTable(r, std::cout);
     } else {
       std::ofstream f(a.output);
-      PrintTable(r, f);
+      engine::PrintTable(r, f);
       if (!f) throw CliError{Status::IOError("cannot write '" + a.output + "'")};
     }
     return;

@@ -9,11 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/cli_common.h"
 #include "sql/executor.h"
@@ -84,19 +87,9 @@ std::string HistoryPath() {
   return home + "/sql_history";
 }
 
-std::string Flatten(const std::string& msg) {
-  std::string flat;
-  for (char c : msg) {
-    if (c == '\n' || c == '\r') {
-      if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
-    } else {
-      flat.push_back(c);
-    }
-  }
-  return flat;
-}
 
 volatile sig_atomic_t g_interrupted = 0;
+std::atomic<bool> cancelled{false};
 void OnSigint(int) { g_interrupted = 1; }
 
 void Interactive(sql::Session& session) {
@@ -154,17 +147,39 @@ void Interactive(sql::Session& session) {
     buffer += buffer.empty() ? l : "\n" + l;
     if (!sql::IsComplete(buffer)) continue;
     // One history entry per statement (multi-line statements joined).
-    std::string flat = Flatten(buffer);
+    std::string flat = OneLine(buffer);
     add_history(flat.c_str());
     if (!history.empty()) write_history(history.c_str());
+    // While statements run, Ctrl-C cancels them: a watcher turns the signal flag into a
+    // DuckDB interrupt (a signal handler may not call into DuckDB itself).
+    g_interrupted = 0;
+    cancelled.store(false);
+    std::atomic<bool> running{true};
+    std::thread watcher([&] {
+      while (running.load()) {
+        if (g_interrupted) {
+          session.Interrupt();
+          g_interrupted = 0;
+          cancelled.store(true);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
     for (const auto& stmt : sql::SplitStatements(buffer)) {
       Status st = session.Execute(stmt);
       std::cout.flush();
+      if (cancelled.load()) {
+        std::fprintf(stderr, "lake: cancelled%s\n",
+                     st.ok() ? " (the statement had already finished)" : "");
+        break;
+      }
       if (!st.ok()) {
-        std::fprintf(stderr, "lake: error: %s\n", Flatten(st.message()).c_str());
+        std::fprintf(stderr, "lake: error: %s\n", OneLine(st.message()).c_str());
         break;
       }
     }
+    running.store(false);
+    watcher.join();
     buffer.clear();
   }
   if (!history.empty()) write_history(history.c_str());

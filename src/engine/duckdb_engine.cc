@@ -224,6 +224,8 @@ Connection::Progress Connection::QueryProgress() {
   return Progress{p.percentage, p.rows_processed, p.total_rows_to_process};
 }
 
+void Connection::Interrupt() { duckdb_interrupt(impl_->conn); }
+
 Status Connection::EnableProgressTracking() {
   // Track progress without DuckDB printing its own bar, from the first millisecond.
   return Execute(
@@ -313,28 +315,21 @@ Result<std::shared_ptr<Database>> SharedDatabase() {
   return db;
 }
 
-std::string QuoteString(std::string_view s) {
-  std::string out = "'";
+namespace {
+// `s` between `q`s, each `q` inside doubled (SQL string literals and quoted identifiers).
+std::string QuoteWith(std::string_view s, char q) {
+  std::string out(1, q);
   for (char c : s) {
-    if (c == '\'')
-      out += "''";
-    else
-      out.push_back(c);
+    out.push_back(c);
+    if (c == q) out.push_back(q);
   }
-  out.push_back('\'');
+  out.push_back(q);
   return out;
 }
+}  // namespace
 
-std::string QuoteIdent(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"')
-      out += "\"\"";
-    else
-      out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
+std::string QuoteString(std::string_view s) { return QuoteWith(s, '\''); }
+
+std::string QuoteIdent(std::string_view s) { return QuoteWith(s, '"'); }
 
 }  // namespace lake::engine

@@ -68,6 +68,9 @@ class Connection {
   };
   Progress QueryProgress();
   Status EnableProgressTracking();
+  // Asks the statement running on this connection to stop (it then fails with an
+  // "Interrupted" error). Like QueryProgress, safe to call from another thread.
+  void Interrupt();
 
   // Bulk-loads rows into an existing table: each row is a vector of cells matching the
   // table's columns, given as int64 values (for integer columns).

@@ -19,15 +19,15 @@ Status TypeError(std::string_view field, const char* want) {
   return Status::Corruption("malformed action: field '" + std::string(field) + "' is not " + want);
 }
 
-#define LAKE_SJ(expr)                     \
-  do {                                    \
-    error_code _lake_e = (expr);          \
+#define LAKE_SJ(expr)                       \
+  do {                                      \
+    error_code _lake_e = (expr);            \
     if (_lake_e) return JsonError(_lake_e); \
   } while (0)
 
 std::string_view TrimWs(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
     s.remove_prefix(1);
@@ -631,6 +631,38 @@ Status ParseCommitFile(std::string_view data, size_t capacity, std::string_view 
     pos = end + 1;
   }
   return Status::OK();
+}
+
+namespace {
+// Runs `fn` on the root value of the JSON text `json` (copied into a padded buffer).
+template <typename Fn>
+Status WithJsonValue(std::string_view json, Fn&& fn) {
+  thread_local sj::parser parser;
+  thread_local std::string buf;
+  buf.assign(json.data(), json.size());
+  buf.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  sj::document doc;
+  LAKE_SJ(parser.iterate(buf.data(), buf.size(), buf.capacity()).get(doc));
+  sj::value v;
+  LAKE_SJ(doc.get_value().get(v));
+  return fn(v);
+}
+}  // namespace
+
+Status ParsePartitionValuesJson(std::string_view json, PartitionValues* out,
+                                PartitionValuesCache* cache) {
+  if (cache) {
+    if (const PartitionValues* hit = cache->Find(json)) {
+      *out = *hit;
+      return Status::OK();
+    }
+  }
+  return WithJsonValue(
+      json, [&](sj::value& v) { return ReadPartitionValues(v, "partitionValues", out, cache); });
+}
+
+Status ParseDeletionVectorJson(std::string_view json, HeapOptional<DeletionVectorDescriptor>* out) {
+  return WithJsonValue(json, [&](sj::value& v) { return ReadDv(v, out); });
 }
 
 Result<std::vector<Action>> ParseCommitFileToActions(std::string_view data,

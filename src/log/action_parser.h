@@ -76,6 +76,13 @@ Status ParseCommitFile(std::string_view data, std::string_view file_name, Action
 Status ParseCommitFile(std::string_view data, size_t capacity, std::string_view file_name,
                        ActionVisitor& visitor);
 
+// For readers of typed checkpoint columns (checkpoint_reader.cc): the JSON text of an add's
+// partitionValues object (shared through `cache` when given) and of a deletionVector object,
+// parsed exactly as inside an add action.
+Status ParsePartitionValuesJson(std::string_view json, PartitionValues* out,
+                                PartitionValuesCache* cache);
+Status ParseDeletionVectorJson(std::string_view json, HeapOptional<DeletionVectorDescriptor>* out);
+
 // Convenience (tests, tools): all actions of a file, in order.
 Result<std::vector<Action>> ParseCommitFileToActions(std::string_view data,
                                                      std::string_view file_name);

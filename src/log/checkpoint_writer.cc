@@ -2,6 +2,7 @@
 
 #include "log/log_cleanup.h"
 #include "util/percent_encoding.h"
+#include "util/temp_file.h"
 
 #include <simdjson.h>
 #include <unistd.h>
@@ -73,31 +74,6 @@ int64_t NowMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// A temp file path under $TMPDIR that is removed when this object dies.
-class TempFile {
- public:
-  static Result<TempFile> Create(const std::string& suffix) {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/lake-ckpt-XXXXXX" + suffix;
-    int fd = mkstemps(tmpl.data(), static_cast<int>(suffix.size()));
-    if (fd < 0) return Status::IOError("cannot create a temp file in " + tmpl);
-    close(fd);
-    TempFile t;
-    t.path_ = tmpl;
-    return t;
-  }
-  TempFile() = default;
-  TempFile(TempFile&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
-  TempFile& operator=(TempFile&&) = delete;
-  ~TempFile() {
-    if (!path_.empty()) std::remove(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Result<std::string> ReadLocalFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -248,7 +224,7 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
   const std::optional<int64_t> txn_retention = log::SetTransactionRetentionMs(md);
 
   // 1. The actions as JSON lines, one top-level key (the column) per line.
-  LAKE_ASSIGN_OR_RETURN(TempFile rows, TempFile::Create(".json"));
+  LAKE_ASSIGN_OR_RETURN(TempFile rows, TempFile::Create("lake-ckpt-", ".json"));
   {
     std::ofstream out(rows.path(), std::ios::binary | std::ios::trunc);
     if (!out) return Status::IOError("cannot write temp file " + rows.path());
@@ -299,7 +275,7 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
   }
 
   // 2. JSON lines -> Parquet with the explicit checkpoint schema.
-  LAKE_ASSIGN_OR_RETURN(TempFile parquet, TempFile::Create(".parquet"));
+  LAKE_ASSIGN_OR_RETURN(TempFile parquet, TempFile::Create("lake-ckpt-", ".parquet"));
   std::string columns =
       "{txn: '" + std::string(kTxnType) + "', \"add\": '" + AddType(json_stats) + "', remove: '" +
       RemoveType() + "', metaData: '" + MetadataType() + "', protocol: '" + kProtocolType +

@@ -125,6 +125,8 @@ class ReplayVisitor : public log::ActionVisitor {
   Status OnAdd(AddFile& a) override {
     SettlePendingAdd();
     if (files.empty() || &a != &files.back()) files.push_back(std::move(a));
+    // Nothing newer than the checkpoint: every add in it is live, no key to look up.
+    if (checkpoint_ && used_ == 0) return Status::OK();
     const AddFile& f = files.back();
     pending_hash_ = KeyHash(f.path, f.deletion_vector.get());
     pending_ = true;
@@ -141,6 +143,14 @@ class ReplayVisitor : public log::ActionVisitor {
   }
   // Settles the last add; call once after the replay.
   void Finish() { SettlePendingAdd(); }
+  // Call before replaying the checkpoint, the oldest and last part of the replay. A checkpoint
+  // holds each key once and nothing is replayed after it, so its actions are only looked up
+  // among the keys the commits decided, never added to the seen-set (as delta-kernel-rs does):
+  // no set growth for the checkpoint's (usually many) files.
+  void BeginCheckpoint() {
+    SettlePendingAdd();
+    checkpoint_ = true;
+  }
   Status OnMetadata(Metadata& m) override {
     if (!metadata) metadata = std::move(m);
     return Status::OK();
@@ -213,11 +223,13 @@ class ReplayVisitor : public log::ActionVisitor {
       files.pop_back();
   }
 
-  // True when the key (hash `h`) was already decided by a newer action; else records `ref`.
+  // True when the key (hash `h`) was already decided by a newer action; else records `ref`
+  // (unless replaying the checkpoint, see BeginCheckpoint).
   bool Seen(uint64_t h, std::string_view path, const DeletionVectorDescriptor* dv, uint32_t ref) {
+    if (checkpoint_ && used_ == 0) return false;
     std::string canon;
     std::string_view view = Canonical(path, &canon);
-    if ((used_ + 1) * 8 > slots_.size() * 5) Grow();
+    if (!checkpoint_ && (used_ + 1) * 8 > slots_.size() * 5) Grow();
     size_t mask = slots_.size() - 1;
     uint32_t tag = static_cast<uint32_t>(h >> 32);
     size_t i = h & mask;
@@ -233,6 +245,7 @@ class ReplayVisitor : public log::ActionVisitor {
         if (SameDv(a.deletion_vector.get(), dv) && Canonical(a.path, &ocanon) == view) return true;
       }
     }
+    if (checkpoint_) return false;
     slots_[i] = Slot{tag, ref};
     ++used_;
     return false;
@@ -261,6 +274,7 @@ class ReplayVisitor : public log::ActionVisitor {
   }
 
   std::string root_;
+  bool checkpoint_ = false;
   bool pending_ = false;
   uint64_t pending_hash_ = 0;
   log::PartitionValuesCache partition_cache_;
@@ -453,6 +467,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
   }
   replay.in_target_commit = false;
   if (segment.checkpoint) {
+    replay.BeginCheckpoint();
     LAKE_RETURN_IF_ERROR(log::ReadCheckpoint(*store, *segment.checkpoint, replay));
   }
   replay.Finish();

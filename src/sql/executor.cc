@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 
 #include "engine/duckdb_engine.h"
+#include "engine/print_table.h"
 #include "lake/write.h"
 #include "ops/alter_table.h"
 #include "ops/optimize.h"
 #include "ops/vacuum.h"
+#include "util/temp_file.h"
 
 namespace lake::sql {
 namespace {
@@ -26,34 +29,6 @@ std::string JoinCsv(const std::vector<std::string>& v) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
   return s;
-}
-
-void PrintTable(const engine::QueryResult& r, std::ostream& out) {
-  size_t nc = r.column_count();
-  std::vector<size_t> width(nc);
-  auto cell = [&](size_t c, size_t row) -> std::string_view {
-    return r.IsNull(c, row) ? std::string_view("NULL") : r.GetString(c, row);
-  };
-  for (size_t c = 0; c < nc; ++c) {
-    width[c] = r.column_name(c).size();
-    for (size_t row = 0; row < r.row_count(); ++row)
-      width[c] = std::max(width[c], cell(c, row).size());
-  }
-  for (size_t c = 0; c < nc; ++c) {
-    out << (c ? " | " : "") << r.column_name(c)
-        << std::string(width[c] - r.column_name(c).size(), ' ');
-  }
-  out << "\n";
-  for (size_t c = 0; c < nc; ++c) out << (c ? "-+-" : "") << std::string(width[c], '-');
-  out << "\n";
-  for (size_t row = 0; row < r.row_count(); ++row) {
-    for (size_t c = 0; c < nc; ++c) {
-      std::string_view v = cell(c, row);
-      out << (c ? " | " : "") << v << std::string(width[c] - v.size(), ' ');
-    }
-    out << "\n";
-  }
-  out << "(" << r.row_count() << (r.row_count() == 1 ? " row)\n" : " rows)\n");
 }
 
 // Statements whose result is a relation (wrapped as a subquery for output).
@@ -80,6 +55,10 @@ std::string FormatMs(int64_t ms) {
 }  // namespace
 
 Session::~Session() = default;
+
+void Session::Interrupt() {
+  if (conn_) conn_->Interrupt();
+}
 
 Result<std::unique_ptr<Session>> Session::Open(std::unique_ptr<Catalog> catalog,
                                                OutputOptions output, std::ostream& out,
@@ -186,11 +165,11 @@ Status Session::Emit(const std::string& select_sql) {
     LAKE_ASSIGN_OR_RETURN(auto r,
                           conn_->Query("SELECT COLUMNS(*)::VARCHAR FROM (" + select_sql + ")"));
     if (output_.output.empty()) {
-      PrintTable(r, *out_);
+      engine::PrintTable(r, *out_, /*row_count=*/true);
       return Status::OK();
     }
     std::ofstream f(output_.output, std::ios::app);
-    PrintTable(r, f);
+    engine::PrintTable(r, f, /*row_count=*/true);
     if (!f) return Status::IOError("cannot write '" + output_.output + "'");
     return Status::OK();
   }
@@ -199,18 +178,14 @@ Status Session::Emit(const std::string& select_sql) {
                                                     : "FORMAT parquet, COMPRESSION zstd";
   if (output_.output.empty()) {
     // Through a temp file so rows go to `out` in order with everything else.
-    char path[] = "/tmp/lake-sql-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) return Status::IOError("cannot create a temporary file");
-    close(fd);
-    Status st =
-        conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(path) + " (" + options + ")");
+    LAKE_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create("lake-sql-"));
+    Status st = conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(tmp.path()) + " (" +
+                               options + ")");
     if (st.ok()) {
-      std::ifstream f(path);
+      std::ifstream f(tmp.path());
       *out_ << f.rdbuf();
       out_->flush();
     }
-    unlink(path);
     return st;
   }
   return conn_->Execute("COPY (" + select_sql + ") TO " + QuoteString(output_.output) + " (" +
@@ -278,6 +253,19 @@ Result<std::string> Session::Materialize(const std::string& query,
   return tmp;
 }
 
+namespace {
+// TBLPROPERTIES keys s3.* configure the table's store: they live in the catalog only (see
+// storage/store_overrides.h) and never go into the Delta log, where every reader of the table
+// could read a secret.
+bool IsStoreSetting(const std::string& key) { return key.rfind("s3.", 0) == 0; }
+std::map<std::string, std::string> DeltaProperties(const std::map<std::string, std::string>& p) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : p)
+    if (!IsStoreSetting(k)) out.emplace(k, v);
+  return out;
+}
+}  // namespace
+
 Status Session::CreateTableStmt(const Statement& s) {
   LAKE_ASSIGN_OR_RETURN(auto name, ParseTableName(s.table));
   LAKE_ASSIGN_OR_RETURN(Schema schema, ParseSchemaDDL(s.columns_ddl));
@@ -293,7 +281,8 @@ Status Session::CreateTableStmt(const Statement& s) {
           << entry.summary.version << ")\n";
     return Status::OK();
   }
-  auto created = lake::CreateTable(entry.location, schema, s.partition_by, s.properties, s.comment);
+  auto created = lake::CreateTable(entry.location, schema, s.partition_by,
+                                   DeltaProperties(s.properties), s.comment);
   if (!created.ok()) {
     (void)catalog_->DropTable(name.ToString(), false);
     return created.status();
@@ -324,7 +313,7 @@ Status Session::CreateTableAsStmt(const Statement& s) {
   }
   WriteBuilder b(entry->location);
   b.Source({"", "SELECT * FROM " + QuoteIdent(src)}).Mode(WriteMode::kError);
-  b.PartitionBy(s.partition_by).Properties(s.properties);
+  b.PartitionBy(s.partition_by).Properties(DeltaProperties(s.properties));
   auto r = b.Execute();
   (void)conn_->Execute("DROP TABLE IF EXISTS " + QuoteIdent(src));
   if (!r.ok()) {
@@ -464,9 +453,26 @@ Status Session::AlterStmt(const Statement& s) {
   } else if (a == "comment_column") {
     st = run(SetColumnComment(uri, s.alter_name, s.alter_arg));
   } else if (a == "set_properties") {
-    st = run(SetProperties(uri, s.properties));
+    for (const auto& [k, v] : s.properties) {
+      if (!IsStoreSetting(k)) continue;
+      st = catalog_->SetProperty(name.ToString(), k, v);
+      if (!st.ok()) break;
+      *msg_ << "set catalog property " << k << " of " << name.ToString() << "\n";
+    }
+    auto delta = DeltaProperties(s.properties);
+    if (st.ok() && !delta.empty()) st = run(SetProperties(uri, delta));
   } else if (a == "unset_properties") {
-    st = run(UnsetProperties(uri, s.alter_items));
+    std::vector<std::string> delta;
+    for (const auto& k : s.alter_items) {
+      if (!IsStoreSetting(k)) {
+        delta.push_back(k);
+        continue;
+      }
+      st = catalog_->UnsetProperty(name.ToString(), k);
+      if (!st.ok()) break;
+      *msg_ << "unset catalog property " << k << " of " << name.ToString() << "\n";
+    }
+    if (st.ok() && !delta.empty()) st = run(UnsetProperties(uri, delta));
   } else if (a == "add_constraint") {
     st = run(AddConstraint(uri, s.alter_name, s.alter_arg));
   } else if (a == "drop_constraint") {

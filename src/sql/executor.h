@@ -48,6 +48,11 @@ class Session {
 
   Catalog& catalog() { return *catalog_; }
 
+  // Cancels the DuckDB work that Execute is running on another thread (the shell's Ctrl-C):
+  // a query stops; a write stopped while computing its rows commits nothing. The commit of a
+  // write is not interruptible, so a table is never left half-written.
+  void Interrupt();
+
  private:
   Session() = default;
   Status RunQuery(const std::string& sql);

@@ -4,6 +4,7 @@
 #include "util/percent_encoding.h"
 #include "util/utf8.h"
 #include "storage/file_cache.h"
+#include "storage/store_overrides.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -425,7 +426,17 @@ Result<S3Config> ConfigFromUri(std::string_view uri) {
   } else {
     return Status::InvalidArgument("not an s3:// URI: '" + std::string(uri) + "'");
   }
-  std::string style = Lower(Getenv("AWS_S3_ADDRESSING_STYLE"));
+  // Settings registered for this location (catalog table properties, CLI flags) win over the
+  // environment (storage/store_overrides.h).
+  const StoreSettings overrides = StoreOverridesFor(uri);
+  auto setting = [&](const char* key, std::initializer_list<const char*> env) {
+    if (auto it = overrides.find(key); it != overrides.end()) return it->second;
+    for (const char* e : env) {
+      if (std::string v = Getenv(e); !v.empty()) return v;
+    }
+    return std::string();
+  };
+  std::string style = Lower(setting("s3.addressing-style", {"AWS_S3_ADDRESSING_STYLE"}));
   size_t q = rest.find('?');
   if (q != std::string_view::npos) {
     std::string_view query = rest.substr(q + 1);
@@ -445,11 +456,9 @@ Result<S3Config> ConfigFromUri(std::string_view uri) {
   while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
   c.prefix = prefix;
 
-  c.region = Getenv("AWS_REGION");
-  if (c.region.empty()) c.region = Getenv("AWS_DEFAULT_REGION");
+  c.region = setting("s3.region", {"AWS_REGION", "AWS_DEFAULT_REGION"});
   if (c.region.empty()) c.region = "us-east-1";
-  c.endpoint = Getenv("AWS_ENDPOINT_URL_S3");
-  if (c.endpoint.empty()) c.endpoint = Getenv("AWS_ENDPOINT_URL");
+  c.endpoint = setting("s3.endpoint", {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"});
   bool custom = !c.endpoint.empty();
   if (!custom) c.endpoint = "https://s3." + c.region + ".amazonaws.com";
   while (!c.endpoint.empty() && c.endpoint.back() == '/') c.endpoint.pop_back();
@@ -467,12 +476,22 @@ Result<S3Config> ConfigFromUri(std::string_view uri) {
     return Status::InvalidArgument("addressing style must be 'path' or 'virtual', not '" + style +
                                    "'");
   }
-  c.access_key = Getenv("AWS_ACCESS_KEY_ID");
-  c.secret_key = Getenv("AWS_SECRET_ACCESS_KEY");
-  c.session_token = Getenv("AWS_SESSION_TOKEN");
+  // Credentials come as a set: a location that names its own key does not inherit the
+  // environment's secret or session token.
+  if (overrides.count("s3.access-key-id")) {
+    c.access_key = overrides.at("s3.access-key-id");
+    c.secret_key = overrides.count("s3.secret-access-key") ? overrides.at("s3.secret-access-key") : "";
+    c.session_token = overrides.count("s3.session-token") ? overrides.at("s3.session-token") : "";
+  } else {
+    c.access_key = Getenv("AWS_ACCESS_KEY_ID");
+    c.secret_key = Getenv("AWS_SECRET_ACCESS_KEY");
+    c.session_token = Getenv("AWS_SESSION_TOKEN");
+  }
   if (c.access_key.empty() != c.secret_key.empty()) {
     return Status::InvalidArgument(
-        "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (anonymous access)");
+        "set both the access key id and the secret access key (AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or the table's s3.access-key-id and s3.secret-access-key), or "
+        "neither (anonymous access)");
   }
   std::string part = Getenv("LAKE_S3_PART_SIZE");
   if (!part.empty()) {

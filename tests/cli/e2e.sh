@@ -429,6 +429,16 @@ expect_rc "sql alter add column" 0 "$lake" sql -c "ALTER TABLE web.events ADD CO
 contains "sql alter message" "$out" "added column 'c'"
 expect_rc "sql alter narrowing refused" 1 "$lake" sql -c "ALTER TABLE web.events ALTER COLUMN id TYPE INT"
 one_line_error "sql alter narrowing refused"
+# A commit made by path (here a relative one) refreshes the catalog entry at that location too.
+expect_rc "catalog summary before a write by path" 0 "$lake" catalog tables web --json
+version_before=$(json_get "$out" "j[0]['summary']['version']")
+lake_abs=$(readlink -f "$lake")
+expect_rc "write by path to a catalog table" 0 sh -c "cd '$work/home' && '$lake_abs' write warehouse/web/events/ --query \"SELECT 10 AS id, DATE '2026-11-04' AS day, 'y' AS kind, 1 AS c\" --quiet"
+expect_rc "describe the path" 0 "$lake" describe "$work/home/warehouse/web/events" --json
+path_version=$(json_get "$out" "j['version']")
+expect_rc "catalog summary after a write by path" 0 "$lake" catalog tables web --json
+contains "write by path refreshes the catalog summary" "$(json_get "$out" "[t['summary']['version'] for t in j]")" "[$path_version]"
+[ "$path_version" -gt "$version_before" ] && ok "the write by path made a new version" || bad "no new version: $version_before -> $path_version"
 expect_rc "sql syntax error" 1 "$lake" sql -c "SELEC 1"
 one_line_error "sql syntax error"
 expect_rc "sql drop table purge" 0 "$lake" sql -c "DROP TABLE web.events PURGE; DROP NAMESPACE web"
@@ -464,6 +474,29 @@ if [ "$s3" = 1 ]; then
   contains "warm scan: all hits" "$err" "0 misses (hit rate 100.0%), 0 B fetched"
 else
   contains "scan --stats on a local table" "$err" "local store, no cache"
+fi
+
+# S3 settings without the AWS_* variables: the --s3-* flags, and a catalog table's own s3.*
+# properties (credentials included; never printed).
+if [ "$s3" = 1 ]; then
+  noenv() { env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN "$@"; }
+  expect_rc "--s3-endpoint flag" 0 env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 "$lake" describe "$pv" --json --s3-endpoint "$AWS_ENDPOINT_URL" --s3-addressing-style path
+  contains "--s3-endpoint flag reads the table" "$(json_get "$out" "j['version']")" "0"
+  export LAKE_HOME="$work/s3home"
+  expect_rc "s3 catalog namespace" 0 "$lake" catalog create-namespace s3ns
+  expect_rc "s3 catalog register" 0 "$lake" catalog register s3ns.pv "$pv"
+  for kv in "s3.endpoint=$AWS_ENDPOINT_URL" "s3.access-key-id=$AWS_ACCESS_KEY_ID" "s3.secret-access-key=$AWS_SECRET_ACCESS_KEY"; do
+    "$lake" catalog set-property s3ns.pv "$kv" >/dev/null
+  done
+  expect_rc "scan with the table's own s3 settings" 0 noenv "$lake" scan s3ns.pv --format csv --columns as_int --limit 1
+  contains "table settings reach the store" "$out" "as_int"
+  expect_rc "catalog describe with a secret" 0 "$lake" catalog describe s3ns.pv
+  contains "secret masked" "$out" "s3.secret-access-key = ****"
+  not_in() { case "$2" in *"$3"*) bad "$1" ;; *) ok "$1" ;; esac; }
+  not_in "secret never printed" "$out" "$AWS_SECRET_ACCESS_KEY"
+  expect_rc "catalog tables --json with a secret" 0 "$lake" catalog tables s3ns --json
+  not_in "secret never printed in json" "$out" "$AWS_SECRET_ACCESS_KEY"
+  unset LAKE_HOME
 fi
 
 echo "$pass passed, $fail failed"

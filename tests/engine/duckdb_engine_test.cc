@@ -1,6 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "engine/duckdb_engine.h"
+#include "engine/print_table.h"
+
+#include <sstream>
 
 namespace lake::engine {
 namespace {
@@ -33,6 +40,51 @@ TEST(DuckDBEngine, ErrorsCarryDuckDBMessage) {
   auto r = (*conn)->Query("SELECT * FROM no_such_table");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("no_such_table"), std::string::npos);
+}
+
+// The shell's Ctrl-C: Interrupt from another thread stops a long query, and neither that nor
+// an interrupt of an idle connection spoils the next query.
+TEST(DuckDBEngine, InterruptStopsTheRunningQueryOnly) {
+  auto db = Database::Open();
+  auto conn = (*db)->Connect();
+  Connection& c = **conn;
+  c.Interrupt();  // idle
+  auto one = c.Query("SELECT 1");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  Status st;
+  std::atomic<bool> done{false};
+  std::thread runner([&] {
+    st = c.Execute("SELECT sum(i) FROM range(1000000000000) t(i)");
+    done = true;
+  });
+  // Repeated: an interrupt that lands before the query starts is dropped (as above).
+  while (!done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c.Interrupt();
+  }
+  runner.join();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("nterrupt"), std::string::npos) << st.ToString();
+  auto two = c.Query("SELECT 2");
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(two->GetInt64(0, 0), 2);
+}
+
+TEST(PrintTable, AlignsColumnsAndShowsNulls) {
+  auto db = Database::Open();
+  auto conn = (*db)->Connect();
+  auto r = (*conn)->Query(
+      "SELECT COLUMNS(*)::VARCHAR FROM (VALUES (1, 'a'), (22, NULL)) t(id, longer_name)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::ostringstream plain, counted;
+  PrintTable(*r, plain);
+  PrintTable(*r, counted, /*row_count=*/true);
+  EXPECT_EQ(plain.str(),
+            "id | longer_name\n"
+            "---+------------\n"
+            "1  | a          \n"
+            "22 | NULL       \n");
+  EXPECT_EQ(counted.str(), plain.str() + "(2 rows)\n");
 }
 
 TEST(DuckDBEngine, AppenderLoadsRows) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "engine/duckdb_engine.h"
 #include "lake/table.h"
@@ -234,6 +235,25 @@ TEST_F(LogTest, CheckpointAndCleanedUpEarlyCommits) {
   auto v3 = Open()->SnapshotAtVersion(3);
   ASSERT_FALSE(v3.ok());
   EXPECT_TRUE(v3.status().IsNotFound()) << v3.status().ToString();
+}
+
+// Checkpoint actions are only looked up among the keys newer commits decided (never added to
+// the seen-set): a re-added or removed checkpoint file still resolves to the newest action.
+TEST_F(LogTest, CheckpointFilesLoseToNewerCommits) {
+  WriteCheckpoint("_delta_log/" + PadVersion(3) + ".checkpoint.parquet", {"a", "b", "c", "d"});
+  Commit(4, {Remove("b"), Add("a", 7)});
+  Commit(5, {Add("e", 2), Add("d", 9)});
+  auto s = Latest();
+  ASSERT_TRUE(s);
+  std::map<std::string, int64_t> records;
+  for (const AddFile& f : s->files()) {
+    EXPECT_TRUE(records.emplace(f.path, *log::NumRecordsFromStats(f.stats)).second) << f.path;
+  }
+  EXPECT_EQ(records, (std::map<std::string, int64_t>{{"a", 7}, {"c", 1}, {"d", 9}, {"e", 2}}));
+  // Without commits after it, every checkpoint file is live.
+  auto v3 = Open()->SnapshotAtVersion(3);
+  ASSERT_TRUE(v3.ok()) << v3.status().ToString();
+  EXPECT_EQ((*v3)->files().size(), 4u);
 }
 
 TEST_F(LogTest, StructStatsFromCheckpoint) {

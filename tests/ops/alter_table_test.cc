@@ -8,6 +8,7 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace lake {
@@ -15,30 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using lake::testing::TempDir;
-
-std::unique_ptr<engine::Connection> Conn() {
-  auto db = engine::SharedDatabase();
-  EXPECT_TRUE(db.ok());
-  auto c = (*db)->Connect();
-  EXPECT_TRUE(c.ok());
-  return std::move(c).value();
-}
-
-std::shared_ptr<const Snapshot> At(const std::string& dir, int64_t version = -1) {
-  auto t = Table::Open(dir);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  auto s = version < 0 ? (*t)->LatestSnapshot() : (*t)->SnapshotAtVersion(version);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return *s;
-}
-
-std::string ScanSql(engine::Connection& c, std::shared_ptr<const Snapshot> snap) {
-  auto plan = Scan::Plan(std::move(snap), ScanOptions{});
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  auto sql = plan->ToSql(c);
-  EXPECT_TRUE(sql.ok()) << sql.status().ToString();
-  return *sql;
-}
+using lake::testing::At;
+using lake::testing::Conn;
+using lake::testing::CopyWritableTable;
+using lake::testing::ScanSql;
 
 // The rows of the scan, ordered, one "a|b|c" string per row (NULL as "NULL").
 std::vector<std::string> Rows(engine::Connection& c, std::shared_ptr<const Snapshot> snap,
@@ -580,10 +561,7 @@ TEST(AlterTable, ConformanceTablesReadAndAppend) {
     if (!fs::exists(src)) continue;
     TempDir dir;
     std::string t = dir.path() + "/t";
-    fs::copy(src, t, fs::copy_options::recursive);
-    for (auto& e : fs::recursive_directory_iterator(t))
-      fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-    fs::permissions(t, fs::perms::owner_write, fs::perm_options::add);
+    CopyWritableTable(src, t);
     auto snap = At(t);
     auto before = c->Query("SELECT count(*) FROM (" + ScanSql(*c, snap) + ")");
     ASSERT_TRUE(before.ok()) << before.status().ToString();
@@ -633,10 +611,7 @@ TEST(AlterTable, ConformanceGeneratedColumnsTable) {
   if (root.empty() || !fs::exists(src)) GTEST_SKIP() << "no conformance corpus";
   TempDir dir;
   std::string t = dir.path() + "/t";
-  fs::copy(src, t, fs::copy_options::recursive);
-  for (auto& e : fs::recursive_directory_iterator(t))
-    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-  fs::permissions(t, fs::perms::owner_write, fs::perm_options::add);
+  CopyWritableTable(src, t);
   Write(t, "SELECT 1 AS c1");               // c2 computed
   Write(t, "SELECT 5 AS c1, 6 AS c2");      // c2 verified
   auto bad = WriteBuilder(t).Source({"", "SELECT 7 AS c1, 7 AS c2"}).Execute();

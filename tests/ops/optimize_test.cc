@@ -12,52 +12,25 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace lake {
 namespace {
 
 using lake::testing::TempDir;
+using lake::testing::At;
+using lake::testing::Conn;
+using lake::testing::ExpectSameRows;
 
-std::unique_ptr<engine::Connection> Conn() {
-  auto db = engine::SharedDatabase();
-  EXPECT_TRUE(db.ok());
-  auto c = (*db)->Connect();
-  EXPECT_TRUE(c.ok());
-  return std::move(c).value();
+std::string ScanSql(engine::Connection& c, const std::string& dir, int64_t version = -1) {
+  return lake::testing::ScanSql(c, At(dir, version));
 }
 
 std::shared_ptr<Table> Open(const std::string& dir) {
   auto t = Table::Open(dir);
   EXPECT_TRUE(t.ok()) << t.status().ToString();
   return *t;
-}
-
-std::shared_ptr<const Snapshot> At(const std::string& dir, int64_t version = -1) {
-  auto t = Open(dir);
-  auto s = version < 0 ? t->LatestSnapshot() : t->SnapshotAtVersion(version);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return *s;
-}
-
-std::string ScanSql(engine::Connection& c, const std::string& dir, int64_t version = -1) {
-  auto plan = Scan::Plan(At(dir, version), ScanOptions{});
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  auto sql = plan->ToSql(c);
-  EXPECT_TRUE(sql.ok()) << sql.status().ToString();
-  return *sql;
-}
-
-void ExpectSameRows(engine::Connection& c, const std::string& a, const std::string& b) {
-  for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
-    auto d = c.Query("SELECT count(*) FROM ((" + x + ") EXCEPT ALL (" + y + "))");
-    ASSERT_TRUE(d.ok()) << d.status().ToString();
-    EXPECT_EQ(d->GetInt64(0, 0), 0);
-  }
-  auto n1 = c.Query("SELECT count(*) FROM (" + a + ")");
-  auto n2 = c.Query("SELECT count(*) FROM (" + b + ")");
-  ASSERT_TRUE(n1.ok() && n2.ok());
-  EXPECT_EQ(n1->GetInt64(0, 0), n2->GetInt64(0, 0));
 }
 
 void Append(const std::string& dir, const std::string& query,

@@ -94,6 +94,15 @@ shell "$work/s3"
 contains "Ctrl-C clears the buffer" "$out" "$(printf 'answer\n------\n42')"
 not_contains "Ctrl-C: no merged statement" "$out" "lake: error"
 
+# 3b. Ctrl-C while a query runs cancels it (DuckDB interrupt) and keeps the shell.
+printf 'SELECT sum(i) AS never FROM range(1000000000000) t(i);\n\003\nSELECT 43 AS after_cancel;\n.quit\n' >"$work/s3b"
+shell "$work/s3b"
+[ "$rc" -eq 0 ] && ok "Ctrl-C cancels a running query, shell stays" || bad "cancel: exit $rc"
+contains "cancel message" "$out" "lake: cancelled"
+contains "next statement runs after cancel" "$out" "$(printf 'after_cancel\n------------\n43')"
+not_contains "cancelled query printed no result" "$out" "never
+"
+
 # 4. Piped (not a terminal) input runs as a script.
 printf 'SELECT count(*) AS piped FROM sales.events;\n' | "$lake" sql >"$work/o3" 2>&1
 contains "piped script" "$(cat "$work/o3")" "$(printf 'piped\n-----\n3')"

@@ -3,6 +3,7 @@
 // LAKE_TEST_S3_ACCESS_KEY and LAKE_TEST_S3_SECRET_KEY, which tests/s3/run_s3_tests.sh sets after
 // starting a throwaway Ceph RGW; without them they are skipped, loudly).
 #include "storage/s3_store.h"
+#include "storage/store_overrides.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -235,6 +236,51 @@ TEST(S3Config, FromUriAndEnvironment) {
   env.Unset("LAKE_S3_PART_SIZE");
   env.Unset("AWS_SECRET_ACCESS_KEY");
   EXPECT_FALSE(ConfigFromUri("s3://b").ok()) << "an access key without a secret";
+}
+
+// Catalog table properties / CLI flags registered for a location win over the environment,
+// the most specific location first; credentials come as a set; secrets are masked.
+TEST(S3Config, PerLocationOverridesWinOverTheEnvironment) {
+  ScopedEnv env;
+  ClearAwsEnv(&env);
+  env.Set("AWS_ENDPOINT_URL", "http://env-host:9000");
+  env.Set("AWS_ACCESS_KEY_ID", "ENVAK");
+  env.Set("AWS_SECRET_ACCESS_KEY", "ENVSK");
+  env.Set("AWS_SESSION_TOKEN", "ENVTOKEN");
+  struct Cleanup {
+    ~Cleanup() { ClearStoreOverrides(); }
+  } cleanup;
+  SetStoreOverrides("s3://", {{"s3.region", "eu-north-1"}, {"other.key", "ignored"}});
+  SetStoreOverrides("s3://b/t1/", {{"s3.endpoint", "http://t1-host:8000"},
+                                   {"s3.addressing-style", "virtual"},
+                                   {"s3.access-key-id", "T1AK"},
+                                   {"s3.secret-access-key", "T1SK"}});
+  auto t1 = ConfigFromUri("s3://b/t1");
+  ASSERT_TRUE(t1.ok()) << t1.status().ToString();
+  EXPECT_EQ(t1->endpoint, "http://t1-host:8000");
+  EXPECT_EQ(t1->region, "eu-north-1") << "from the run-wide s3:// entry";
+  EXPECT_FALSE(t1->path_style);
+  EXPECT_EQ(t1->access_key, "T1AK");
+  EXPECT_EQ(t1->secret_key, "T1SK");
+  EXPECT_EQ(t1->session_token, "") << "the environment's token does not go with another key";
+  auto below = ConfigFromUri("s3://b/t1/_delta_log/x.json");
+  ASSERT_TRUE(below.ok());
+  EXPECT_EQ(below->endpoint, "http://t1-host:8000");
+  auto sibling = ConfigFromUri("s3://b/t10");  // not below s3://b/t1
+  ASSERT_TRUE(sibling.ok());
+  EXPECT_EQ(sibling->endpoint, "http://env-host:9000");
+  EXPECT_EQ(sibling->region, "eu-north-1");
+  EXPECT_EQ(sibling->access_key, "ENVAK");
+  EXPECT_EQ(sibling->session_token, "ENVTOKEN");
+  // Replacing a location's settings; an access key without its secret is refused.
+  SetStoreOverrides("s3://b/t1", {{"s3.access-key-id", "ONLYAK"}});
+  auto half = ConfigFromUri("s3://b/t1");
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("s3.secret-access-key"), std::string::npos);
+  EXPECT_EQ(half.status().message().find("ONLYAK"), std::string::npos) << "no key in messages";
+  EXPECT_EQ(MaskSecret("s3.secret-access-key", "T1SK"), "****");
+  EXPECT_EQ(MaskSecret("s3.session-token", "tok"), "****");
+  EXPECT_EQ(MaskSecret("s3.endpoint", "http://x"), "http://x");
 }
 
 TEST(S3Config, OpenObjectStoreDispatchesS3Uris) {

@@ -9,6 +9,7 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "table_test_util.h"
 #include "test_util.h"
 #include "util/json_writer.h"
 
@@ -17,14 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using lake::testing::TempDir;
-
-std::unique_ptr<engine::Connection> Conn() {
-  auto db = engine::SharedDatabase();
-  EXPECT_TRUE(db.ok());
-  auto c = (*db)->Connect();
-  EXPECT_TRUE(c.ok());
-  return std::move(c).value();
-}
+using lake::testing::Conn;
 
 Schema Ddl(const std::string& ddl) {
   auto s = ParseSchemaDDL(ddl);

@@ -7,6 +7,7 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace lake {
@@ -14,44 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using lake::testing::TempDir;
-
-std::unique_ptr<engine::Connection> Conn() {
-  auto db = engine::SharedDatabase();
-  EXPECT_TRUE(db.ok());
-  auto c = (*db)->Connect();
-  EXPECT_TRUE(c.ok());
-  return std::move(c).value();
-}
-
-std::shared_ptr<const Snapshot> Latest(const std::string& dir) {
-  auto t = Table::Open(dir);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  auto s = (*t)->LatestSnapshot();
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return *s;
-}
-
-// Rows of `sql1` and `sql2` are the same multiset.
-void ExpectSameRows(engine::Connection& c, const std::string& sql1, const std::string& sql2) {
-  for (auto [a, b] : {std::pair{sql1, sql2}, std::pair{sql2, sql1}}) {
-    auto d = c.Query("SELECT count(*) FROM ((" + a + ") EXCEPT ALL (" + b + "))");
-    ASSERT_TRUE(d.ok()) << d.status().ToString();
-    EXPECT_EQ(d->GetInt64(0, 0), 0);
-  }
-  auto n1 = c.Query("SELECT count(*) FROM (" + sql1 + ")");
-  auto n2 = c.Query("SELECT count(*) FROM (" + sql2 + ")");
-  ASSERT_TRUE(n1.ok() && n2.ok());
-  EXPECT_EQ(n1->GetInt64(0, 0), n2->GetInt64(0, 0));
-}
+using lake::testing::At;
+using lake::testing::Conn;
+using lake::testing::ExpectSameRows;
 
 std::string ScanSql(engine::Connection& c, const std::string& dir, const std::string& where = "") {
-  ScanOptions o;
-  o.where = where;
-  auto plan = Scan::Plan(Latest(dir), o);
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  auto sql = plan->ToSql(c);
-  EXPECT_TRUE(sql.ok()) << sql.status().ToString();
-  return *sql;
+  return lake::testing::ScanSql(c, At(dir), where);
 }
 
 const char* kAllTypes =
@@ -88,7 +57,7 @@ TEST(WriteBuilder, CreateThenWriteEveryTypeRoundTrips) {
   EXPECT_EQ(w->version, 1);
   EXPECT_EQ(w->rows_written, 300);
   EXPECT_FALSE(progress.empty());
-  auto snap = Latest(dir.path());
+  auto snap = At(dir.path());
   EXPECT_EQ(snap->metadata().description.value_or(""), "every type");
   EXPECT_EQ(snap->TotalRecords().value_or(-1), 300);
   auto c = Conn();
@@ -113,7 +82,7 @@ TEST(WriteBuilder, CreatesTheTableFromTheSource) {
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   EXPECT_TRUE(w->created);
   EXPECT_EQ(w->version, 0);
-  auto snap = Latest(t);
+  auto snap = At(t);
   EXPECT_EQ(snap->schema().fields[1].type->name, "timestamp");
   EXPECT_EQ(snap->schema().fields[2].type->name, "timestamp_ntz");
   EXPECT_EQ(snap->metadata().partition_columns, std::vector<std::string>({"country"}));
@@ -129,7 +98,7 @@ TEST(WriteBuilder, CreatesTheTableFromTheSource) {
   auto ow = WriteBuilder(t).Source({"", "SELECT 1 AS id"}).Mode(WriteMode::kOverwrite).Execute();
   EXPECT_FALSE(ow.ok());
   EXPECT_NE(ow.status().message().find("append-only"), std::string::npos);
-  EXPECT_EQ(Latest(t)->version(), 0);
+  EXPECT_EQ(At(t)->version(), 0);
 }
 
 TEST(WriteBuilder, OverwriteAndReplaceWhere) {
@@ -168,21 +137,21 @@ TEST(WriteBuilder, OverwriteAndReplaceWhere) {
                  "SELECT 1000::BIGINT AS id, 1 AS v, 'p0' AS p UNION ALL SELECT 2000, 9, 'p1' UNION ALL "
                  "SELECT i, (i % 10)::INT, 'p1' FROM range(100) t(i) WHERE i % 2 = 1 AND i % 10 < 5");
   // Rows outside the predicate are refused; nothing changes.
-  int64_t v = Latest(dir.path())->version();
+  int64_t v = At(dir.path())->version();
   auto bad = WriteBuilder(dir.path())
                  .Source({"", "SELECT 1 AS id, 1 AS v, 'p1' AS p"})
                  .ReplaceWhere("v >= 5")
                  .Mode(WriteMode::kOverwrite)
                  .Execute();
   EXPECT_FALSE(bad.ok());
-  EXPECT_EQ(Latest(dir.path())->version(), v);
+  EXPECT_EQ(At(dir.path())->version(), v);
   // Full overwrite.
   auto ow = WriteBuilder(dir.path())
                 .Source({"", "SELECT 7 AS id, 7 AS v, NULL AS p"})
                 .Mode(WriteMode::kOverwrite)
                 .Execute();
   ASSERT_TRUE(ow.ok()) << ow.status().ToString();
-  auto snap = Latest(dir.path());
+  auto snap = At(dir.path());
   ASSERT_EQ(snap->files().size(), 1u);
   EXPECT_FALSE(snap->files()[0].partition_values[0].second.has_value());
   ExpectSameRows(*c, ScanSql(*c, dir.path()), "SELECT 7::BIGINT AS id, 7 AS v, NULL::VARCHAR AS p");
@@ -251,7 +220,7 @@ TEST(WriteBuilder, RefusedAndIdempotentWritesLeaveNothingBehind) {
   ASSERT_TRUE(t2.ok());
   EXPECT_TRUE(t2->skipped);
   EXPECT_EQ(count_files(), 1);
-  auto snap = Latest(dir.path());
+  auto snap = At(dir.path());
   EXPECT_EQ(snap->version(), 1);
   EXPECT_EQ(snap->app_transactions().at("app").version, 3);
 }
@@ -273,7 +242,7 @@ TEST(WriteBuilder, ConcurrentAppendsAllCommit) {
   }
   for (auto& t : ts) t.join();
   for (const auto& s : st) EXPECT_TRUE(s.ok()) << s.ToString();
-  auto snap = Latest(dir.path());
+  auto snap = At(dir.path());
   EXPECT_EQ(snap->version(), kWriters);
   EXPECT_EQ(snap->TotalRecords().value_or(-1), 1000 * kWriters);
 }
