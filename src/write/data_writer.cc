@@ -19,6 +19,7 @@
 #include "txn/commit_writer.h"
 #include "util/json_writer.h"
 #include "util/percent_encoding.h"
+#include "write/rules.h"
 
 namespace lake::write {
 namespace fs = std::filesystem;
@@ -682,103 +683,82 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     return needs_cast[i] ? "CAST(" + src_expr[i] + " AS " + duck_types[i] + ")" : src_expr[i];
   };
 
-  // 2. Validation pass.
-  bool any_check = !o.require_predicate.empty();
-  for (size_t i = 0; i < schema.fields.size(); ++i)
-    any_check |= needs_check[i] || !schema.fields[i].nullable;
-  if (any_check && !o.trusted_source) {
-    Progress(o, "validating rows");
-    std::string inner;
+  // 2. Row rules over the whole batch, before anything is written: values that do not cast to
+  // their column's type, NULLs in NOT NULL fields (nested ones too), then the table's CHECK
+  // constraints, invariants and generated columns. One pass when every row is good. A bad batch
+  // is refused with the count per rule and up to 5 examples, or (with a quarantine sink) split:
+  // the bad rows go to the sink, the good ones are written.
+  std::string source_sql = o.source_sql;
+  if (!o.trusted_source) {
+    std::vector<RowRule> rules;
+    std::string checked_columns;
     for (size_t i = 0; i < schema.fields.size(); ++i) {
-      if (i) inner += ", ";
-      inner += src_expr[i] + " AS \"__s" + std::to_string(i) + "\", ";
-      inner += (needs_check[i] ? "TRY_CAST(" + src_expr[i] + " AS " + duck_types[i] + ")"
-                               : cast_expr(i)) +
-               " AS " + QuoteIdent(schema.fields[i].name);
-    }
-    std::string aggs;
-    struct Check {
-      enum { kCast, kNull, kPred } kind;
-      size_t field;
-    };
-    std::vector<Check> checks;
-    for (size_t i = 0; i < schema.fields.size(); ++i) {
-      std::string s = "\"__s" + std::to_string(i) + "\"";
+      const std::string s = "\"__s" + std::to_string(i) + "\"";
+      const std::string name = QuoteIdent(schema.fields[i].name);
+      if (i) checked_columns += ", ";
+      checked_columns += src_expr[i] + " AS " + s + ", ";
+      checked_columns += (needs_check[i] ? "TRY_CAST(" + src_expr[i] + " AS " + duck_types[i] + ")"
+                                         : cast_expr(i)) +
+                         " AS " + name;
       if (needs_check[i]) {
-        std::string cond = s + " IS NOT NULL AND " + QuoteIdent(schema.fields[i].name) + " IS NULL";
-        aggs += std::string(aggs.empty() ? "" : ", ") + "count(*) FILTER (WHERE " + cond +
-                "), any_value(CAST(" + s + " AS VARCHAR)) FILTER (WHERE " + cond + ")";
-        checks.push_back({Check::kCast, i});
-      }
-      if (!schema.fields[i].nullable) {
-        aggs += std::string(aggs.empty() ? "" : ", ") + "count(*) FILTER (WHERE " + s +
-                " IS NULL), NULL";
-        checks.push_back({Check::kNull, i});
+        std::string from =
+            src_types[i] == "generated" ? "generated value" : "source type " + src_types[i];
+        rules.push_back(
+            {"column '" + schema.fields[i].name + "': cast to " + duck_types[i] + " (" + from + ")",
+             s + " IS NULL OR " + name + " IS NOT NULL"});
       }
     }
-    if (!o.require_predicate.empty()) {
-      aggs += std::string(aggs.empty() ? "" : ", ") + "count(*) FILTER (WHERE NOT coalesce((" +
-              o.require_predicate + "), false)), NULL";
-      checks.push_back({Check::kPred, 0});
-    }
-    auto r = conn.Query("SELECT " + aggs + " FROM (SELECT " + inner + " FROM (" + o.source_sql +
-                        ") AS __src) AS __v");
-    if (!r.ok()) return r.status().WithContext("validating the source");
-    // Report the first failing column in schema order (cast failures before NOT NULL).
-    for (size_t k = 0; k < checks.size(); ++k) {
-      int64_t n = r->GetInt64(2 * k, 0);
-      if (n == 0) continue;
-      const auto& c = checks[k];
-      const StructField& f = schema.fields[c.field];
-      std::string rows = std::to_string(n) + (n == 1 ? " row" : " rows");
-      if (c.kind == Check::kCast) {
-        std::string sample = r->IsNull(2 * k + 1, 0) ? "" : std::string(r->GetString(2 * k + 1, 0));
-        return Status::InvalidArgument("column '" + f.name + "': value '" + Shorten(sample) +
-                                       "' is not " + duck_types[c.field] + " (" + rows +
-                                       (n == 1 ? " fails" : " fail") + "; source type " +
-                                       src_types[c.field] + ")");
-      }
-      if (c.kind == Check::kNull) {
-        return Status::InvalidArgument("column '" + f.name + "' is NOT NULL but " + rows +
-                                       (n == 1 ? " has" : " have") + " NULL");
-      }
-      return Status::InvalidArgument(rows + " of the source " + (n == 1 ? "does" : "do") +
-                                     " not satisfy the replace-where predicate '" +
-                                     o.require_predicate + "'");
-    }
-  }
-
-  // 2b. Data-quality rules over the whole batch: nothing is written when a row breaks one. The
-  // error gives the number of bad rows and up to 5 of them with the rule each broke.
-  if (!o.rules.empty() && !o.trusted_source) {
-    Progress(o, "checking " + std::to_string(o.rules.size()) + " data-quality rule(s)");
-    std::string inner;
-    for (size_t i = 0; i < schema.fields.size(); ++i) {
-      inner += (i ? ", " : "") + cast_expr(i) + " AS " + QuoteIdent(schema.fields[i].name);
-    }
-    std::string all_ok, which = "CASE";
-    for (size_t k = 0; k < o.rules.size(); ++k) {
-      std::string ok = "coalesce((" + o.rules[k].sql + "), false)";
-      all_ok += (k ? " AND " : "") + ok;
-      which += " WHEN NOT " + ok + " THEN " + QuoteString(o.rules[k].name);
-    }
-    which += " END";
-    std::string from = " FROM (SELECT " + inner + " FROM (" + o.source_sql + ") AS __src) AS __v";
-    auto r = conn.Query("SELECT count(*) FILTER (WHERE NOT (" + all_ok + "))" + from);
-    if (!r.ok()) return r.status().WithContext("checking data-quality rules");
-    int64_t bad = r->GetInt64(0, 0);
-    if (bad > 0) {
-      auto ex = conn.Query("SELECT " + which + ", CAST(__v AS VARCHAR)" + from + " WHERE NOT (" +
-                           all_ok + ") LIMIT 5");
-      std::string examples;
-      if (ex.ok()) {
-        for (size_t row = 0; row < ex->row_count(); ++row) {
-          examples += "\n  " + std::string(ex->GetString(1, row)) + " violates " +
-                      std::string(ex->GetString(0, row));
+    AppendNotNullRules(schema, &rules);
+    for (const auto& r : o.rules) rules.push_back(r);
+    if (!rules.empty() || !o.require_predicate.empty()) {
+      // One pass: rows per first rule broken, and (among the rows breaking none) the rows that
+      // do not satisfy the replace-where predicate.
+      Progress(o, "checking " + std::to_string(rules.size()) + " row rule(s)");
+      std::string checked = CheckedRowsSql(source_sql, checked_columns, rules);
+      std::string pred_fails = o.require_predicate.empty()
+                                   ? "false"
+                                   : "NOT coalesce((" + o.require_predicate + "), false)";
+      std::string rule_only = CheckedRowsSql(source_sql, checked_columns, rules, false, pred_fails);
+      auto r =
+          conn.Query("SELECT __lake_rule, count(*), count(*) FILTER (WHERE __lake_extra) FROM (" +
+                     rule_only + ") AS __c GROUP BY 1 ORDER BY 2 DESC, 1");
+      if (!r.ok()) return r.status().WithContext("checking the rows");
+      int64_t bad = 0, outside_predicate = 0;
+      std::string by_rule;
+      for (size_t k = 0; k < r->row_count(); ++k) {
+        if (r->IsNull(0, k)) {
+          outside_predicate = r->GetInt64(2, k);
+          continue;
         }
+        bad += r->GetInt64(1, k);
+        by_rule += std::string(by_rule.empty() ? "" : "; ") + std::string(r->GetString(0, k)) +
+                   ": " + std::to_string(r->GetInt64(1, k));
       }
-      return Status::InvalidArgument(std::to_string(bad) + (bad == 1 ? " row breaks" : " rows break") +
-                                     " the table's rules; nothing was written. Examples:" + examples);
+      if (bad > 0 && !o.quarantine) {
+        auto ex = conn.Query("SELECT CAST(__lake_src AS VARCHAR), __lake_rule FROM (" + checked +
+                             ") AS __c WHERE __lake_rule IS NOT NULL LIMIT 5");
+        std::string examples;
+        if (ex.ok()) {
+          for (size_t row = 0; row < ex->row_count(); ++row) {
+            examples += "\n  " + Shorten(ex->GetString(0, row), 200) + " violates " +
+                        std::string(ex->GetString(1, row));
+          }
+        }
+        return Status::InvalidArgument(
+            std::to_string(bad) + (bad == 1 ? " row breaks" : " rows break") +
+            " the table's rules; nothing was written (" + by_rule + "). Examples:" + examples);
+      }
+      const int64_t n = outside_predicate;
+      if (n > 0) {
+        return Status::InvalidArgument(std::to_string(n) + (n == 1 ? " row" : " rows") +
+                                       " of the source " + (n == 1 ? "does" : "do") +
+                                       " not satisfy the replace-where predicate '" +
+                                       o.require_predicate + "'");
+      }
+      if (bad > 0) {
+        LAKE_RETURN_IF_ERROR(o.quarantine(BadRowsSql(checked), bad));
+        source_sql = GoodRowsSql(checked);
+      }
     }
   }
 
@@ -847,10 +827,9 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     if (!field_ids.empty()) field_ids = ", FIELD_IDS {" + field_ids + "}";
   }
   std::string tag = codec.file_tag.empty() ? "" : "." + codec.file_tag;
-  std::string copy = "COPY (SELECT " + select + " FROM (" + o.source_sql + ") AS __src) TO " +
+  std::string copy = "COPY (SELECT " + select + " FROM (" + source_sql + ") AS __src) TO " +
                      QuoteString(staging.string()) + " (FORMAT parquet, COMPRESSION " +
-                     codec.duckdb + ", FILENAME_PATTERN " +
-                     QuoteString("part-{uuid}.c000" + tag) +
+                     codec.duckdb + ", FILENAME_PATTERN " + QuoteString("part-{uuid}.c000" + tag) +
                      // DuckDB 1.4 cannot rotate files of a partitioned COPY: there,
                      // delta.targetFileSize is not applied (one file per partition per write).
                      (part_idx.empty() ? ", FILE_SIZE_BYTES " + std::to_string(target_size)

@@ -203,7 +203,10 @@ TEST(WriteBuilder, RefusedAndIdempotentWritesLeaveNothingBehind) {
     return n;
   };
   auto bad = WriteBuilder(dir.path()).Source({"", "SELECT NULL::BIGINT AS id, 1 AS price"}).Execute();
-  EXPECT_EQ(bad.status().message(), "column 'id' is NOT NULL but 1 row has NULL");
+  EXPECT_EQ(
+      bad.status().message(),
+      "1 row breaks the table's rules; nothing was written (column 'id': NOT NULL: 1). Examples:\n"
+      "  {'id': NULL, 'price': 1} violates column 'id': NOT NULL");
   EXPECT_EQ(count_files(), 0);
   auto t1 = WriteBuilder(dir.path())
                 .Source({"", "SELECT 1 AS id, 1 AS price"})
