@@ -312,8 +312,10 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
     // that landed, so settle it by reading the key back (commit bytes carry our unique txnId):
     // ours -> committed; another writer's -> a lost race; absent -> put again (a put-if-absent
     // cannot land twice, and an AlreadyExists after an uncertain put is read back as well).
+    // The loop ends on OK, on IOError, or on an AlreadyExists that is certain (never after an
+    // uncertain put without the bytes compared: our own commit must not be taken for a winner).
     bool uncertain = false;
-    for (int round = 0; round < 3; ++round) {
+    for (int round = 0;; ++round) {
       if (put.ok() || (put.IsAlreadyExists() && !uncertain)) break;
       if (!put.IsAlreadyExists()) uncertain = true;
       auto back = store.Get(key);
@@ -325,14 +327,20 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
           put = Status::OK();
         } else {
           put = Status::AlreadyExists("'" + key + "' already exists");
+          uncertain = false;
         }
         break;
       }
       if (!back.status().IsNotFound()) {
         put = Status::IOError(put.message() +
-                              "; reading the commit back to settle whether it "
-                              "landed failed too (" +
+                              "; reading the commit back to settle whether it landed failed "
+                              "too (" +
                               back.status().message() + "): the outcome is unknown");
+        break;
+      }
+      if (round == 2) {
+        put = Status::IOError(put.message() + "; the commit is not in place after " +
+                              std::to_string(round + 1) + " attempts");
         break;
       }
       put = store.LinkStagedIfAbsent(*staged, key);

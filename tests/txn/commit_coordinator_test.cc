@@ -108,11 +108,15 @@ std::pair<size_t, size_t> RunWriters(const std::string& dir, const std::string& 
     if (pid == 0) _exit(Writer(dir, db, i, acks.path() + "/" + std::to_string(i)));
     pids.push_back(pid);
   }
-  for (pid_t pid : pids) {
+  for (size_t i = 0; i < pids.size(); ++i) {
     int status = 0;
-    waitpid(pid, &status, 0);
+    waitpid(pids[i], &status, 0);
     if (!db.empty()) {
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      std::ifstream in(acks.path() + "/" + std::to_string(i));
+      std::string last, line;
+      while (std::getline(in, line)) last = line;
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "writer " << i << " status " << status << ", last line: " << last;
     }
   }
   std::map<int64_t, std::string> acked;
