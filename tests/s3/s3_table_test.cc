@@ -517,5 +517,37 @@ TEST_F(S3Table, OptimizeAndZOrderOnS3KeepTheRows) {
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ((*snap)->version(), 6);
 }
+
+// An OPTIMIZE whose commit fails (a concurrent overwrite removed its input files: Conflict)
+// deletes the files it uploaded and commits nothing.
+TEST_F(S3Table, OptimizeWhoseCommitConflictsDeletesItsUploads) {
+  std::string uri = Uri("optimize-conflict");
+  for (int w = 0; w < 3; ++w) {
+    WriteBuilder b(uri);
+    b.Source({.path = "",
+              .query = "SELECT range AS id FROM range(" + std::to_string(w * 10) + ", " +
+                       std::to_string(w * 10 + 10) + ")"});
+    auto r = b.Execute();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  ASSERT_EQ(DataObjectKeys(uri).size(), 3u);
+  auto table = Table::Open(uri);
+  ASSERT_TRUE(table.ok());
+  OptimizeOptions o;
+  std::set<std::string> with_overwrite;
+  o.before_commit = [&] {
+    WriteBuilder b(uri);
+    b.Source({.path = "", .query = "SELECT 100 AS id"}).Mode(WriteMode::kOverwrite);
+    auto r = b.Execute();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    with_overwrite = DataObjectKeys(uri);  // 3 + the overwrite's file + optimize's upload
+  };
+  auto r = Optimize(*table, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict) << r.status().ToString();
+  EXPECT_EQ(with_overwrite.size(), 5u) << "the compacted file was uploaded before the commit";
+  EXPECT_EQ(DataObjectKeys(uri).size(), 4u) << "and deleted after the failed commit";
+  EXPECT_EQ(Rows(uri, ""), std::vector<std::string>{"100|"});
+}
 }  // namespace
 }  // namespace lake
