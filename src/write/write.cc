@@ -23,6 +23,7 @@
 #include "txn/commit_writer.h"
 #include "write/data_writer.h"
 #include "write/identity.h"
+#include "write/remote_files.h"
 
 #include "lake/transaction.h"
 #include "ops/alter_table.h"
@@ -39,34 +40,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-// A fresh local directory for the data files of a write to a remote table: $LAKE_HOME/tmp
-// (LAKE_HOME default ~/.lake) when it can be created, else $TMPDIR (default /tmp).
-Result<std::string> MakeLocalStagingDir() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char name[64];
-  std::snprintf(name, sizeof name, "lake-write-%d-%016llx", static_cast<int>(getpid()),
-                static_cast<unsigned long long>(rng()));
-  std::vector<std::string> bases;
-  const char* home = std::getenv("LAKE_HOME");
-  const char* user_home = std::getenv("HOME");
-  if (home && *home) {
-    bases.push_back(std::string(home) + "/tmp");
-  } else if (user_home && *user_home) {
-    bases.push_back(std::string(user_home) + "/.lake/tmp");
-  }
-  const char* tmp = std::getenv("TMPDIR");
-  bases.push_back(tmp && *tmp ? tmp : "/tmp");
-  std::string last;
-  for (const auto& b : bases) {
-    std::error_code ec;
-    std::filesystem::path dir = std::filesystem::path(b) / name;
-    std::filesystem::create_directories(dir, ec);
-    if (!ec) return dir.string();
-    last = dir.string() + ": " + ec.message();
-  }
-  return Status::IOError("cannot create a local staging directory for the write (" + last + ")");
 }
 
 bool EndsWith(const std::string& s, const std::string& suf) {
@@ -720,18 +693,11 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
   const bool remote = !store->is_local();
   std::string root;
   if (remote) {
-    LAKE_ASSIGN_OR_RETURN(root, MakeLocalStagingDir());
+    LAKE_ASSIGN_OR_RETURN(root, write::MakeLocalStagingDir());
   } else {
     LAKE_ASSIGN_OR_RETURN(root, store->LocalPath(""));
   }
-  struct RemoveStaging {
-    std::string dir;
-    ~RemoveStaging() {
-      if (dir.empty()) return;
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } remove_staging{remote ? root : std::string()};
+  write::StagingDirRemover remove_staging(remote ? root : std::string());
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   write::DataWriteOptions opts;
@@ -798,14 +764,13 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
   LAKE_ASSIGN_OR_RETURN(write::DataWriteResult data, write::WriteDataFiles(*conn, opts));
   std::vector<AddFile> all_new = data.files;
   bool uploaded = false, commit_attempted = false;
-  auto delete_remote = [&] {
-    for (const auto& f : all_new) (void)store->Delete(PercentDecode(f.path));
-  };
   auto cleanup = [&](Status st) {
+    // A commit whose outcome is unknown may have landed and reference these files: keep them
+    // all, local and uploaded (orphans for vacuum at worst). (The staging directory of a
+    // remote write goes anyway: its files are copies of the uploads.)
+    if (commit_attempted && CommitOutcomeUnknown(st)) return st;
     write::DeleteDataFiles(root, all_new);
-    // An IOError from Commit may leave it unknown whether the commit landed (retries
-    // exhausted after a lost response): keep the uploads then (orphans for vacuum at worst).
-    if (uploaded && !(commit_attempted && st.code() == StatusCode::kIOError)) delete_remote();
+    if (uploaded) write::DeleteUploadedFiles(*store, all_new);
     return st;
   };
 
@@ -863,14 +828,7 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
         in.mapping_mode = snap->column_mapping_mode();
         in.files = to_rewrite;
         if (remote) {
-          LocationResolver resolver(*store);
-          std::vector<FetchItem> items;
-          for (const AddFile* f : to_rewrite) {
-            auto r = resolver.Resolve(f->path);
-            if (!r.ok()) return cleanup(r.status());
-            items.push_back({r->store, r->key, static_cast<uint64_t>(f->size)});
-          }
-          auto paths = FetchLocalPaths(items);
+          auto paths = write::FetchDataFiles(*store, to_rewrite);
           if (!paths.ok()) return cleanup(paths.status());
           in.local_paths = std::move(*paths);
         }
@@ -936,10 +894,7 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
                     OperationParameters(mode_, parts, replace_where_), metrics.str());
   if (remote && !all_new.empty()) {
     progress("uploading " + std::to_string(all_new.size()) + " file(s) to " + uri_);
-    Status up = ParallelFor(all_new.size(), 8, [&](size_t i) -> Status {
-      std::string key = PercentDecode(all_new[i].path);
-      return store->PutFile(key, (std::filesystem::path(root) / key).string());
-    });
+    Status up = write::UploadDataFiles(*store, root, all_new);
     uploaded = true;  // (partly, maybe): cleanup deletes every key, missing ones are fine
     if (!up.ok()) return cleanup(up.WithContext("uploading data files"));
   }
@@ -950,7 +905,7 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
   if (!committed.ok()) return cleanup(committed.status());
   if (committed->skipped) {
     write::DeleteDataFiles(root, all_new);
-    if (uploaded) delete_remote();
+    if (uploaded) write::DeleteUploadedFiles(*store, all_new);
     res.skipped = true;
   }
   res.version = committed->version;

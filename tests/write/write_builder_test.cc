@@ -7,6 +7,7 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "storage/test_hooks.h"
 #include "table_test_util.h"
 #include "test_util.h"
 
@@ -247,5 +248,27 @@ TEST(WriteBuilder, ConcurrentAppendsAllCommit) {
   EXPECT_EQ(snap->TotalRecords().value_or(-1), 1000 * kWriters);
 }
 
+// The directory fsync after the commit's link(2) fails: the commit is in place (visible to every
+// reader), so the write must report it committed - reading it back - and keep its data files;
+// it used to fail and delete the data files of the commit that had landed.
+TEST(WriteBuilder, DirectoryFsyncFailingAfterTheCommitLinkReportsTheCommitAndKeepsItsFiles) {
+  TempDir dir;
+  auto c = WriteBuilder(dir.path()).Source({"", "SELECT range AS id FROM range(10)"}).Execute();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  storage_test::fail_dir_fsyncs = 1;
+  auto r = WriteBuilder(dir.path()).Source({"", "SELECT range AS id FROM range(10, 30)"}).Execute();
+  int left = storage_test::fail_dir_fsyncs.exchange(0);
+  EXPECT_EQ(left, 0) << "the hook fired";
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, 1);
+  EXPECT_NE(r->warning.find("fsync"), std::string::npos) << r->warning;
+  EXPECT_NE(r->warning.find("read back"), std::string::npos) << r->warning;
+  auto conn = Conn();
+  auto n = conn->Query("SELECT count(*), sum(id) FROM (" + ScanSql(*conn, dir.path()) + ")");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->GetInt64(0, 0), 30);
+  EXPECT_EQ(n->GetInt64(1, 0), 29 * 30 / 2);
+  EXPECT_EQ(Latest(dir.path())->version(), 1);
+}
 }  // namespace
 }  // namespace lake
