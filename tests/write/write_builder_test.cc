@@ -268,7 +268,7 @@ TEST(WriteBuilder, DirectoryFsyncFailingAfterTheCommitLinkReportsTheCommitAndKee
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_EQ(n->GetInt64(0, 0), 30);
   EXPECT_EQ(n->GetInt64(1, 0), 29 * 30 / 2);
-  EXPECT_EQ(Latest(dir.path())->version(), 1);
+  EXPECT_EQ(At(dir.path())->version(), 1);
 }
 }  // namespace
 }  // namespace lake
