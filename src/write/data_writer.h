@@ -106,6 +106,10 @@ struct Codec {
   std::string file_tag;  // "" for uncompressed
 };
 Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration);
+// Whether lake's writers honour the writer feature `feature` (the write path's list: a table
+// with any other writer feature is refused by every operation that commits data files).
+bool WriterFeatureSupported(const std::string& feature);
+
 // delta.targetFileSize (bytes, or with a kb/mb/gb suffix; default 128 MB).
 Result<int64_t> TargetFileSize(const std::map<std::string, std::string>& configuration);
 

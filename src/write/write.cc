@@ -505,6 +505,12 @@ std::string OperationParameters(WriteMode mode, const std::vector<std::string>& 
 
 }  // namespace
 
+namespace write {
+bool WriterFeatureSupported(const std::string& feature) {
+  return SupportedWriterFeatures().count(feature) > 0;
+}
+}  // namespace write
+
 Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& schema,
                                       const std::vector<std::string>& partition_columns,
                                       const std::map<std::string, std::string>& properties,
