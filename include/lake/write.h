@@ -146,6 +146,15 @@ class WriteBuilder {
   // (deduplicate by the batch whose good rows are missing from the table). Rules are evaluated
   // over the source's columns for the split (implicit casts), then again on the cast rows.
   WriteBuilder& QuarantineBadRows(std::string table_uri) { quarantine_ = std::move(table_uri); return *this; }
+  // Optimized write (also on when the table sets delta.autoOptimize.optimizeWrite=true): each
+  // partition's rows go to files of about delta.targetFileSize (default 128 MB) instead of
+  // one file of any size per partition (or several small ones past 100 partitions), and
+  // unpartitioned writes cut closer to the target. Costs one extra pass (a temp table) on
+  // partitioned writes; see docs/WRITE.md.
+  WriteBuilder& OptimizeWrite(bool on = true) {
+    optimize_write_ = on;
+    return *this;
+  }
   // Only used when the write creates the table.
   WriteBuilder& PartitionBy(std::vector<std::string> cols) { partition_by_ = std::move(cols); return *this; }
   WriteBuilder& Properties(std::map<std::string, std::string> p) { properties_ = std::move(p); return *this; }
@@ -162,7 +171,7 @@ class WriteBuilder {
   std::string replace_where_;
   std::string app_id_;
   int64_t app_version_ = -1;
-  bool merge_schema_ = false, overwrite_schema_ = false;
+  bool merge_schema_ = false, overwrite_schema_ = false, optimize_write_ = false;
   std::string quarantine_;
   std::vector<std::string> partition_by_;
   std::map<std::string, std::string> properties_;

@@ -799,13 +799,14 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   auto is_part = [&](size_t i) {
     return std::find(part_idx.begin(), part_idx.end(), i) != part_idx.end();
   };
-  std::string select;
+  std::string select, out_cols;  // out_cols: the data files' columns (physical names)
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     if (is_part(i)) continue;
     if (!select.empty()) select += ", ";
     LAKE_ASSIGN_OR_RETURN(std::string pe,
                           PhysicalExpr(cast_expr(i), *schema.fields[i].type, mode, 0));
     select += pe + " AS " + QuoteIdent(schema.fields[i].PhysicalName(mode));
+    out_cols += (out_cols.empty() ? "" : ", ") + QuoteIdent(schema.fields[i].PhysicalName(mode));
   }
   if (select.empty()) {
     return Status::InvalidArgument("a table needs at least one column that is not a partition column");
@@ -847,15 +848,10 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     if (!field_ids.empty()) field_ids = ", FIELD_IDS {" + field_ids + "}";
   }
   std::string tag = codec.file_tag.empty() ? "" : "." + codec.file_tag;
-  std::string copy = "COPY (SELECT " + select + " FROM (" + o.source_sql + ") AS __src) TO " +
-                     QuoteString(staging.string()) + " (FORMAT parquet, COMPRESSION " +
-                     codec.duckdb + ", FILENAME_PATTERN " +
-                     QuoteString("part-{uuid}.c000" + tag) +
-                     // DuckDB 1.4 cannot rotate files of a partitioned COPY: there,
-                     // delta.targetFileSize is not applied (one file per partition per write).
-                     (part_idx.empty() ? ", FILE_SIZE_BYTES " + std::to_string(target_size)
-                                       : ", PARTITION_BY (__lake_part)") +
-                     ", RETURN_STATS true" + field_ids + ")";
+  const std::string common = "FORMAT parquet, COMPRESSION " + codec.duckdb + ", FILENAME_PATTERN " +
+                             QuoteString("part-{uuid}.c000" + tag) + ", RETURN_STATS true" +
+                             field_ids;
+  const std::string file_size = ", FILE_SIZE_BYTES " + std::to_string(target_size);
   Progress(o, "writing Parquet");
   // Long COPYs report DuckDB's progress every few seconds, from a helper thread.
   std::atomic<bool> copy_done{false};
@@ -884,10 +880,76 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
       }
     });
   }
-  auto copied = conn.Query(copy);
+  // (file, rows) of every staged file, from RETURN_STATS.
+  std::vector<std::pair<std::string, int64_t>> staged_files;
+  auto collect = [&](const engine::QueryResult& cr) {
+    size_t c_file = 0, c_count = 1;
+    for (size_t c = 0; c < cr.column_count(); ++c) {
+      if (cr.column_name(c) == "filename") c_file = c;
+      if (cr.column_name(c) == "count") c_count = c;
+    }
+    for (size_t row = 0; row < cr.row_count(); ++row)
+      staged_files.emplace_back(std::string(cr.GetString(c_file, row)), cr.GetInt64(c_count, row));
+  };
+  Status copy_status = [&]() -> Status {
+    const std::string src = "SELECT " + select + " FROM (" + o.source_sql + ") AS __src";
+    if (!o.optimize_write || part_idx.empty()) {
+      // DuckDB 1.4 cannot rotate files of a partitioned COPY ("Can't combine FILE_SIZE_BYTES
+      // and PARTITION_BY"): there, delta.targetFileSize is not applied, and DuckDB writes at
+      // least one file per partition (more when over partitioned_write_max_open_files = 100
+      // partitions are open at once). Unpartitioned writes are cut at the target already, so
+      // an optimized write changes nothing for them.
+      auto r = conn.Query("COPY (" + src + ") TO " + QuoteString(staging.string()) + " (" + common +
+                          (part_idx.empty() ? file_size : ", PARTITION_BY (__lake_part)") + ")");
+      if (!r.ok()) return r.status();
+      collect(*r);
+      return Status::OK();
+    }
+    // ROW_GROUP_SIZE_BYTES (below) needs insertion order off; the written rows have no order
+    // to keep (callers that need one, Z-order, do not use optimized writes).
+    auto prev = conn.Query("SELECT current_setting('preserve_insertion_order')::VARCHAR");
+    if (!prev.ok()) return prev.status();
+    std::string restore = "SET preserve_insertion_order = " + std::string(prev->GetString(0, 0));
+    LAKE_RETURN_IF_ERROR(conn.Execute("SET preserve_insertion_order = false"));
+    struct Restore {
+      engine::Connection& c;
+      std::string sql;
+      ~Restore() { (void)c.Execute(sql); }
+    } restore_order{conn, restore};
+    // Row groups of at most a quarter of the target (in DuckDB's uncompressed estimate):
+    // FILE_SIZE_BYTES is checked between row groups, so files end within a row group of the
+    // target instead of overshooting by up to 122,880 rows.
+    const std::string sized = file_size + ", ROW_GROUP_SIZE_BYTES " +
+                              std::to_string(std::max<int64_t>(target_size / 4, 1 << 16));
+    // Partitioned: the rows once into a temp table sorted by partition (so each partition's
+    // scan below reads only its own row groups), then one COPY per partition with
+    // FILE_SIZE_BYTES: per partition, files of about the target size instead of one file of
+    // any size (or several small ones).
+    std::string tmp = "__lake_ow_" + RandomUuid().substr(0, 8);
+    LAKE_RETURN_IF_ERROR(
+        conn.Execute("CREATE TEMP TABLE " + tmp + " AS " + src + " ORDER BY __lake_part"));
+    struct Drop {
+      engine::Connection& c;
+      std::string t;
+      ~Drop() { (void)c.Execute("DROP TABLE IF EXISTS " + t); }
+    } drop{conn, tmp};
+    auto keys = conn.Query("SELECT DISTINCT __lake_part FROM " + tmp + " ORDER BY 1");
+    if (!keys.ok()) return keys.status();
+    for (size_t k = 0; k < keys->row_count(); ++k) {
+      // Keys are 'n' / 'v' + hex joined by '_': safe in a path and a string literal.
+      std::string key(keys->GetString(0, k));
+      auto r = conn.Query("COPY (SELECT " + out_cols + " FROM " + tmp +
+                          " WHERE __lake_part = " + QuoteString(key) + ") TO " +
+                          QuoteString((staging / ("__lake_part=" + key)).string()) + " (" + common +
+                          sized + ")");
+      if (!r.ok()) return r.status();
+      collect(*r);
+    }
+    return Status::OK();
+  }();
   copy_done.store(true);
   if (watcher.joinable()) watcher.join();
-  if (!copied.ok()) return copied.status().WithContext("writing data files");
+  if (!copy_status.ok()) return copy_status.WithContext("writing data files");
 
   // 4. Move files to their partition directories.
   DataWriteResult out;
@@ -897,16 +959,10 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     PartitionValues pv;
   };
   std::vector<Written> written;
-  const auto& cr = *copied;
-  size_t c_file = 0, c_count = 1;
-  for (size_t c = 0; c < cr.column_count(); ++c) {
-    if (cr.column_name(c) == "filename") c_file = c;
-    if (cr.column_name(c) == "count") c_count = c;
-  }
-  for (size_t row = 0; row < cr.row_count(); ++row) {
+  for (const auto& [staged_file, rows] : staged_files) {
     Written w;
-    w.staged = std::string(cr.GetString(c_file, row));
-    w.rows = cr.GetInt64(c_count, row);
+    w.staged = staged_file;
+    w.rows = rows;
     fs::path staged(w.staged);
     if (w.rows == 0) continue;  // never commit empty files
     std::string rel_dir;

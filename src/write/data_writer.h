@@ -58,6 +58,10 @@ struct DataWriteOptions {
   std::map<std::string, std::string> generated;
   // Rows are already of the table's types and names (a lake scan): skip matching/validation.
   bool trusted_source = false;
+  // Optimized write (delta.autoOptimize.optimizeWrite / --optimize-write): per partition, files
+  // of about delta.targetFileSize (one COPY per partition with FILE_SIZE_BYTES, from a temp
+  // table sorted by partition), and smaller row groups so files end near the target.
+  bool optimize_write = false;
   std::function<void(const std::string&)> progress;
 };
 

@@ -720,6 +720,7 @@ Result<WriteResult> WriteBuilder::Execute() {
   opts.configuration = conf;
   opts.table_root_local = root;
   opts.require_predicate = replace_where_;
+  opts.optimize_write = optimize_write_ || IsTrue(conf, "delta.autoOptimize.optimizeWrite");
   LAKE_RETURN_IF_ERROR(TableRules(schema, conf, &opts.rules, &opts.generated));
   if (!quarantine_.empty() && !opts.rules.empty()) {
     // Split the source: bad rows to the quarantine table (first commit), good rows here.
