@@ -148,9 +148,9 @@ class WriteBuilder {
   WriteBuilder& QuarantineBadRows(std::string table_uri) { quarantine_ = std::move(table_uri); return *this; }
   // Optimized write (also on when the table sets delta.autoOptimize.optimizeWrite=true): each
   // partition's rows go to files of about delta.targetFileSize (default 128 MB) instead of
-  // one file of any size per partition (or several small ones past 100 partitions), and
-  // unpartitioned writes cut closer to the target. Costs one extra pass (a temp table) on
-  // partitioned writes; see docs/WRITE.md.
+  // one file of any size per partition (or several small ones past 100 partitions);
+  // nothing changes for unpartitioned writes (already cut at the target). Partitions that
+  // need it are written twice; see docs/WRITE.md.
   WriteBuilder& OptimizeWrite(bool on = true) {
     optimize_write_ = on;
     return *this;

@@ -881,34 +881,39 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     });
   }
   // (file, rows) of every staged file, from RETURN_STATS.
-  std::vector<std::pair<std::string, int64_t>> staged_files;
-  auto collect = [&](const engine::QueryResult& cr) {
+  using Staged = std::vector<std::pair<std::string, int64_t>>;
+  Staged staged_files;
+  auto collect = [&](const engine::QueryResult& cr, Staged* into) {
     size_t c_file = 0, c_count = 1;
     for (size_t c = 0; c < cr.column_count(); ++c) {
       if (cr.column_name(c) == "filename") c_file = c;
       if (cr.column_name(c) == "count") c_count = c;
     }
     for (size_t row = 0; row < cr.row_count(); ++row)
-      staged_files.emplace_back(std::string(cr.GetString(c_file, row)), cr.GetInt64(c_count, row));
+      into->emplace_back(std::string(cr.GetString(c_file, row)), cr.GetInt64(c_count, row));
+  };
+  auto file_size_of = [](const std::string& path) -> Result<int64_t> {
+    std::error_code e;
+    auto n = fs::file_size(path, e);
+    if (e) return Status::IOError("cannot stat " + path + ": " + e.message());
+    return static_cast<int64_t>(n);
   };
   // A partition's files from FILE_SIZE_BYTES end with the rows left after the last cut,
   // possibly a handful. When that remainder (the smallest file) is under a quarter of the
   // target, it is folded into the next smallest file of the partition (one small extra COPY
   // of the two), so an optimized write leaves no slivers: files end between ~0.75x and ~1.75x
   // the target.
-  auto FoldRemainder = [&](size_t first) -> Status {
-    if (staged_files.size() - first < 2) return Status::OK();
+  auto fold_remainder = [&](Staged* files, size_t first) -> Status {
+    if (files->size() - first < 2) return Status::OK();
     std::vector<std::pair<int64_t, size_t>> by_size;  // (bytes, index)
-    for (size_t i = first; i < staged_files.size(); ++i) {
-      std::error_code e;
-      auto n = fs::file_size(staged_files[i].first, e);
-      if (e) return Status::IOError("cannot stat " + staged_files[i].first + ": " + e.message());
-      by_size.emplace_back(static_cast<int64_t>(n), i);
+    for (size_t i = first; i < files->size(); ++i) {
+      LAKE_ASSIGN_OR_RETURN(int64_t n, file_size_of((*files)[i].first));
+      by_size.emplace_back(n, i);
     }
     std::sort(by_size.begin(), by_size.end());
     if (by_size[0].first >= target_size / 4) return Status::OK();
-    const auto& a = staged_files[by_size[0].second];
-    const auto& b = staged_files[by_size[1].second];
+    const auto& a = (*files)[by_size[0].second];
+    const auto& b = (*files)[by_size[1].second];
     fs::path merged =
         fs::path(a.first).parent_path() / ("part-" + RandomUuid() + ".c000" + tag + ".parquet");
     auto r = conn.Query("COPY (SELECT * FROM read_parquet([" + QuoteString(a.first) + ", " +
@@ -919,70 +924,95 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     std::error_code e;
     fs::remove(a.first, e);
     fs::remove(b.first, e);
-    size_t hi = std::max(by_size[0].second, by_size[1].second),
-           lo = std::min(by_size[0].second, by_size[1].second);
-    staged_files.erase(staged_files.begin() + static_cast<std::ptrdiff_t>(hi));
-    staged_files.erase(staged_files.begin() + static_cast<std::ptrdiff_t>(lo));
-    staged_files.emplace_back(merged.string(), rows);
+    size_t hi = std::max(by_size[0].second, by_size[1].second);
+    size_t lo = std::min(by_size[0].second, by_size[1].second);
+    files->erase(files->begin() + static_cast<std::ptrdiff_t>(hi));
+    files->erase(files->begin() + static_cast<std::ptrdiff_t>(lo));
+    files->emplace_back(merged.string(), rows);
+    return Status::OK();
+  };
+  // Optimized write, after a partitioned COPY: a partition whose rows are not in ONE file of
+  // at most 1.25 x the target (DuckDB 1.4 cannot rotate files of a partitioned COPY, and
+  // past partitioned_write_max_open_files = 100 open partitions it splits them into small
+  // files) is rewritten from its staged files by one COPY with FILE_SIZE_BYTES. So the
+  // common case (each partition under the target) costs nothing extra, and only partitions
+  // that need it are written twice.
+  auto resize_partitions = [&]() -> Status {
+    std::map<std::string, std::vector<size_t>> by_dir;
+    for (size_t i = 0; i < staged_files.size(); ++i)
+      by_dir[fs::path(staged_files[i].first).parent_path().string()].push_back(i);
+    Staged out;
+    std::vector<std::string> replaced;
+    bool order_off = false;
+    std::string restore;
+    struct Restore {
+      engine::Connection& c;
+      const std::string& sql;
+      ~Restore() {
+        if (!sql.empty()) (void)c.Execute(sql);
+      }
+    } restore_order{conn, restore};
+    for (const auto& [dir, idx] : by_dir) {
+      int64_t total = 0;
+      for (size_t i : idx) {
+        LAKE_ASSIGN_OR_RETURN(int64_t n, file_size_of(staged_files[i].first));
+        total += n;
+      }
+      if (idx.size() == 1 && total <= target_size + target_size / 4) {
+        out.push_back(staged_files[idx[0]]);
+        continue;
+      }
+      if (!order_off) {
+        // ROW_GROUP_SIZE_BYTES needs insertion order off; these rows have no order to keep.
+        auto prev = conn.Query("SELECT current_setting('preserve_insertion_order')::VARCHAR");
+        if (!prev.ok()) return prev.status();
+        LAKE_RETURN_IF_ERROR(conn.Execute("SET preserve_insertion_order = false"));
+        restore = "SET preserve_insertion_order = " + std::string(prev->GetString(0, 0));
+        order_off = true;
+      }
+      std::string list;
+      for (size_t i : idx) {
+        list += (list.empty() ? "" : ", ") + QuoteString(staged_files[i].first);
+        replaced.push_back(staged_files[i].first);
+      }
+      // Same partition folder name (the key), under another parent: COPY wants an empty
+      // directory.
+      fs::path dst = staging / "__lake_resized" / fs::path(dir).filename();
+      std::error_code mk;
+      fs::create_directories(dst.parent_path(), mk);  // DuckDB creates only the last level
+      if (mk)
+        return Status::IOError("cannot create " + dst.parent_path().string() + ": " + mk.message());
+      // Row groups of at most a quarter of the target (DuckDB's uncompressed estimate):
+      // FILE_SIZE_BYTES is checked between row groups, so files end within a row group of
+      // the target instead of overshooting by up to 122,880 rows.
+      auto r = conn.Query("COPY (SELECT * FROM read_parquet([" + list + "])) TO " +
+                          QuoteString(dst.string()) + " (" + common + file_size +
+                          ", ROW_GROUP_SIZE_BYTES " +
+                          std::to_string(std::max<int64_t>(target_size / 4, 1 << 16)) + ")");
+      if (!r.ok()) return r.status().WithContext("resizing a partition's files");
+      const size_t first = out.size();
+      collect(*r, &out);
+      LAKE_RETURN_IF_ERROR(fold_remainder(&out, first));
+    }
+    for (const auto& f : replaced) {
+      std::error_code e;
+      fs::remove(f, e);
+    }
+    staged_files = std::move(out);
     return Status::OK();
   };
   Status copy_status = [&]() -> Status {
-    const std::string src = "SELECT " + select + " FROM (" + o.source_sql + ") AS __src";
-    if (!o.optimize_write || part_idx.empty()) {
-      // DuckDB 1.4 cannot rotate files of a partitioned COPY ("Can't combine FILE_SIZE_BYTES
-      // and PARTITION_BY"): there, delta.targetFileSize is not applied, and DuckDB writes at
-      // least one file per partition (more when over partitioned_write_max_open_files = 100
-      // partitions are open at once). Unpartitioned writes are cut at the target already, so
-      // an optimized write changes nothing for them.
-      auto r = conn.Query("COPY (" + src + ") TO " + QuoteString(staging.string()) + " (" + common +
-                          (part_idx.empty() ? file_size : ", PARTITION_BY (__lake_part)") + ")");
-      if (!r.ok()) return r.status();
-      collect(*r);
-      return Status::OK();
-    }
-    // ROW_GROUP_SIZE_BYTES (below) needs insertion order off; the written rows have no order
-    // to keep (callers that need one, Z-order, do not use optimized writes).
-    auto prev = conn.Query("SELECT current_setting('preserve_insertion_order')::VARCHAR");
-    if (!prev.ok()) return prev.status();
-    std::string restore = "SET preserve_insertion_order = " + std::string(prev->GetString(0, 0));
-    LAKE_RETURN_IF_ERROR(conn.Execute("SET preserve_insertion_order = false"));
-    struct Restore {
-      engine::Connection& c;
-      std::string sql;
-      ~Restore() { (void)c.Execute(sql); }
-    } restore_order{conn, restore};
-    // Row groups of at most a quarter of the target (in DuckDB's uncompressed estimate):
-    // FILE_SIZE_BYTES is checked between row groups, so files end within a row group of the
-    // target instead of overshooting by up to 122,880 rows.
-    const std::string sized = file_size + ", ROW_GROUP_SIZE_BYTES " +
-                              std::to_string(std::max<int64_t>(target_size / 4, 1 << 16));
-    // Partitioned: the rows once into a temp table sorted by partition (so each partition's
-    // scan below reads only its own row groups), then one COPY per partition with
-    // FILE_SIZE_BYTES: per partition, files of about the target size instead of one file of
-    // any size (or several small ones).
-    std::string tmp = "__lake_ow_" + RandomUuid().substr(0, 8);
-    LAKE_RETURN_IF_ERROR(
-        conn.Execute("CREATE TEMP TABLE " + tmp + " AS " + src + " ORDER BY __lake_part"));
-    struct Drop {
-      engine::Connection& c;
-      std::string t;
-      ~Drop() { (void)c.Execute("DROP TABLE IF EXISTS " + t); }
-    } drop{conn, tmp};
-    auto keys = conn.Query("SELECT DISTINCT __lake_part FROM " + tmp + " ORDER BY 1");
-    if (!keys.ok()) return keys.status();
-    for (size_t k = 0; k < keys->row_count(); ++k) {
-      // Keys are 'n' / 'v' + hex joined by '_': safe in a path and a string literal.
-      std::string key(keys->GetString(0, k));
-      auto r = conn.Query("COPY (SELECT " + out_cols + " FROM " + tmp +
-                          " WHERE __lake_part = " + QuoteString(key) + ") TO " +
-                          QuoteString((staging / ("__lake_part=" + key)).string()) + " (" + common +
-                          sized + ")");
-      if (!r.ok()) return r.status();
-      const size_t first = staged_files.size();
-      collect(*r);
-      LAKE_RETURN_IF_ERROR(FoldRemainder(first));
-    }
-    return Status::OK();
+    // DuckDB 1.4 cannot rotate files of a partitioned COPY ("Can't combine FILE_SIZE_BYTES
+    // and PARTITION_BY"): without an optimized write, delta.targetFileSize is not applied to
+    // partitioned writes (at least one file per partition per write).
+    auto r = conn.Query("COPY (SELECT " + select + " FROM (" + o.source_sql + ") AS __src) TO " +
+                        QuoteString(staging.string()) + " (" + common +
+                        (part_idx.empty() ? file_size : ", PARTITION_BY (__lake_part)") + ")");
+    if (!r.ok()) return r.status();
+    collect(*r, &staged_files);
+    // Unpartitioned writes are cut at the target already.
+    if (!o.optimize_write || part_idx.empty()) return Status::OK();
+    return resize_partitions();
   }();
   copy_done.store(true);
   if (watcher.joinable()) watcher.join();

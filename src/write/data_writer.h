@@ -13,8 +13,9 @@
 //      (_lake_staging-<uuid>/), PARTITION_BY a surrogate key that hex-encodes the serialized
 //      partition values (DuckDB's own hive naming is ambiguous for NULL vs 'NULL'), with
 //      FILE_SIZE_BYTES = delta.targetFileSize (unpartitioned writes only: DuckDB 1.4 cannot
-//      rotate files of a partitioned COPY) and the table's codec. RETURN_STATS gives each
-//      file's name and row count.
+//      rotate files of a partitioned COPY; optimized writes resize partitions afterwards, see
+//      optimize_write) and the table's codec. RETURN_STATS gives each file's name and row
+//      count.
 //   4. Move each file to <col>=<hive-escaped value>/.../part-<uuid>.c000.<codec>.parquet.
 //   5. Statistics from the Parquet footers (parquet_metadata(), footer only): min/max/null
 //      counts per leaf column, aggregated over row groups, formatted per PROTOCOL.md
@@ -58,9 +59,10 @@ struct DataWriteOptions {
   std::map<std::string, std::string> generated;
   // Rows are already of the table's types and names (a lake scan): skip matching/validation.
   bool trusted_source = false;
-  // Optimized write (delta.autoOptimize.optimizeWrite / --optimize-write): per partition, files
-  // of about delta.targetFileSize (one COPY per partition with FILE_SIZE_BYTES, from a temp
-  // table sorted by partition), and smaller row groups so files end near the target.
+  // Optimized write (delta.autoOptimize.optimizeWrite / --optimize-write): after the
+  // partitioned COPY, a partition not in one file of <= 1.25 x delta.targetFileSize is
+  // rewritten from its staged files with FILE_SIZE_BYTES (row groups <= target/4), and a
+  // remainder file under target/4 is folded into another: files of ~0.75x..1.75x the target.
   bool optimize_write = false;
   std::function<void(const std::string&)> progress;
 };
