@@ -917,8 +917,9 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     fs::path merged =
         fs::path(a.first).parent_path() / ("part-" + RandomUuid() + ".c000" + tag + ".parquet");
     auto r = conn.Query("COPY (SELECT * FROM read_parquet([" + QuoteString(a.first) + ", " +
-                        QuoteString(b.first) + "])) TO " + QuoteString(merged.string()) +
-                        " (FORMAT parquet, COMPRESSION " + codec.duckdb + field_ids + ")");
+                        QuoteString(b.first) + "], hive_partitioning = false)) TO " +
+                        QuoteString(merged.string()) + " (FORMAT parquet, COMPRESSION " +
+                        codec.duckdb + field_ids + ")");
     if (!r.ok()) return r.status().WithContext("folding a remainder file");
     const int64_t rows = a.second + b.second;
     std::error_code e;
@@ -934,16 +935,10 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   // Optimized write, after a partitioned COPY: a partition whose rows are not in ONE file of
   // at most 1.25 x the target (DuckDB 1.4 cannot rotate files of a partitioned COPY, and
   // past partitioned_write_max_open_files = 100 open partitions it splits them into small
-  // files) is rewritten from its staged files by one COPY with FILE_SIZE_BYTES. So the
-  // common case (each partition under the target) costs nothing extra, and only partitions
-  // that need it are written twice.
+  // files) is rewritten from its staged files. The common case (each partition in one file
+  // under the target) costs nothing extra; only partitions that need it are written twice.
   auto resize_partitions = [&]() -> Status {
-    std::map<std::string, std::vector<size_t>> by_dir;
-    for (size_t i = 0; i < staged_files.size(); ++i)
-      by_dir[fs::path(staged_files[i].first).parent_path().string()].push_back(i);
-    Staged out;
-    std::vector<std::string> replaced;
-    bool order_off = false;
+    const int64_t fits = target_size + target_size / 4;
     std::string restore;
     struct Restore {
       engine::Connection& c;
@@ -952,49 +947,87 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
         if (!sql.empty()) (void)c.Execute(sql);
       }
     } restore_order{conn, restore};
-    for (const auto& [dir, idx] : by_dir) {
-      int64_t total = 0;
-      for (size_t i : idx) {
-        LAKE_ASSIGN_OR_RETURN(int64_t n, file_size_of(staged_files[i].first));
-        total += n;
+    // ROW_GROUP_SIZE_BYTES needs insertion order off; these rows have no order to keep.
+    auto prev = conn.Query("SELECT current_setting('preserve_insertion_order')::VARCHAR");
+    if (!prev.ok()) return prev.status();
+    LAKE_RETURN_IF_ERROR(conn.Execute("SET preserve_insertion_order = false"));
+    restore = "SET preserve_insertion_order = " + std::string(prev->GetString(0, 0));
+
+    Staged out;                           // final files
+    std::vector<std::string> stale;       // staged files rewritten (deleted at the end)
+    std::map<std::string, Staged> split;  // partition key -> files to cut to size
+    // Sorts files into: fine (kept), to merge (several files that fit one), to split.
+    auto classify = [&](const Staged& files, Staged* to_merge) -> Status {
+      std::map<std::string, std::vector<size_t>> by_dir;
+      for (size_t i = 0; i < files.size(); ++i)
+        by_dir[fs::path(files[i].first).parent_path().string()].push_back(i);
+      for (const auto& [dir, idx] : by_dir) {
+        int64_t total = 0;
+        for (size_t i : idx) {
+          LAKE_ASSIGN_OR_RETURN(int64_t n, file_size_of(files[i].first));
+          total += n;
+        }
+        if (idx.size() == 1 && total <= fits) {
+          out.push_back(files[idx[0]]);
+          continue;
+        }
+        std::string key = fs::path(dir).filename().string();  // __lake_part=<key>
+        for (size_t i : idx) {
+          stale.push_back(files[i].first);
+          if (to_merge && total <= fits) {
+            to_merge->push_back(files[i]);
+          } else {
+            split[key].push_back(files[i]);
+          }
+        }
       }
-      if (idx.size() == 1 && total <= target_size + target_size / 4) {
-        out.push_back(staged_files[idx[0]]);
-        continue;
-      }
-      if (!order_off) {
-        // ROW_GROUP_SIZE_BYTES needs insertion order off; these rows have no order to keep.
-        auto prev = conn.Query("SELECT current_setting('preserve_insertion_order')::VARCHAR");
-        if (!prev.ok()) return prev.status();
-        LAKE_RETURN_IF_ERROR(conn.Execute("SET preserve_insertion_order = false"));
-        restore = "SET preserve_insertion_order = " + std::string(prev->GetString(0, 0));
-        order_off = true;
-      }
+      return Status::OK();
+    };
+    Staged to_merge;
+    LAKE_RETURN_IF_ERROR(classify(staged_files, &to_merge));
+    // Pass 1: partitions in several files that fit in one (many partitions, each small) are
+    // merged by ONE partitioned COPY, its input sorted by partition so DuckDB's partitioned
+    // writer sees each partition once and (almost always) writes one file for it.
+    if (!to_merge.empty()) {
       std::string list;
-      for (size_t i : idx) {
-        list += (list.empty() ? "" : ", ") + QuoteString(staged_files[i].first);
-        replaced.push_back(staged_files[i].first);
-      }
+      for (const auto& f : to_merge) list += (list.empty() ? "" : ", ") + QuoteString(f.first);
+      auto r = conn.Query(
+          "COPY (SELECT * EXCLUDE (__lake_src), regexp_extract(__lake_src, "
+          "'__lake_part=([^/]+)/[^/]+$', 1) AS __lake_part FROM read_parquet([" +
+          list +
+          "], filename = '__lake_src', hive_partitioning = false) ORDER BY __lake_part) TO " +
+          QuoteString((staging / "__lake_merged").string()) + " (" + common +
+          ", PARTITION_BY (__lake_part))");
+      if (!r.ok()) return r.status().WithContext("merging small partition files");
+      Staged merged;
+      collect(*r, &merged);
+      // The few partitions a thread boundary still split go to pass 2.
+      LAKE_RETURN_IF_ERROR(classify(merged, nullptr));
+    }
+    // Pass 2: each remaining partition cut by one COPY with FILE_SIZE_BYTES (row groups of at
+    // most a quarter of the target, in DuckDB's uncompressed estimate: FILE_SIZE_BYTES is
+    // checked between row groups, so files end within a row group of the target instead of
+    // overshooting by up to 122,880 rows), its remainder folded.
+    for (const auto& [key, files] : split) {
+      std::string list;
+      for (const auto& f : files) list += (list.empty() ? "" : ", ") + QuoteString(f.first);
       // Same partition folder name (the key), under another parent: COPY wants an empty
       // directory.
-      fs::path dst = staging / "__lake_resized" / fs::path(dir).filename();
+      fs::path dst = staging / "__lake_resized" / key;
       std::error_code mk;
       fs::create_directories(dst.parent_path(), mk);  // DuckDB creates only the last level
       if (mk)
         return Status::IOError("cannot create " + dst.parent_path().string() + ": " + mk.message());
-      // Row groups of at most a quarter of the target (DuckDB's uncompressed estimate):
-      // FILE_SIZE_BYTES is checked between row groups, so files end within a row group of
-      // the target instead of overshooting by up to 122,880 rows.
-      auto r = conn.Query("COPY (SELECT * FROM read_parquet([" + list + "])) TO " +
-                          QuoteString(dst.string()) + " (" + common + file_size +
-                          ", ROW_GROUP_SIZE_BYTES " +
+      auto r = conn.Query("COPY (SELECT * FROM read_parquet([" + list +
+                          "], hive_partitioning = false)) TO " + QuoteString(dst.string()) + " (" +
+                          common + file_size + ", ROW_GROUP_SIZE_BYTES " +
                           std::to_string(std::max<int64_t>(target_size / 4, 1 << 16)) + ")");
       if (!r.ok()) return r.status().WithContext("resizing a partition's files");
       const size_t first = out.size();
       collect(*r, &out);
       LAKE_RETURN_IF_ERROR(fold_remainder(&out, first));
     }
-    for (const auto& f : replaced) {
+    for (const auto& f : stale) {
       std::error_code e;
       fs::remove(f, e);
     }
