@@ -61,8 +61,9 @@ struct DataWriteOptions {
   bool trusted_source = false;
   // Optimized write (delta.autoOptimize.optimizeWrite / --optimize-write): after the
   // partitioned COPY, a partition not in one file of <= 1.25 x delta.targetFileSize is
-  // rewritten from its staged files with FILE_SIZE_BYTES (row groups <= target/4), and a
-  // remainder file under target/4 is folded into another: files of ~0.75x..1.75x the target.
+  // rewritten from its staged files: merged with the other small ones by one sorted
+  // partitioned COPY, or cut with FILE_SIZE_BYTES (row groups <= target/4) and its remainder
+  // under target/4 folded into another file: files of ~0.75x..1.75x the target.
   bool optimize_write = false;
   std::function<void(const std::string&)> progress;
 };
