@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -8,6 +9,7 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "ops/alter_table.h"
 #include "test_util.h"
 #include "util/percent_encoding.h"
 
@@ -406,6 +408,51 @@ TEST(WriteBuilder, OptimizedWriteOfManyPartitionsLeavesOneFileEach) {
   EXPECT_EQ(parts.size(), 300u);
   ExpectSameRows(*c, ScanSql(*c, opt.path()), q);
   ExpectOnlyDataColumns(*c, opt.path(), {"id", "s"});
+}
+
+// Column mapping through both resize passes (merge and cut): the rewritten files keep the
+// physical names and the schema's Parquet field ids, nested ones included.
+TEST(WriteBuilder, OptimizedWriteKeepsColumnMappingLayout) {
+  TempDir dir;
+  auto schema = ParseSchemaDDL("id BIGINT, st STRUCT(a INT, b VARCHAR), p INT");
+  ASSERT_TRUE(schema.ok());
+  auto created =
+      CreateTable(dir.path(), *schema, {"p"},
+                  {{"delta.columnMapping.mode", "name"}, {"delta.targetFileSize", "256kb"}});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  // Renamed: the physical names stay 'id' / 'st', the logical ones differ.
+  ASSERT_TRUE(RenameColumn(dir.path(), "id", "ident").ok());
+  ASSERT_TRUE(RenameColumn(dir.path(), "st", "record").ok());
+  // p = 0: one big partition (cut); p = 1..200: small ones (merged past 100 open partitions).
+  const std::string q =
+      "SELECT i::BIGINT AS ident, {'a': i::INT, 'b': md5(i::VARCHAR)} AS record, CASE WHEN i % 2 = "
+      "0 "
+      "THEN 0 ELSE 1 + (hash(i) % 200)::INT END AS p FROM range(400000) t(i)";
+  auto w = WriteBuilder(dir.path()).Source({"", q}).OptimizeWrite().Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  auto c = Conn();
+  ExpectSameRows(*c, ScanSql(*c, dir.path()), q);
+  auto snap = Latest(dir.path());
+  const auto& fields = snap->schema().fields;
+  std::map<std::string, int64_t> want_ids;  // physical name -> field id
+  want_ids[fields[0].PhysicalName("name")] = *fields[0].field_id;
+  want_ids[fields[1].PhysicalName("name")] = *fields[1].field_id;
+  for (const auto& sub : fields[1].type->fields) want_ids[sub.PhysicalName("name")] = *sub.field_id;
+  ASSERT_EQ(want_ids.count("id") + want_ids.count("st"), 2u);
+  size_t p0_files = 0;
+  for (const AddFile& f : snap->files()) {
+    p0_files += f.partition_values[0].second == std::optional<std::string>("0");
+    auto q2 = c->Query("SELECT name, field_id FROM parquet_schema(" +
+                       engine::QuoteString(dir.path() + "/" + PercentDecode(f.path)) +
+                       ") WHERE name <> 'duckdb_schema'");
+    ASSERT_TRUE(q2.ok()) << q2.status().ToString();
+    std::map<std::string, int64_t> got;
+    for (size_t i = 0; i < q2->row_count(); ++i)
+      got[std::string(q2->GetString(0, i))] = q2->IsNull(1, i) ? -1 : q2->GetInt64(1, i);
+    EXPECT_EQ(got, want_ids) << f.path;
+  }
+  EXPECT_GT(p0_files, 2u);                           // the big partition was cut
+  EXPECT_EQ(snap->files().size() - p0_files, 200u);  // one file per small partition
 }
 
 }  // namespace
