@@ -147,6 +147,15 @@ class WriteBuilder {
   // (deduplicate by the batch whose good rows are missing from the table). The quarantine keeps
   // the source's values as given (a value that failed its cast stays, e.g., a string).
   WriteBuilder& QuarantineBadRows(std::string table_uri) { quarantine_ = std::move(table_uri); return *this; }
+  // Optimized write (also on when the table sets delta.autoOptimize.optimizeWrite=true): each
+  // partition's rows go to files of about delta.targetFileSize (default 128 MB) instead of
+  // one file of any size per partition (or several small ones past 100 partitions);
+  // nothing changes for unpartitioned writes (already cut at the target). Partitions that
+  // need it are written twice; see docs/WRITE.md.
+  WriteBuilder& OptimizeWrite(bool on = true) {
+    optimize_write_ = on;
+    return *this;
+  }
   // Only used when the write creates the table.
   WriteBuilder& PartitionBy(std::vector<std::string> cols) { partition_by_ = std::move(cols); return *this; }
   WriteBuilder& Properties(std::map<std::string, std::string> p) { properties_ = std::move(p); return *this; }
@@ -169,7 +178,7 @@ class WriteBuilder {
   std::string replace_where_;
   std::string app_id_;
   int64_t app_version_ = -1;
-  bool merge_schema_ = false, overwrite_schema_ = false;
+  bool merge_schema_ = false, overwrite_schema_ = false, optimize_write_ = false;
   std::string quarantine_;
   std::vector<std::string> partition_by_;
   std::map<std::string, std::string> properties_;

@@ -150,11 +150,29 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
   const Protocol& p = snap->protocol();
   if (p.min_writer_version > 7)
     return Status::Unsupported("table needs writer version " + std::to_string(p.min_writer_version));
-  if (snap->column_mapping_mode() != "none" && !snap->column_mapping_mode().empty())
-    return Status::Unsupported("optimize on tables with column mapping is not supported yet");
-  if (p.writer_features &&
-      std::count(p.writer_features->begin(), p.writer_features->end(), "rowTracking"))
-    return Status::Unsupported("optimize on tables with row tracking is not supported yet");
+  // Column mapping (name / id) needs nothing here: the scan reads by physical name (or field
+  // id), and the data writer writes physical names, Parquet field ids and statistics and
+  // partition values keyed by physical names, from the table configuration it is given.
+  if (p.writer_features) {
+    for (const auto& f : *p.writer_features) {
+      if (f == "rowTracking") {
+        // PROTOCOL.md "Row Tracking": every add needs a fresh baseRowId above the high-water
+        // mark (domain delta.rowTracking) and defaultRowCommitVersion = its commit's version,
+        // and copied rows must keep their stable row ids / commit versions in the materialized
+        // columns. lake assigns none of these yet (nor does its transaction layer accept the
+        // feature, even suspended), so refuse before rewriting anything.
+        return Status::Unsupported(
+            "optimize on tables with row tracking (writer feature rowTracking, not suspended) is "
+            "not supported yet: the rewritten files would need fresh baseRowId / "
+            "defaultRowCommitVersion and the old row ids and commit versions materialized into "
+            "the columns named by delta.rowTracking.materializedRowIdColumnName / "
+            "materializedRowCommitVersionColumnName");
+      }
+      if (!write::WriterFeatureSupported(f))
+        return Status::Unsupported("optimize: table uses writer feature '" + f +
+                                   "', which lake cannot write yet");
+    }
+  }
 
   const Schema& schema = snap->schema();
   const auto& parts = snap->metadata().partition_columns;

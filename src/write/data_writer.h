@@ -15,8 +15,9 @@
 //      (_lake_staging-<uuid>/), PARTITION_BY a surrogate key that hex-encodes the serialized
 //      partition values (DuckDB's own hive naming is ambiguous for NULL vs 'NULL'), with
 //      FILE_SIZE_BYTES = delta.targetFileSize (unpartitioned writes only: DuckDB 1.4 cannot
-//      rotate files of a partitioned COPY) and the table's codec. RETURN_STATS gives each
-//      file's name and row count.
+//      rotate files of a partitioned COPY; optimized writes resize partitions afterwards, see
+//      optimize_write) and the table's codec. RETURN_STATS gives each file's name and row
+//      count.
 //   4. Move each file to <col>=<hive-escaped value>/.../part-<uuid>.c000.<codec>.parquet.
 //   5. Statistics from the Parquet footers (parquet_metadata(), footer only): min/max/null
 //      counts per leaf column, aggregated over row groups, formatted per PROTOCOL.md
@@ -63,6 +64,12 @@ struct DataWriteOptions {
   std::map<std::string, std::string> generated;
   // Rows are already of the table's types and names (a lake scan): skip matching/validation.
   bool trusted_source = false;
+  // Optimized write (delta.autoOptimize.optimizeWrite / --optimize-write): after the
+  // partitioned COPY, a partition not in one file of <= 1.25 x delta.targetFileSize is
+  // rewritten from its staged files: merged with the other small ones by one sorted
+  // partitioned COPY, or cut with FILE_SIZE_BYTES (row groups <= target/4) and its remainder
+  // under target/4 folded into another file: files of ~0.75x..1.75x the target.
+  bool optimize_write = false;
   std::function<void(const std::string&)> progress;
 };
 
@@ -113,6 +120,10 @@ struct Codec {
   std::string file_tag;  // "" for uncompressed
 };
 Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration);
+// Whether lake's writers honour the writer feature `feature` (the write path's list: a table
+// with any other writer feature is refused by every operation that commits data files).
+bool WriterFeatureSupported(const std::string& feature);
+
 // delta.targetFileSize (bytes, or with a kb/mb/gb suffix; default 128 MB).
 Result<int64_t> TargetFileSize(const std::map<std::string, std::string>& configuration);
 

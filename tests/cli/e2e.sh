@@ -477,6 +477,32 @@ contains "z-order keeps the rows" "$(sorted_rows "$opt")" "$rows_opt"
 expect_rc "history shows OPTIMIZE" 0 "$lake" history "$opt"
 contains "history shows OPTIMIZE" "$out" "OPTIMIZE"
 
+# optimize on a column-mapped table (renamed column: physical name 'id', logical 'ident'): the
+# rewritten files keep the physical layout, so the table reads the same. Row tracking is
+# refused before anything is rewritten.
+if [ "$s3" != 1 ]; then
+expect_rc "create with column mapping" 0 "$lake" create "$work/cm" --schema "id BIGINT, p VARCHAR" --partition-by p --property delta.columnMapping.mode=name
+for i in 1 2 3; do
+  "$lake" write "$work/cm" --query "SELECT (i + $i * 100)::BIGINT AS id, ['a','b'][1 + i % 2] AS p FROM range(10) t(i)" >/dev/null 2>&1
+done
+expect_rc "rename a mapped column" 0 "$lake" alter "$work/cm" rename-column id ident
+expect_rc "optimize a column-mapped table" 0 "$lake" optimize "$work/cm" --json
+contains "column-mapped optimize compacts 6 files into 2" "$(json_get "$out" "(j['files_removed'], j['files_added'], j['rows'])")" "(6, 2, 30)"
+expect_rc "scan the optimized column-mapped table" 0 "$lake" scan "$work/cm" --columns ident --where "ident >= 300" --format csv
+contains "column-mapped rows after optimize" "$(($(printf '%s\n' "$out" | wc -l) - 1))" "10"
+cp -r "$conf/delta-rs/table_with_liquid_clustering" "$work/rt"
+expect_rc "optimize a row-tracking table" 1 "$lake" optimize "$work/rt"
+one_line_error "optimize a row-tracking table"
+contains "row tracking refusal says why" "$err" "row tracking (writer feature rowTracking"
+fi
+
+# optimized writes: --optimize-write cuts each partition into files near delta.targetFileSize
+# (a plain partitioned write gives one file per partition whatever its size).
+expect_rc "write --optimize-write" 0 "$lake" write "$work/ow" --query "SELECT i::BIGINT AS id, md5(i::VARCHAR) AS s, ['a','b'][1 + i % 2] AS p FROM range(200000) t(i)" --partition-by p --property delta.targetFileSize=512kb --optimize-write --json
+contains "optimized write: several files per partition" "$(json_get "$out" "(j['rows'], j['files_added'] >= 4)")" "(200000, True)"
+expect_rc "files of the optimized write" 0 "$lake" files "$work/ow" --json
+contains "optimized write: files between target/4 and 1.75 x target" "$(json_get "$out" "all(512*1024//4 <= f['size'] <= 512*1024*7//4 for f in j['files'])")" "True"
+
 # scan --stats: cache counters on stderr (a warm second scan on S3 hits the cache only)
 expect_rc "scan --stats" 0 "$lake" scan "$pv" --format csv --stats
 if [ "$s3" = 1 ]; then

@@ -11,29 +11,21 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace lake {
 namespace {
 
 using lake::testing::TempDir;
-
-std::shared_ptr<const Snapshot> Latest(const std::string& dir) {
-  auto t = Table::Open(dir);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  auto s = (*t)->LatestSnapshot();
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return *s;
-}
+using lake::testing::At;
+using lake::testing::Conn;
+using lake::testing::ScanSql;
 
 std::vector<std::string> Ids(const std::string& dir, const std::string& col = "id") {
-  auto plan = Scan::Plan(Latest(dir), ScanOptions{});
-  EXPECT_TRUE(plan.ok());
-  auto db = engine::SharedDatabase();
-  auto c = (*db)->Connect();
-  auto sql = plan->ToSql(**c);
-  EXPECT_TRUE(sql.ok());
-  auto r = (*c)->Query("SELECT " + col + "::VARCHAR FROM (" + *sql + ") ORDER BY " + col);
+  auto c = Conn();
+  auto r = c->Query("SELECT " + col + "::VARCHAR FROM (" + ScanSql(*c, At(dir)) + ") ORDER BY " +
+                    col);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   std::vector<std::string> out;
   for (size_t i = 0; r.ok() && i < r->row_count(); ++i)
@@ -42,7 +34,7 @@ std::vector<std::string> Ids(const std::string& dir, const std::string& col = "i
 }
 
 write::IdentityColumn Identity(const std::string& dir) {
-  auto ids = write::IdentityColumns(Latest(dir)->schema());
+  auto ids = write::IdentityColumns(At(dir)->schema());
   EXPECT_TRUE(ids.ok()) << ids.status().ToString();
   EXPECT_EQ(ids->size(), 1u);
   return ids->empty() ? write::IdentityColumn{} : (*ids)[0];
@@ -134,7 +126,7 @@ TEST(Identity, GeneratedValuesAndHighWaterMarkCommitted) {
   EXPECT_EQ(Ids(dir.path()), (std::vector<std::string>{"10", "15", "20"}));
   EXPECT_EQ(Identity(dir.path()).high_water_mark, 20);
   // The mark is in the same commit as the files.
-  EXPECT_EQ(Latest(dir.path())->version(), 1);
+  EXPECT_EQ(At(dir.path())->version(), 1);
   ASSERT_TRUE(Write(dir.path(), "SELECT 'w' || i AS v FROM range(2) t(i)").ok());
   EXPECT_EQ(Ids(dir.path()), (std::vector<std::string>{"10", "15", "20", "25", "30"}));
   EXPECT_EQ(Identity(dir.path()).high_water_mark, 30);
@@ -144,7 +136,7 @@ TEST(Identity, GeneratedValuesAndHighWaterMarkCommitted) {
   EXPECT_NE(expl.status().message().find("column 'id' is an identity column GENERATED ALWAYS"),
             std::string::npos)
       << expl.status().ToString();
-  EXPECT_EQ(Latest(dir.path())->version(), 2);
+  EXPECT_EQ(At(dir.path())->version(), 2);
 }
 
 TEST(Identity, NegativeStep) {
