@@ -1,7 +1,12 @@
 // Helpers shared by the unit tests.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace lake::testing {
 
@@ -23,5 +28,23 @@ std::string ConformanceDir();
 
 // Writes `data` to `path`, creating parent directories.
 void WriteFile(const std::string& path, const std::string& data);
+
+// --- multi-process tests --------------------------------------------------------------------
+
+// Forks `n` children; child i runs body(i) and _exits with its return value (it never returns
+// into gtest). Only for bodies that do not touch DuckDB: a forked child inherits the parent's
+// DuckDB instance without its worker threads. Use SpawnTestProcess for those.
+std::vector<pid_t> ForkChildren(int n, const std::function<int(int)>& body);
+
+// Waits for each child; returns their exit codes (128 + the signal number when killed).
+std::vector<int> WaitChildren(const std::vector<pid_t>& pids);
+
+// Runs this test binary again in a new process (fork + exec), running only the test `name`
+// ("Suite.DISABLED_Test": DISABLED_ keeps normal runs from running it), with `env` added to
+// its environment. The child is a fresh process with its own DuckDB. Returns its pid.
+pid_t SpawnTestProcess(const std::string& name, const std::map<std::string, std::string>& env);
+
+// Reads a file's lines ("" lines dropped); missing file = no lines.
+std::vector<std::string> ReadLines(const std::string& path);
 
 }  // namespace lake::testing

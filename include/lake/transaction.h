@@ -72,6 +72,13 @@ struct CommitResult {
   std::string post_commit_warning;
 };
 
+// True when a failed Commit may nevertheless have committed (an IOError the read-back could not
+// settle). The files the transaction adds must then be kept - at worst orphans that vacuum
+// removes - and never deleted: the commit may reference them.
+inline bool CommitOutcomeUnknown(const Status& commit_error) {
+  return commit_error.code() == StatusCode::kIOError;
+}
+
 class Transaction {
  public:
   // Starts a transaction on the table's latest snapshot, or, when the table has no log yet
@@ -121,7 +128,11 @@ class Transaction {
   // Single use: a second call is InvalidArgument. Errors: Conflict (a concurrent commit
   // invalidated this transaction, or the retry budget ran out), InvalidArgument (missing
   // protocol/metadata for a new table, bad path, ...), Unsupported (a writer feature lake does
-  // not implement), IOError from the store (nothing committed).
+  // not implement): nothing committed. IOError from the store: the outcome may be unknown
+  // (CommitOutcomeUnknown). A put of the commit file that fails in a way that may have left it
+  // in place (a lost response, a directory fsync failing after the link) is first resolved by
+  // reading the commit back: our bytes there is success (post_commit_warning says what went
+  // wrong), another writer's bytes a lost race (retried as usual), no object a failure.
   Result<CommitResult> Commit(const CommitOptions& options = {});
 
  private:

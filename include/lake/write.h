@@ -97,7 +97,7 @@ struct WriteResult {
   int64_t bytes_added = 0;
   int64_t files_removed = 0;
   int64_t rows_rewritten = 0;  // replace-where: rows of touched files kept (not matching)
-  int attempts = 1;
+  int attempts = 1;  // commit attempts, plus whole-write re-runs (identity tables, see Execute)
   // Set when the commit stands but a post-commit step (the checkpoint) failed.
   std::string warning;
   int64_t rows_quarantined = 0;        // QuarantineBadRows: rows sent to the quarantine table
@@ -136,16 +136,26 @@ class WriteBuilder {
   // the table takes the source's schema (and PartitionBy, when given).
   WriteBuilder& MergeSchema(bool on = true) { merge_schema_ = on; return *this; }
   WriteBuilder& OverwriteSchema(bool on = true) { overwrite_schema_ = on; return *this; }
-  // Rows that break the table's rules (CHECK constraints, invariants, generated columns) are
-  // by default a refusal of the whole write. With a quarantine table, the bad rows (the source's
-  // columns plus _lake_rule: the first rule broken, _lake_batch: this write's id, and
-  // _lake_quarantined_at) are appended to that Delta table FIRST (one commit, creating it when
-  // needed), then the good rows are committed to this table (a second commit). If the process
+  // Rows that break the table's rules (values that do not cast to the column type, NULLs in NOT
+  // NULL fields, CHECK constraints, invariants, generated columns) are by default a refusal of
+  // the whole write, with the count per rule and up to 5 examples. With a quarantine table, the bad
+  // rows (the source's columns plus _lake_rule: the first rule broken, _lake_batch: this write's
+  // id, and _lake_quarantined_at) are appended to that Delta table FIRST (one commit, creating it
+  // when needed), then the good rows are committed to this table (a second commit). If the process
   // dies between the two commits, the quarantine holds the bad rows of a write whose good rows
   // were never committed: re-running the write quarantines them again under a new _lake_batch
-  // (deduplicate by the batch whose good rows are missing from the table). Rules are evaluated
-  // over the source's columns for the split (implicit casts), then again on the cast rows.
+  // (deduplicate by the batch whose good rows are missing from the table). The quarantine keeps
+  // the source's values as given (a value that failed its cast stays, e.g., a string).
   WriteBuilder& QuarantineBadRows(std::string table_uri) { quarantine_ = std::move(table_uri); return *this; }
+  // Optimized write (also on when the table sets delta.autoOptimize.optimizeWrite=true): each
+  // partition's rows go to files of about delta.targetFileSize (default 128 MB) instead of
+  // one file of any size per partition (or several small ones past 100 partitions);
+  // nothing changes for unpartitioned writes (already cut at the target). Partitions that
+  // need it are written twice; see docs/WRITE.md.
+  WriteBuilder& OptimizeWrite(bool on = true) {
+    optimize_write_ = on;
+    return *this;
+  }
   // Only used when the write creates the table.
   WriteBuilder& PartitionBy(std::vector<std::string> cols) { partition_by_ = std::move(cols); return *this; }
   WriteBuilder& Properties(std::map<std::string, std::string> p) { properties_ = std::move(p); return *this; }
@@ -153,16 +163,22 @@ class WriteBuilder {
   // called from a helper thread (never concurrently with itself).
   WriteBuilder& OnProgress(std::function<void(const std::string&)> f) { progress_ = std::move(f); return *this; }
 
+  // Tables with identity columns: a commit conflict (a concurrent writer moved the high-water
+  // mark, or changed the table) re-runs the whole write against the new version, generating
+  // fresh values, up to 10 times; not after bad rows went to the quarantine table.
   Result<WriteResult> Execute();
 
  private:
+  // One attempt; `*retry_on_conflict` says whether a Conflict may be retried from scratch.
+  Result<WriteResult> ExecuteOnce(bool* retry_on_conflict);
+
   std::string uri_;
   WriteSource source_;
   WriteMode mode_ = WriteMode::kAppend;
   std::string replace_where_;
   std::string app_id_;
   int64_t app_version_ = -1;
-  bool merge_schema_ = false, overwrite_schema_ = false;
+  bool merge_schema_ = false, overwrite_schema_ = false, optimize_write_ = false;
   std::string quarantine_;
   std::vector<std::string> partition_by_;
   std::map<std::string, std::string> properties_;

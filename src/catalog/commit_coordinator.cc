@@ -50,9 +50,9 @@ class SqlCommitCoordinator : public CommitCoordinator {
     Status st;
     for (int i = 0; i < 50; ++i) {
       st = db_->Exec(
-          "CREATE TABLE IF NOT EXISTS lake_commit_claims (table_location TEXT NOT NULL, "
+          "CREATE TABLE IF NOT EXISTS lake_commit_claims_v2 (table_location TEXT NOT NULL, "
           "object_key TEXT NOT NULL, owner TEXT NOT NULL, claimed_ms BIGINT NOT NULL, "
-          "PRIMARY KEY (table_location, object_key))");
+          "commit_data TEXT NOT NULL, PRIMARY KEY (table_location, object_key))");
       // Concurrent CREATE TABLE IF NOT EXISTS can collide (PostgreSQL: a unique violation in
       // its catalog; SQLite: busy): try again.
       if (st.ok() || !(catalog::IsRetry(st) || st.IsAlreadyExists())) break;
@@ -61,12 +61,13 @@ class SqlCommitCoordinator : public CommitCoordinator {
     return st.WithContext("creating the commit claims table");
   }
 
-  Status Claim(const std::string& loc, const std::string& key, const std::string& owner) override {
+  Status Claim(const std::string& loc, const std::string& key, const std::string& owner,
+               const std::string& data) override {
     return Retrying([&] {
       return db_->Exec(
-          "INSERT INTO lake_commit_claims (table_location, object_key, owner, claimed_ms) "
-          "VALUES (?, ?, ?, ?)",
-          {loc, key, owner, std::to_string(NowMs())});
+          "INSERT INTO lake_commit_claims_v2 (table_location, object_key, owner, claimed_ms, "
+          "commit_data) VALUES (?, ?, ?, ?, ?)",
+          {loc, key, owner, std::to_string(NowMs()), data});
     });
   }
 
@@ -74,7 +75,7 @@ class SqlCommitCoordinator : public CommitCoordinator {
                  const std::string& owner) override {
     return Retrying([&] {
       return db_->Exec(
-          "DELETE FROM lake_commit_claims WHERE table_location = ? AND object_key = ? AND "
+          "DELETE FROM lake_commit_claims_v2 WHERE table_location = ? AND object_key = ? AND "
           "owner = ?",
           {loc, key, owner});
     });
@@ -84,8 +85,8 @@ class SqlCommitCoordinator : public CommitCoordinator {
     std::optional<ClaimInfo> out;
     Status st = Retrying([&]() -> Status {
       auto rows = db_->Query(
-          "SELECT owner, claimed_ms FROM lake_commit_claims WHERE table_location = ? AND "
-          "object_key = ?",
+          "SELECT owner, claimed_ms, commit_data FROM lake_commit_claims_v2 WHERE "
+          "table_location = ? AND object_key = ?",
           {loc, key});
       if (!rows.ok()) return rows.status();
       out.reset();
@@ -93,6 +94,7 @@ class SqlCommitCoordinator : public CommitCoordinator {
         ClaimInfo c;
         c.owner = (*rows)[0][0].value_or("");
         c.claimed_ms = std::strtoll((*rows)[0][1].value_or("0").c_str(), nullptr, 10);
+        c.data = (*rows)[0][2].value_or("");
         out = c;
       }
       return Status::OK();
@@ -147,35 +149,66 @@ class CoordinatedStore : public ObjectStore {
   }
   bool is_local() const override { return inner_->is_local(); }
 
-  Status PutIfAbsent(std::string_view key_view, std::string_view data) override {
+  // See the header: the claim decides the version's bytes once and for all, so every PUT of
+  // the key - ours, a late one of ours after a stall, a loser completing it - writes the same
+  // bytes, and a stale writer can never replace a later commit.
+  Status PutIfAbsent(std::string_view key_view, std::string_view data_view) override {
     const std::string key(key_view);
+    const std::string data(data_view);
     const std::string& loc = inner_->root_uri();
     const std::string owner = RandomOwner();
     while (true) {
       LAKE_ASSIGN_OR_RETURN(bool exists, Exists(key));
       if (exists) return AlreadyExists(key);
-      Status claimed = coord_->Claim(loc, key, owner);
+      Status claimed = coord_->Claim(loc, key, owner, data);
       if (claimed.ok()) break;
       if (!claimed.IsAlreadyExists()) return claimed.WithContext("claiming " + key);
-      // Lost the claim: wait for the winner's object (or for its claim to go away).
-      LAKE_ASSIGN_OR_RETURN(bool appeared, WaitForWinner(loc, key));
+      // Decided already. For our own bytes (a retry of ours after an error: the commit bytes
+      // carry a unique txnId) we write them; otherwise wait for the winner's object, and
+      // complete the winner's commit ourselves when it does not appear within the lease.
+      LAKE_ASSIGN_OR_RETURN(auto claim, coord_->Get(loc, key));
+      if (claim && claim->data == data) return WriteDecided(loc, key, claim->owner, data);
+      LAKE_ASSIGN_OR_RETURN(bool appeared, WaitOrComplete(loc, key));
       if (appeared) return AlreadyExists(key);
+      // The claim went away (its winner found a foreign object there): try again.
     }
-    // Ours. A writer that bypasses the coordinator may still have written it.
-    LAKE_ASSIGN_OR_RETURN(bool exists, Exists(key));
-    if (exists) return AlreadyExists(key);
-    Status put = inner_->Put(key, data);
-    if (put.ok()) return put;
-    // The PUT may have landed although it failed (a lost response): then it is ours.
+    // Ours. A writer that bypasses the coordinator may have written it meanwhile; a loser may
+    // have completed our commit already (we stalled for longer than the lease).
     auto got = inner_->Get(key);
-    if (got.ok() && *got == data) return Status::OK();
-    if (got.ok() || got.status().IsNotFound()) {
+    if (got.ok()) {
+      if (*got == data) return Release(loc, key, owner);
       (void)coord_->Release(loc, key, owner);
+      return AlreadyExists(key);
     }
-    return put;
+    if (!got.status().IsNotFound()) return Undecided(key, got.status());
+    if (o_.before_put) o_.before_put(key);
+    return WriteDecided(loc, key, owner, data);
   }
 
  private:
+  // PUTs the decided bytes of `key`; on success drops the claim (the object now answers every
+  // later put-if-absent; the commit bytes need not stay in the database).
+  Status WriteDecided(const std::string& loc, const std::string& key, const std::string& owner,
+                      const std::string& data) {
+    Status put = inner_->Put(key, data);
+    if (!put.ok()) {
+      // The PUT may have landed (a lost response); if not, the claim stays and the next writer
+      // of this version completes it after the lease: either way the outcome is not a failure
+      // we may report as "not committed".
+      auto got = inner_->Get(key);
+      if (!(got.ok() && *got == data)) return Undecided(key, put);
+    }
+    return Release(loc, key, owner);
+  }
+  Status Release(const std::string& loc, const std::string& key, const std::string& owner) {
+    (void)coord_->Release(loc, key, owner);  // a row left behind only costs space
+    return Status::OK();
+  }
+  Status Undecided(const std::string& key, const Status& cause) const {
+    return Status::IOError(cause.message() + " (" + key +
+                           " is decided in the commit coordinator but not written yet: the "
+                           "next writer of this version completes it)");
+  }
   Result<bool> Exists(const std::string& key) {
     auto h = inner_->Head(key);
     if (h.ok()) return true;
@@ -185,9 +218,10 @@ class CoordinatedStore : public ObjectStore {
   Status AlreadyExists(const std::string& key) const {
     return Status::AlreadyExists("'" + key + "' already exists");
   }
-  // True once the claimed object exists; false when the claim is gone (released, or broken
-  // here because it outlived the lease with no object).
-  Result<bool> WaitForWinner(const std::string& loc, const std::string& key) {
+  // True once the claimed object exists (written by its winner, or here: a claim older than
+  // the lease whose object is missing is completed with the claim's bytes); false when the
+  // claim is gone.
+  Result<bool> WaitOrComplete(const std::string& loc, const std::string& key) {
     while (true) {
       LAKE_ASSIGN_OR_RETURN(bool exists, Exists(key));
       if (exists) return true;
@@ -199,8 +233,9 @@ class CoordinatedStore : public ObjectStore {
       if (NowMs() - claim->claimed_ms > o_.lease_ms) {
         LAKE_ASSIGN_OR_RETURN(bool now, Exists(key));
         if (now) return true;
-        LAKE_RETURN_IF_ERROR(coord_->Release(loc, key, claim->owner));
-        return false;
+        Status put = inner_->Put(key, claim->data);
+        if (!put.ok()) return put.WithContext("completing the stalled commit " + key);
+        return true;
       }
       SleepMs(o_.poll_interval_ms);
     }

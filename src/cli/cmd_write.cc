@@ -1,6 +1,7 @@
 // lake write TABLE (--from SOURCE | --query SQL) [--mode append|overwrite|error|ignore]
 //                  [--replace-where EXPR] [--txn-app-id ID --txn-version N]
-//                  [--partition-by c1,c2] [--property k=v ...] [--json] [--quiet]
+//                  [--partition-by c1,c2] [--property k=v ...] [--optimize-write] [--json]
+//                  [--quiet]
 #include <chrono>
 #include <iostream>
 
@@ -17,6 +18,7 @@ struct WriteArgs {
   std::vector<std::string> partition_by, properties;
   std::string bad_rows;
   bool json = false, quiet = false, merge_schema = false, overwrite_schema = false;
+  bool optimize_write = false;
 };
 
 void RunWrite(const WriteArgs& a) {
@@ -33,6 +35,7 @@ void RunWrite(const WriteArgs& a) {
   b.Source({a.from, a.query}).Mode(mode).PartitionBy(a.partition_by);
   b.Properties(ParseProperties(a.properties));
   b.MergeSchema(a.merge_schema).OverwriteSchema(a.overwrite_schema);
+  b.OptimizeWrite(a.optimize_write);
   if (!a.bad_rows.empty() && a.bad_rows != "refuse") {
     if (a.bad_rows.rfind("quarantine:", 0) != 0 || a.bad_rows.size() == 11)
       throw CliError{Status::InvalidArgument("--bad-rows takes refuse or quarantine:TABLE"), 2};
@@ -110,6 +113,9 @@ void RegisterWrite(CLI::App& app) {
                 "Add source columns the table lacks (and widen types where allowed)");
   cmd->add_flag("--overwrite-schema", a->overwrite_schema,
                 "With --mode overwrite: replace the table schema with the source's");
+  cmd->add_flag("--optimize-write", a->optimize_write,
+                "Files of about the target size per partition (as the table property "
+                "delta.autoOptimize.optimizeWrite=true); see docs/WRITE.md");
   cmd->add_flag("--json", a->json, "Machine-readable output");
   cmd->add_flag("--quiet", a->quiet, "No progress lines on stderr");
   cmd->callback([a] { RunWrite(*a); });

@@ -283,6 +283,13 @@ std::string RemoveMetadataKey(const std::string& md_json, const std::string& key
   return SetMetadataKey(md_json, key, "");
 }
 
+std::string TypeWideningFeature(const Protocol& p) {
+  auto [w, r] = Features(p);
+  (void)r;
+  return w.count("typeWidening-preview") && !w.count("typeWidening") ? "typeWidening-preview"
+                                                                     : "typeWidening";
+}
+
 void AddFeature(Protocol* p, const std::string& feature, bool reader_writer) {
   auto [w, r] = Features(*p);
   if (w.count(feature) && (!reader_writer || r.count(feature))) return;
@@ -378,6 +385,12 @@ Status CheckWidening(const DataType& from, const DataType& to, const std::string
     if (k1 < k2) return refuse("the precision must grow by at least as much as the scale");
     return Status::OK();
   }
+  if (from.kind == DataType::Kind::kArray && to.kind == DataType::Kind::kArray)
+    return CheckWidening(*from.element, *to.element, column + ".element");
+  if (from.kind == DataType::Kind::kMap && to.kind == DataType::Kind::kMap) {
+    if (from.key->ToString() != to.key->ToString()) return refuse("map keys cannot change type");
+    return CheckWidening(*from.value, *to.value, column + ".value");
+  }
   if (fr && to.kind == DataType::Kind::kDecimal) {
     static const int kDigits[] = {0, 3, 5, 10, 20};
     if (to.precision - to.scale >= kDigits[fr]) return Status::OK();
@@ -385,6 +398,41 @@ Status CheckWidening(const DataType& from, const DataType& to, const std::string
                   "+k,k) to hold every value");
   }
   return refuse("not a widening change");
+}
+
+namespace {
+void CollectTypeChanges(const DataType& from, const DataType& to, const std::string& path,
+                        std::vector<std::string>* out) {
+  if (from.ToString() == to.ToString()) return;
+  auto sub = [&](const char* part) { return path.empty() ? std::string(part) : path + "." + part; };
+  if (from.kind == DataType::Kind::kArray && to.kind == DataType::Kind::kArray)
+    return CollectTypeChanges(*from.element, *to.element, sub("element"), out);
+  if (from.kind == DataType::Kind::kMap && to.kind == DataType::Kind::kMap) {
+    CollectTypeChanges(*from.key, *to.key, sub("key"), out);
+    return CollectTypeChanges(*from.value, *to.value, sub("value"), out);
+  }
+  std::string e =
+      "{\"fromType\":" + JsonStr(from.ToString()) + ",\"toType\":" + JsonStr(to.ToString());
+  if (!path.empty()) e += ",\"fieldPath\":" + JsonStr(path);
+  out->push_back(e + "}");
+}
+}  // namespace
+
+std::string AppendTypeChanges(const std::string& md_json, const DataType& from,
+                              const DataType& to) {
+  std::vector<std::string> entries;
+  CollectTypeChanges(from, to, "", &entries);
+  if (entries.empty()) return md_json;
+  std::string items;
+  simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  simdjson::dom::array existing;
+  if (parser.parse(md_json.empty() ? std::string("{}") : md_json).get(o) == simdjson::SUCCESS &&
+      o["delta.typeChanges"].get(existing) == simdjson::SUCCESS) {
+    for (auto e : existing) items += (items.empty() ? "" : ",") + std::string(simdjson::minify(e));
+  }
+  for (const auto& e : entries) items += (items.empty() ? "" : ",") + e;
+  return SetMetadataKey(md_json, "delta.typeChanges", "[" + items + "]");
 }
 
 }  // namespace alter
@@ -509,23 +557,13 @@ Result<AlterResult> ChangeColumnType(const std::string& uri, const std::string& 
     StructField& f = (*fields)[static_cast<size_t>(idx)];
     LAKE_RETURN_IF_ERROR(alter::CheckWidening(*f.type, *to, JoinPath(path)));
     from_s = f.type->ToString();
-    // delta.typeChanges: append {fromType, toType} to the field's history.
-    std::string entry = "{\"fromType\":" + JsonStr(from_s) + ",\"toType\":" + JsonStr(to->ToString()) + "}";
-    std::string arr = "[" + entry + "]";
-    simdjson::dom::parser parser;
-    simdjson::dom::object o;
-    simdjson::dom::array existing;
-    if (parser.parse(f.metadata.empty() ? std::string("{}") : f.metadata).get(o) == simdjson::SUCCESS &&
-        o["delta.typeChanges"].get(existing) == simdjson::SUCCESS) {
-      std::string m = simdjson::minify(existing);
-      arr = m.size() > 2 ? m.substr(0, m.size() - 1) + "," + entry + "]" : arr;
-    }
-    f.metadata = alter::SetMetadataKey(f.metadata, "delta.typeChanges", arr);
+    f.metadata = alter::AppendTypeChanges(f.metadata, *f.type, *to);
     f.type = to;
     return Status::OK();
   }));
-  alter::AddFeature(&a.protocol, "typeWidening", true);
-  if (to->kind == DataType::Kind::kPrimitive && to->name == "timestamp_ntz")
+  alter::AddFeature(&a.protocol, alter::TypeWideningFeature(a.protocol), true);
+  // Also inside arrays and maps (array<date> -> array<timestamp_ntz>).
+  if (to->ToString().find("timestamp_ntz") != std::string::npos)
     alter::AddFeature(&a.protocol, "timestampNtz", true);
   return Finish(a, "CHANGE COLUMN",
                 Params({{"column", JoinPath(path)}, {"fromType", from_s}, {"toType", to->ToString()}}),

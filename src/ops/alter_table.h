@@ -14,9 +14,12 @@
 //   ChangeColumnType
 //                  type widening (byte->short->int->long, float->double, decimal precision /
 //                  scale increase with scale increase <= precision increase, date->timestamp_ntz,
-//                  integers -> double / decimal wide enough): adds the typeWidening feature and
-//                  records delta.typeChanges in the field metadata. Anything else is refused
-//                  with the reason (rewrite the table with `lake write --mode overwrite`).
+//                  integers -> double / decimal wide enough; array elements and map values
+//                  too, map keys never): adds the typeWidening feature (or keeps the table's
+//                  typeWidening-preview) and records delta.typeChanges in the field metadata
+//                  (with fieldPath "element" / "value" for changes inside arrays and maps).
+//                  Anything else is refused with the reason (rewrite the table with `lake write
+//                  --mode overwrite`).
 //   SetProperties / UnsetProperties / SetTableComment / SetColumnComment
 //
 // Every change is one commit; a concurrent metadata change makes it fail with a Conflict.
@@ -69,7 +72,12 @@ namespace alter {
 // --- pieces (also used by the write path) ---------------------------------------------------
 
 // Whether `from` can be widened to `to` under the typeWidening feature; else the reason.
+// Arrays widen through their element type and maps through their value type (the key must stay).
 Status CheckWidening(const DataType& from, const DataType& to, const std::string& column);
+// `md_json` (a field's metadata) with delta.typeChanges extended by the change from `from` to
+// `to` (which CheckWidening accepted): one {fromType, toType} entry per changed type, with
+// fieldPath "element" / "value" / "element.element" ... for types inside arrays and maps.
+std::string AppendTypeChanges(const std::string& md_json, const DataType& from, const DataType& to);
 
 // Metadata JSON helpers: returns `md_json` with `key` set to the raw JSON `value` / removed.
 std::string SetMetadataKey(const std::string& md_json, const std::string& key,
@@ -79,6 +87,9 @@ std::string RemoveMetadataKey(const std::string& md_json, const std::string& key
 // Adds a feature to a protocol, upgrading a legacy protocol to table features (3,7) when needed
 // (keeping every feature the legacy versions implied).
 void AddFeature(Protocol* p, const std::string& feature, bool reader_writer);
+// The type-widening feature name to use on this table: "typeWidening-preview" when the table
+// already has the preview feature (same semantics; tables keep their name), else "typeWidening".
+std::string TypeWideningFeature(const Protocol& p);
 
 // Column mapping: assigns ids / physical names to fields that lack them (enabling mode 'name'
 // when the table has no mapping yet). Updates configuration and protocol.

@@ -13,6 +13,7 @@
 #include "scan/scan_sql.h"
 #include "util/json_writer.h"
 #include "write/data_writer.h"
+#include "write/remote_files.h"
 
 namespace lake {
 namespace {
@@ -145,21 +146,33 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
     if (o.progress) o.progress(m);
   };
   const int64_t start_ms = NowMs();
-  const std::string& uri = table->uri();
-  if (size_t scheme = uri.find("://");
-      scheme != std::string::npos && Lower(uri.substr(0, scheme)) != "file") {
-    return Status::Unsupported("optimize on '" + uri.substr(0, scheme) +
-                               "://' tables is not supported yet (local paths and file:// only)");
-  }
   LAKE_ASSIGN_OR_RETURN(auto snap, table->LatestSnapshot());
   const Protocol& p = snap->protocol();
   if (p.min_writer_version > 7)
     return Status::Unsupported("table needs writer version " + std::to_string(p.min_writer_version));
-  if (snap->column_mapping_mode() != "none" && !snap->column_mapping_mode().empty())
-    return Status::Unsupported("optimize on tables with column mapping is not supported yet");
-  if (p.writer_features &&
-      std::count(p.writer_features->begin(), p.writer_features->end(), "rowTracking"))
-    return Status::Unsupported("optimize on tables with row tracking is not supported yet");
+  // Column mapping (name / id) needs nothing here: the scan reads by physical name (or field
+  // id), and the data writer writes physical names, Parquet field ids and statistics and
+  // partition values keyed by physical names, from the table configuration it is given.
+  if (p.writer_features) {
+    for (const auto& f : *p.writer_features) {
+      if (f == "rowTracking") {
+        // PROTOCOL.md "Row Tracking": every add needs a fresh baseRowId above the high-water
+        // mark (domain delta.rowTracking) and defaultRowCommitVersion = its commit's version,
+        // and copied rows must keep their stable row ids / commit versions in the materialized
+        // columns. lake assigns none of these yet (nor does its transaction layer accept the
+        // feature, even suspended), so refuse before rewriting anything.
+        return Status::Unsupported(
+            "optimize on tables with row tracking (writer feature rowTracking, not suspended) is "
+            "not supported yet: the rewritten files would need fresh baseRowId / "
+            "defaultRowCommitVersion and the old row ids and commit versions materialized into "
+            "the columns named by delta.rowTracking.materializedRowIdColumnName / "
+            "materializedRowCommitVersionColumnName");
+      }
+      if (!write::WriterFeatureSupported(f))
+        return Status::Unsupported("optimize: table uses writer feature '" + f +
+                                   "', which lake cannot write yet");
+    }
+  }
 
   const Schema& schema = snap->schema();
   const auto& parts = snap->metadata().partition_columns;
@@ -296,15 +309,29 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
            std::to_string(bins.size()) + " batch(es) over " + std::to_string(parts_touched.size()) +
            " partition(s)");
 
-  LAKE_ASSIGN_OR_RETURN(std::string root, table->store()->LocalPath(""));
+  // Remote tables (s3://), as WriteBuilder does: the input files are read through the file
+  // cache, the new files are written to a local staging directory outside the table and
+  // uploaded before the commit.
+  auto store = table->store();
+  const bool remote = !store->is_local();
+  std::string root;
+  if (remote) {
+    LAKE_ASSIGN_OR_RETURN(root, write::MakeLocalStagingDir());
+  } else {
+    LAKE_ASSIGN_OR_RETURN(root, store->LocalPath(""));
+  }
+  write::StagingDirRemover remove_staging(remote ? root : std::string());
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   std::vector<AddFile> added;
+  bool uploaded = false, commit_attempted = false;
   auto cleanup = [&](Status st) {
+    // Never delete the files of a commit that may have landed (CommitOutcomeUnknown).
+    if (commit_attempted && CommitOutcomeUnknown(st)) return st;
     write::DeleteDataFiles(root, added);
+    if (uploaded) write::DeleteUploadedFiles(*store, added);
     return st;
   };
-  auto store = table->store();
   scan::DeletedRowsLoader loader = [store](const AddFile& f) -> Result<std::vector<uint64_t>> {
     return LoadDeletedRows(*store, *f.deletion_vector);
   };
@@ -330,6 +357,11 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
     in.partition_columns = parts;
     in.mapping_mode = snap->column_mapping_mode();
     in.files = b.files;
+    if (remote) {
+      auto paths = write::FetchDataFiles(*store, b.files);
+      if (!paths.ok()) return cleanup(paths.status().WithContext("optimize: fetching files"));
+      in.local_paths = std::move(*paths);
+    }
     auto scan_sql = scan::BuildScanSql(*conn, in, loader);
     if (!scan_sql.ok()) return cleanup(scan_sql.status().WithContext("optimize: reading files"));
     if (zcols.empty()) {
@@ -393,6 +425,13 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
         .Key("numRows").Int(zrows_total)
         .EndObject();
     zorder_stats = zs.Take();
+  }
+
+  if (remote && !added.empty()) {
+    progress("optimize: uploading " + std::to_string(added.size()) + " file(s)");
+    Status up = write::UploadDataFiles(*store, root, added);
+    uploaded = true;  // maybe partly: cleanup deletes every key, missing ones are fine
+    if (!up.ok()) return cleanup(up.WithContext("optimize: uploading files"));
   }
 
   // One transaction: remove(dataChange=false) + add(dataChange=false).
@@ -467,6 +506,7 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
            std::to_string(res.files_added) + " adds");
   CommitOptions co;
   co.build_snapshot = false;
+  commit_attempted = true;
   auto committed = (*txn)->Commit(co);
   if (!committed.ok()) return cleanup(committed.status().WithContext("optimize"));
   res.version = committed->version;

@@ -40,11 +40,13 @@
 // delta.autoOptimize.autoCompact.minNumFiles (default 50) files smaller than min_file_size;
 // it is a separate commit with operationParameters.auto = "true".
 //
-// Optimized writes (delta.autoOptimize.optimizeWrite=true): see AutoCompactAfterWrite's note in
-// optimize.cc and docs: lake's writer already sends each partition's rows of one write to ONE
-// file (DuckDB 1.4 cannot rotate files of a partitioned COPY) and cuts unpartitioned writes at
-// delta.targetFileSize, which is what an optimized write's shuffle achieves in Spark; there is
-// no separate shuffle stage to enable.
+// Optimized writes (delta.autoOptimize.optimizeWrite=true) live in the data writer
+// (DataWriteOptions::optimize_write): partitions are cut into target-size files as they are
+// written, so they need no OPTIMIZE afterwards.
+//
+// Table features: column mapping (name / id) is handled by the scan and the data writer
+// (physical names, field ids, physically keyed stats and partition values). Row tracking and
+// writer features lake cannot write are refused before anything is rewritten.
 #pragma once
 
 #include <cstdint>

@@ -20,9 +20,13 @@
 #include "lake/commit_coordinator.h"
 #include "lake/object_store.h"
 #include "storage/s3_store.h"
+#include "storage/test_hooks.h"
 #include "util/percent_encoding.h"
 
 namespace lake {
+namespace storage_test {
+std::atomic<int> fail_dir_fsyncs{0};
+}  // namespace storage_test
 namespace {
 
 std::string ErrnoMessage(const std::string& what, const std::string& path, int err) {
@@ -60,6 +64,11 @@ Status FsyncDir(const std::string& dir) {
   if (fd < 0) return ErrnoStatus("cannot open directory", dir, errno);
   int rc = fsync(fd);
   int err = errno;
+  if (storage_test::fail_dir_fsyncs.load(std::memory_order_relaxed) > 0 &&
+      storage_test::fail_dir_fsyncs.fetch_sub(1) > 0) {
+    rc = -1;
+    err = EIO;
+  }
   close(fd);
   if (rc != 0) return ErrnoStatus("cannot fsync directory", dir, err);
   return Status::OK();

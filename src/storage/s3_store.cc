@@ -1,10 +1,11 @@
 // S3Store: see s3_store.h.
 #include "storage/s3_store.h"
 
+#include "storage/file_cache.h"
+#include "storage/location.h"
+#include "storage/store_overrides.h"
 #include "util/percent_encoding.h"
 #include "util/utf8.h"
-#include "storage/file_cache.h"
-#include "storage/store_overrides.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -657,7 +658,14 @@ class S3Store final : public ObjectStore {
   }
 
   Status Put(std::string_view key, std::string_view data) override {
-    if (data.size() > c_.part_size) return MultipartPut(FullKey(key), data);
+    if (data.size() > c_.part_size) {
+      return MultipartPut(FullKey(key), data.size(),
+                          [&](uint64_t off, uint64_t len, std::string* buf) {
+                            buf->assign(data.substr(off, len));
+                            return Status::OK();
+                          })
+          .status();
+    }
     Request req;
     req.method = "PUT";
     req.key = FullKey(key);
@@ -669,22 +677,47 @@ class S3Store final : public ObjectStore {
 
   // Uploads, then copies the file into the cache under the uploaded object's name, so that
   // LocalPathImmutable(key, size) hits (the entry's ETag part is that of the upload when the
-  // server returned one; immutable lookups ignore it anyway).
+  // server returned one; immutable lookups ignore it anyway). Streams from disk: a file up to
+  // the part size is one PUT of its bytes, a larger one a multipart upload reading one part at
+  // a time per upload thread, so memory stays at most upload_parallelism x part_size whatever
+  // the file's size.
   Status PutFile(std::string_view key, const std::string& local_path) override {
     LAKE_RETURN_IF_ERROR(CheckObjectKey(key));
-    std::string data;
-    {
-      std::ifstream in(local_path, std::ios::binary);
-      if (!in) return Status::IOError("cannot open " + local_path);
-      data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      if (in.bad()) return Status::IOError("cannot read " + local_path);
+    int fd = ::open(local_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IOError("cannot open " + local_path + ": " + std::strerror(errno));
+    struct FdCloser {
+      int fd;
+      ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      return Status::IOError("cannot stat " + local_path + ": " + std::strerror(errno));
     }
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    auto read_range = [&](uint64_t off, uint64_t len, std::string* buf) -> Status {
+      buf->resize(len);
+      uint64_t done = 0;
+      while (done < len) {
+        ssize_t n = ::pread(fd, buf->data() + done, len - done, static_cast<off_t>(off + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+          return Status::IOError("cannot read " + local_path + ": " + std::strerror(errno));
+        if (n == 0) {
+          return Status::IOError(local_path + " shrank while being uploaded (" +
+                                 std::to_string(off + done) + " of " + std::to_string(size) +
+                                 " bytes)");
+        }
+        done += static_cast<uint64_t>(n);
+      }
+      return Status::OK();
+    };
     std::string full = FullKey(key);
     std::string etag;
-    if (data.size() > c_.part_size) {
-      LAKE_RETURN_IF_ERROR(MultipartPut(full, data));
-      etag = "multipart-" + Sha256Hex(data).substr(0, 16);
+    if (size > c_.part_size) {
+      LAKE_ASSIGN_OR_RETURN(etag, MultipartPut(full, size, read_range));
     } else {
+      std::string data;
+      LAKE_RETURN_IF_ERROR(read_range(0, size, &data));
       Request req;
       req.method = "PUT";
       req.key = full;
@@ -697,15 +730,20 @@ class S3Store final : public ObjectStore {
     std::string loc = Location(full);
     (void)cache_.Insert(
         loc,
-        [&](int fd, uint64_t* bytes, std::string*) -> Status {
-          size_t off = 0;
-          while (off < data.size()) {
-            ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return Status::IOError(std::string("cache write: ") + std::strerror(errno));
-            off += static_cast<size_t>(n);
+        [&](int out, uint64_t* bytes, std::string*) -> Status {
+          std::string buf;
+          for (uint64_t off = 0; off < size; off += buf.size()) {
+            LAKE_RETURN_IF_ERROR(read_range(off, std::min<uint64_t>(size - off, 1 << 20), &buf));
+            size_t w = 0;
+            while (w < buf.size()) {
+              ssize_t n = ::write(out, buf.data() + w, buf.size() - w);
+              if (n < 0 && errno == EINTR) continue;
+              if (n <= 0)
+                return Status::IOError(std::string("cache write: ") + std::strerror(errno));
+              w += static_cast<size_t>(n);
+            }
           }
-          *bytes = data.size();
+          *bytes = size;
           return Status::OK();
         },
         [&](uint64_t bytes, const std::string&) {
@@ -1051,7 +1089,14 @@ class S3Store final : public ObjectStore {
     return verdict;
   }
 
-  Status MultipartPut(const std::string& key, std::string_view data) {
+  // Fills `buf` with `len` bytes of the object from `offset`.
+  using PartReader = std::function<Status(uint64_t offset, uint64_t len, std::string* buf)>;
+
+  // A multipart upload of `size` bytes read part by part through `read`; upload_parallelism
+  // parts in flight, each in its own buffer, so memory is bounded by upload_parallelism x
+  // part_size. On any failure the upload is aborted (no object, no stored parts). Returns the
+  // object's ETag (from a HEAD: RGW answers CompleteMultipartUpload with an empty one).
+  Result<std::string> MultipartPut(const std::string& key, uint64_t size, const PartReader& read) {
     Request init;
     init.method = "POST";
     init.key = key;
@@ -1071,24 +1116,31 @@ class S3Store final : public ObjectStore {
       (void)Execute(a);
       return st;
     };
-    std::string complete = "<CompleteMultipartUpload>";
-    int part = 0;
-    for (uint64_t off = 0; off < data.size(); off += c_.part_size) {
-      ++part;
+    const size_t parts = static_cast<size_t>((size + c_.part_size - 1) / c_.part_size);
+    std::vector<std::string> etags(parts);
+    Status up = ParallelFor(parts, std::max(1, c_.upload_parallelism), [&](size_t i) -> Status {
+      const uint64_t off = static_cast<uint64_t>(i) * c_.part_size;
+      const std::string part = std::to_string(i + 1);
+      std::string buf;
+      LAKE_RETURN_IF_ERROR(read(off, std::min<uint64_t>(c_.part_size, size - off), &buf));
       Request p;
       p.method = "PUT";
       p.key = key;
-      p.query = {{"partNumber", std::to_string(part)}, {"uploadId", upload_id}};
-      p.body = data.substr(off, c_.part_size);
-      auto pr = Execute(p);
-      if (!pr.ok()) return abort(pr.status());
-      if (!pr->ok())
-        return abort(HttpError(p, *pr).WithContext("uploading part " + std::to_string(part)));
-      std::string etag = pr->Header("etag");
+      p.query = {{"partNumber", part}, {"uploadId", upload_id}};
+      p.body = buf;
+      LAKE_ASSIGN_OR_RETURN(Response pr, Execute(p));
+      if (!pr.ok()) return HttpError(p, pr).WithContext("uploading part " + part);
+      std::string etag = pr.Header("etag");
       if (etag.empty())
-        return abort(Status::IOError("S3 part upload of " + Describe(key) + " returned no ETag"));
+        return Status::IOError("S3 part upload of " + Describe(key) + " returned no ETag");
       if (etag.front() != '"') etag = "\"" + etag + "\"";
-      complete += "<Part><PartNumber>" + std::to_string(part) + "</PartNumber><ETag>" + etag +
+      etags[i] = std::move(etag);
+      return Status::OK();
+    });
+    if (!up.ok()) return abort(up);
+    std::string complete = "<CompleteMultipartUpload>";
+    for (size_t i = 0; i < parts; ++i) {
+      complete += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] +
                   "</ETag></Part>";
     }
     complete += "</CompleteMultipartUpload>";
@@ -1114,15 +1166,39 @@ class S3Store final : public ObjectStore {
     head.key = key;
     LAKE_ASSIGN_OR_RETURN(Response hr, Execute(head));
     if (!hr.ok()) return HttpError(head, hr).WithContext("checking a completed multipart upload");
-    uint64_t size = std::strtoull(hr.Header("content-length").c_str(), nullptr, 10);
-    if (size != data.size()) {
+    uint64_t got = std::strtoull(hr.Header("content-length").c_str(), nullptr, 10);
+    if (got != size) {
       return Status::IOError("multipart upload of " + Describe(key) + " produced " +
-                             std::to_string(size) + " bytes, expected " +
-                             std::to_string(data.size()));
+                             std::to_string(got) + " bytes, expected " + std::to_string(size));
     }
-    return Status::OK();
+    std::string etag = StripQuotes(hr.Header("etag"));
+    return etag.empty() ? "multipart-" + upload_id : etag;
   }
 
+ public:
+  // Keys of the multipart uploads in progress under `prefix` (relative to the store root).
+  Result<std::vector<std::string>> PendingUploads(const std::string& prefix) {
+    Request req;
+    req.method = "GET";
+    req.query = {{"prefix", FullKey(prefix)}, {"uploads", ""}};
+    req.what = "LIST UPLOADS " + Describe(FullKey(prefix));
+    LAKE_ASSIGN_OR_RETURN(Response r, Execute(req));
+    if (!r.ok()) return HttpError(req, r);
+    std::vector<std::string> out;
+    std::string_view body = r.body;
+    size_t pos = 0;
+    std::string_view block;
+    while (FindElement(body, "Upload", pos, &block, &pos)) {
+      std::string_view k;
+      if (FindElement(block, "Key", 0, &k, nullptr)) {
+        LAKE_ASSIGN_OR_RETURN(std::string key, XmlUnescape(k));
+        out.push_back(key.substr(std::min(key.size(), RootPrefix().size())));
+      }
+    }
+    return out;
+  }
+
+ private:
   S3Config c_;
   std::string sigv4_;
   std::string scheme_;
@@ -1144,6 +1220,12 @@ Result<std::unique_ptr<ObjectStore>> NewS3Store(S3Config config) {
   std::call_once(g_curl_once, [&] { init = curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (init != CURLE_OK) return Status::Internal("curl_global_init failed");
   return std::unique_ptr<ObjectStore>(std::make_unique<S3Store>(std::move(config)));
+}
+
+Result<std::vector<std::string>> PendingMultipartUploads(const S3Config& config,
+                                                         const std::string& prefix) {
+  LAKE_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, NewS3Store(config));
+  return static_cast<S3Store*>(store.get())->PendingUploads(prefix);
 }
 
 Status EnsureBucket(const S3Config& config) {

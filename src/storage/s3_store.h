@@ -43,6 +43,9 @@ struct S3Config {
   uint64_t cache_max_bytes = 0;  // 0 -> $LAKE_CACHE_MAX_BYTES or 10 GiB (storage/file_cache.h)
 
   uint64_t part_size = 64ull << 20;  // objects larger than this are uploaded in parts
+  // Parts of one multipart upload in flight at once, each buffered in memory: a PutFile holds
+  // at most upload_parallelism x part_size bytes, whatever the file's size.
+  int upload_parallelism = 2;
   int max_attempts = 6;              // per request, the first included
   int base_backoff_ms = 100;
   int max_backoff_ms = 5000;
@@ -65,6 +68,11 @@ struct S3Config {
 Result<S3Config> ConfigFromUri(std::string_view uri);
 
 Result<std::unique_ptr<ObjectStore>> NewS3Store(S3Config config);
+
+// Keys (relative to the store root) of the multipart uploads in progress under `prefix`: an
+// aborted upload leaves none (for tests).
+Result<std::vector<std::string>> PendingMultipartUploads(const S3Config& config,
+                                                         const std::string& prefix);
 
 // Creates the bucket when it does not exist (for tests and tooling; tables never do this).
 Status EnsureBucket(const S3Config& config);

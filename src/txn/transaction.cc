@@ -305,7 +305,48 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
     }
 
     Status put = store.LinkStagedIfAbsent(*staged, key);
+    std::string put_warning;
+    // A failed put may still have left our commit in place: S3 retries exhausted after a
+    // response lost once the PUT was applied, LocalStore's directory fsync failing after the
+    // link. Reporting that as a failure would let the caller delete the data files of a commit
+    // that landed, so settle it by reading the key back (commit bytes carry our unique txnId):
+    // ours -> committed; another writer's -> a lost race; absent -> put again (a put-if-absent
+    // cannot land twice, and an AlreadyExists after an uncertain put is read back as well).
+    // The loop ends on OK, on IOError, or on an AlreadyExists that is certain (never after an
+    // uncertain put without the bytes compared: our own commit must not be taken for a winner).
+    bool uncertain = false;
+    for (int round = 0;; ++round) {
+      if (put.ok() || (put.IsAlreadyExists() && !uncertain)) break;
+      if (!put.IsAlreadyExists()) uncertain = true;
+      auto back = store.Get(key);
+      if (back.ok()) {
+        if (*back == staged->data()) {
+          put_warning = "the store reported an error after commit version " +
+                        std::to_string(version) + " was in place (" + put.ToString() +
+                        "); it was read back and is committed";
+          put = Status::OK();
+        } else {
+          put = Status::AlreadyExists("'" + key + "' already exists");
+          uncertain = false;
+        }
+        break;
+      }
+      if (!back.status().IsNotFound()) {
+        put = Status::IOError(put.message() +
+                              "; reading the commit back to settle whether it landed failed "
+                              "too (" +
+                              back.status().message() + "): the outcome is unknown");
+        break;
+      }
+      if (round == 2) {
+        put = Status::IOError(put.message() + "; the commit is not in place after " +
+                              std::to_string(round + 1) + " attempts");
+        break;
+      }
+      put = store.LinkStagedIfAbsent(*staged, key);
+    }
     if (put.ok()) {
+      result.post_commit_warning = put_warning;
       result.version = version;
       std::string data = staged->data();
       staged.reset();  // the temp file goes as soon as the commit is durable
@@ -326,7 +367,9 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
                                                            ? result.snapshot->metadata()
                                                            : metadata))) {
         Status cp = WriteCheckpointIfDue(table_, version, result.snapshot);
-        if (!cp.ok()) result.post_commit_warning = cp.message();
+        if (!cp.ok())
+          result.post_commit_warning +=
+              (result.post_commit_warning.empty() ? "" : "; ") + cp.message();
       }
       return result;
     }

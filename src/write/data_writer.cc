@@ -19,6 +19,7 @@
 #include "txn/commit_writer.h"
 #include "util/json_writer.h"
 #include "util/percent_encoding.h"
+#include "write/rules.h"
 
 namespace lake::write {
 namespace fs = std::filesystem;
@@ -682,103 +683,82 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     return needs_cast[i] ? "CAST(" + src_expr[i] + " AS " + duck_types[i] + ")" : src_expr[i];
   };
 
-  // 2. Validation pass.
-  bool any_check = !o.require_predicate.empty();
-  for (size_t i = 0; i < schema.fields.size(); ++i)
-    any_check |= needs_check[i] || !schema.fields[i].nullable;
-  if (any_check && !o.trusted_source) {
-    Progress(o, "validating rows");
-    std::string inner;
+  // 2. Row rules over the whole batch, before anything is written: values that do not cast to
+  // their column's type, NULLs in NOT NULL fields (nested ones too), then the table's CHECK
+  // constraints, invariants and generated columns. One pass when every row is good. A bad batch
+  // is refused with the count per rule and up to 5 examples, or (with a quarantine sink) split:
+  // the bad rows go to the sink, the good ones are written.
+  std::string source_sql = o.source_sql;
+  if (!o.trusted_source) {
+    std::vector<RowRule> rules;
+    std::string checked_columns;
     for (size_t i = 0; i < schema.fields.size(); ++i) {
-      if (i) inner += ", ";
-      inner += src_expr[i] + " AS \"__s" + std::to_string(i) + "\", ";
-      inner += (needs_check[i] ? "TRY_CAST(" + src_expr[i] + " AS " + duck_types[i] + ")"
-                               : cast_expr(i)) +
-               " AS " + QuoteIdent(schema.fields[i].name);
-    }
-    std::string aggs;
-    struct Check {
-      enum { kCast, kNull, kPred } kind;
-      size_t field;
-    };
-    std::vector<Check> checks;
-    for (size_t i = 0; i < schema.fields.size(); ++i) {
-      std::string s = "\"__s" + std::to_string(i) + "\"";
+      const std::string s = "\"__s" + std::to_string(i) + "\"";
+      const std::string name = QuoteIdent(schema.fields[i].name);
+      if (i) checked_columns += ", ";
+      checked_columns += src_expr[i] + " AS " + s + ", ";
+      checked_columns += (needs_check[i] ? "TRY_CAST(" + src_expr[i] + " AS " + duck_types[i] + ")"
+                                         : cast_expr(i)) +
+                         " AS " + name;
       if (needs_check[i]) {
-        std::string cond = s + " IS NOT NULL AND " + QuoteIdent(schema.fields[i].name) + " IS NULL";
-        aggs += std::string(aggs.empty() ? "" : ", ") + "count(*) FILTER (WHERE " + cond +
-                "), any_value(CAST(" + s + " AS VARCHAR)) FILTER (WHERE " + cond + ")";
-        checks.push_back({Check::kCast, i});
-      }
-      if (!schema.fields[i].nullable) {
-        aggs += std::string(aggs.empty() ? "" : ", ") + "count(*) FILTER (WHERE " + s +
-                " IS NULL), NULL";
-        checks.push_back({Check::kNull, i});
+        std::string from =
+            src_types[i] == "generated" ? "generated value" : "source type " + src_types[i];
+        rules.push_back(
+            {"column '" + schema.fields[i].name + "': cast to " + duck_types[i] + " (" + from + ")",
+             s + " IS NULL OR " + name + " IS NOT NULL"});
       }
     }
-    if (!o.require_predicate.empty()) {
-      aggs += std::string(aggs.empty() ? "" : ", ") + "count(*) FILTER (WHERE NOT coalesce((" +
-              o.require_predicate + "), false)), NULL";
-      checks.push_back({Check::kPred, 0});
-    }
-    auto r = conn.Query("SELECT " + aggs + " FROM (SELECT " + inner + " FROM (" + o.source_sql +
-                        ") AS __src) AS __v");
-    if (!r.ok()) return r.status().WithContext("validating the source");
-    // Report the first failing column in schema order (cast failures before NOT NULL).
-    for (size_t k = 0; k < checks.size(); ++k) {
-      int64_t n = r->GetInt64(2 * k, 0);
-      if (n == 0) continue;
-      const auto& c = checks[k];
-      const StructField& f = schema.fields[c.field];
-      std::string rows = std::to_string(n) + (n == 1 ? " row" : " rows");
-      if (c.kind == Check::kCast) {
-        std::string sample = r->IsNull(2 * k + 1, 0) ? "" : std::string(r->GetString(2 * k + 1, 0));
-        return Status::InvalidArgument("column '" + f.name + "': value '" + Shorten(sample) +
-                                       "' is not " + duck_types[c.field] + " (" + rows +
-                                       (n == 1 ? " fails" : " fail") + "; source type " +
-                                       src_types[c.field] + ")");
-      }
-      if (c.kind == Check::kNull) {
-        return Status::InvalidArgument("column '" + f.name + "' is NOT NULL but " + rows +
-                                       (n == 1 ? " has" : " have") + " NULL");
-      }
-      return Status::InvalidArgument(rows + " of the source " + (n == 1 ? "does" : "do") +
-                                     " not satisfy the replace-where predicate '" +
-                                     o.require_predicate + "'");
-    }
-  }
-
-  // 2b. Data-quality rules over the whole batch: nothing is written when a row breaks one. The
-  // error gives the number of bad rows and up to 5 of them with the rule each broke.
-  if (!o.rules.empty() && !o.trusted_source) {
-    Progress(o, "checking " + std::to_string(o.rules.size()) + " data-quality rule(s)");
-    std::string inner;
-    for (size_t i = 0; i < schema.fields.size(); ++i) {
-      inner += (i ? ", " : "") + cast_expr(i) + " AS " + QuoteIdent(schema.fields[i].name);
-    }
-    std::string all_ok, which = "CASE";
-    for (size_t k = 0; k < o.rules.size(); ++k) {
-      std::string ok = "coalesce((" + o.rules[k].sql + "), false)";
-      all_ok += (k ? " AND " : "") + ok;
-      which += " WHEN NOT " + ok + " THEN " + QuoteString(o.rules[k].name);
-    }
-    which += " END";
-    std::string from = " FROM (SELECT " + inner + " FROM (" + o.source_sql + ") AS __src) AS __v";
-    auto r = conn.Query("SELECT count(*) FILTER (WHERE NOT (" + all_ok + "))" + from);
-    if (!r.ok()) return r.status().WithContext("checking data-quality rules");
-    int64_t bad = r->GetInt64(0, 0);
-    if (bad > 0) {
-      auto ex = conn.Query("SELECT " + which + ", CAST(__v AS VARCHAR)" + from + " WHERE NOT (" +
-                           all_ok + ") LIMIT 5");
-      std::string examples;
-      if (ex.ok()) {
-        for (size_t row = 0; row < ex->row_count(); ++row) {
-          examples += "\n  " + std::string(ex->GetString(1, row)) + " violates " +
-                      std::string(ex->GetString(0, row));
+    AppendNotNullRules(schema, &rules);
+    for (const auto& r : o.rules) rules.push_back(r);
+    if (!rules.empty() || !o.require_predicate.empty()) {
+      // One pass: rows per first rule broken, and (among the rows breaking none) the rows that
+      // do not satisfy the replace-where predicate.
+      Progress(o, "checking " + std::to_string(rules.size()) + " row rule(s)");
+      std::string checked = CheckedRowsSql(source_sql, checked_columns, rules);
+      std::string pred_fails = o.require_predicate.empty()
+                                   ? "false"
+                                   : "NOT coalesce((" + o.require_predicate + "), false)";
+      std::string rule_only = CheckedRowsSql(source_sql, checked_columns, rules, false, pred_fails);
+      auto r =
+          conn.Query("SELECT __lake_rule, count(*), count(*) FILTER (WHERE __lake_extra) FROM (" +
+                     rule_only + ") AS __c GROUP BY 1 ORDER BY 2 DESC, 1");
+      if (!r.ok()) return r.status().WithContext("checking the rows");
+      int64_t bad = 0, outside_predicate = 0;
+      std::string by_rule;
+      for (size_t k = 0; k < r->row_count(); ++k) {
+        if (r->IsNull(0, k)) {
+          outside_predicate = r->GetInt64(2, k);
+          continue;
         }
+        bad += r->GetInt64(1, k);
+        by_rule += std::string(by_rule.empty() ? "" : "; ") + std::string(r->GetString(0, k)) +
+                   ": " + std::to_string(r->GetInt64(1, k));
       }
-      return Status::InvalidArgument(std::to_string(bad) + (bad == 1 ? " row breaks" : " rows break") +
-                                     " the table's rules; nothing was written. Examples:" + examples);
+      if (bad > 0 && !o.quarantine) {
+        auto ex = conn.Query("SELECT CAST(__lake_src AS VARCHAR), __lake_rule FROM (" + checked +
+                             ") AS __c WHERE __lake_rule IS NOT NULL LIMIT 5");
+        std::string examples;
+        if (ex.ok()) {
+          for (size_t row = 0; row < ex->row_count(); ++row) {
+            examples += "\n  " + Shorten(ex->GetString(0, row), 200) + " violates " +
+                        std::string(ex->GetString(1, row));
+          }
+        }
+        return Status::InvalidArgument(
+            std::to_string(bad) + (bad == 1 ? " row breaks" : " rows break") +
+            " the table's rules; nothing was written (" + by_rule + "). Examples:" + examples);
+      }
+      const int64_t n = outside_predicate;
+      if (n > 0) {
+        return Status::InvalidArgument(std::to_string(n) + (n == 1 ? " row" : " rows") +
+                                       " of the source " + (n == 1 ? "does" : "do") +
+                                       " not satisfy the replace-where predicate '" +
+                                       o.require_predicate + "'");
+      }
+      if (bad > 0) {
+        LAKE_RETURN_IF_ERROR(o.quarantine(BadRowsSql(checked), bad));
+        source_sql = GoodRowsSql(checked);
+      }
     }
   }
 
@@ -799,13 +779,14 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   auto is_part = [&](size_t i) {
     return std::find(part_idx.begin(), part_idx.end(), i) != part_idx.end();
   };
-  std::string select;
+  std::string select, out_cols;  // out_cols: the data files' columns (physical names)
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     if (is_part(i)) continue;
     if (!select.empty()) select += ", ";
     LAKE_ASSIGN_OR_RETURN(std::string pe,
                           PhysicalExpr(cast_expr(i), *schema.fields[i].type, mode, 0));
     select += pe + " AS " + QuoteIdent(schema.fields[i].PhysicalName(mode));
+    out_cols += (out_cols.empty() ? "" : ", ") + QuoteIdent(schema.fields[i].PhysicalName(mode));
   }
   if (select.empty()) {
     return Status::InvalidArgument("a table needs at least one column that is not a partition column");
@@ -847,15 +828,10 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     if (!field_ids.empty()) field_ids = ", FIELD_IDS {" + field_ids + "}";
   }
   std::string tag = codec.file_tag.empty() ? "" : "." + codec.file_tag;
-  std::string copy = "COPY (SELECT " + select + " FROM (" + o.source_sql + ") AS __src) TO " +
-                     QuoteString(staging.string()) + " (FORMAT parquet, COMPRESSION " +
-                     codec.duckdb + ", FILENAME_PATTERN " +
-                     QuoteString("part-{uuid}.c000" + tag) +
-                     // DuckDB 1.4 cannot rotate files of a partitioned COPY: there,
-                     // delta.targetFileSize is not applied (one file per partition per write).
-                     (part_idx.empty() ? ", FILE_SIZE_BYTES " + std::to_string(target_size)
-                                       : ", PARTITION_BY (__lake_part)") +
-                     ", RETURN_STATS true" + field_ids + ")";
+  const std::string common = "FORMAT parquet, COMPRESSION " + codec.duckdb + ", FILENAME_PATTERN " +
+                             QuoteString("part-{uuid}.c000" + tag) + ", RETURN_STATS true" +
+                             field_ids;
+  const std::string file_size = ", FILE_SIZE_BYTES " + std::to_string(target_size);
   Progress(o, "writing Parquet");
   // Long COPYs report DuckDB's progress every few seconds, from a helper thread.
   std::atomic<bool> copy_done{false};
@@ -884,10 +860,176 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
       }
     });
   }
-  auto copied = conn.Query(copy);
+  // (file, rows) of every staged file, from RETURN_STATS.
+  using Staged = std::vector<std::pair<std::string, int64_t>>;
+  Staged staged_files;
+  auto collect = [&](const engine::QueryResult& cr, Staged* into) {
+    size_t c_file = 0, c_count = 1;
+    for (size_t c = 0; c < cr.column_count(); ++c) {
+      if (cr.column_name(c) == "filename") c_file = c;
+      if (cr.column_name(c) == "count") c_count = c;
+    }
+    for (size_t row = 0; row < cr.row_count(); ++row)
+      into->emplace_back(std::string(cr.GetString(c_file, row)), cr.GetInt64(c_count, row));
+  };
+  auto file_size_of = [](const std::string& path) -> Result<int64_t> {
+    std::error_code e;
+    auto n = fs::file_size(path, e);
+    if (e) return Status::IOError("cannot stat " + path + ": " + e.message());
+    return static_cast<int64_t>(n);
+  };
+  // A partition's files from FILE_SIZE_BYTES end with the rows left after the last cut,
+  // possibly a handful. When that remainder (the smallest file) is under a quarter of the
+  // target, it is folded into the next smallest file of the partition (one small extra COPY
+  // of the two), so an optimized write leaves no slivers: files end between ~0.75x and ~1.75x
+  // the target.
+  auto fold_remainder = [&](Staged* files, size_t first) -> Status {
+    if (files->size() - first < 2) return Status::OK();
+    std::vector<std::pair<int64_t, size_t>> by_size;  // (bytes, index)
+    for (size_t i = first; i < files->size(); ++i) {
+      LAKE_ASSIGN_OR_RETURN(int64_t n, file_size_of((*files)[i].first));
+      by_size.emplace_back(n, i);
+    }
+    std::sort(by_size.begin(), by_size.end());
+    if (by_size[0].first >= target_size / 4) return Status::OK();
+    const auto& a = (*files)[by_size[0].second];
+    const auto& b = (*files)[by_size[1].second];
+    fs::path merged =
+        fs::path(a.first).parent_path() / ("part-" + RandomUuid() + ".c000" + tag + ".parquet");
+    auto r = conn.Query("COPY (SELECT * FROM read_parquet([" + QuoteString(a.first) + ", " +
+                        QuoteString(b.first) + "], hive_partitioning = false)) TO " +
+                        QuoteString(merged.string()) + " (FORMAT parquet, COMPRESSION " +
+                        codec.duckdb + field_ids + ")");
+    if (!r.ok()) return r.status().WithContext("folding a remainder file");
+    const int64_t rows = a.second + b.second;
+    std::error_code e;
+    fs::remove(a.first, e);
+    fs::remove(b.first, e);
+    size_t hi = std::max(by_size[0].second, by_size[1].second);
+    size_t lo = std::min(by_size[0].second, by_size[1].second);
+    files->erase(files->begin() + static_cast<std::ptrdiff_t>(hi));
+    files->erase(files->begin() + static_cast<std::ptrdiff_t>(lo));
+    files->emplace_back(merged.string(), rows);
+    return Status::OK();
+  };
+  // Optimized write, after a partitioned COPY: a partition whose rows are not in ONE file of
+  // at most 1.25 x the target (DuckDB 1.4 cannot rotate files of a partitioned COPY, and
+  // past partitioned_write_max_open_files = 100 open partitions it splits them into small
+  // files) is rewritten from its staged files. The common case (each partition in one file
+  // under the target) costs nothing extra; only partitions that need it are written twice.
+  auto resize_partitions = [&]() -> Status {
+    const int64_t fits = target_size + target_size / 4;
+    std::string restore;
+    struct Restore {
+      engine::Connection& c;
+      const std::string& sql;
+      ~Restore() {
+        if (!sql.empty()) (void)c.Execute(sql);
+      }
+    } restore_order{conn, restore};
+    // ROW_GROUP_SIZE_BYTES needs insertion order off; these rows have no order to keep.
+    auto prev = conn.Query("SELECT current_setting('preserve_insertion_order')::VARCHAR");
+    if (!prev.ok()) return prev.status();
+    LAKE_RETURN_IF_ERROR(conn.Execute("SET preserve_insertion_order = false"));
+    restore = "SET preserve_insertion_order = " + std::string(prev->GetString(0, 0));
+
+    Staged out;                           // final files
+    std::vector<std::string> stale;       // staged files rewritten (deleted at the end)
+    std::map<std::string, Staged> split;  // partition key -> files to cut to size
+    // Sorts files into: fine (kept), to merge (several files that fit one), to split.
+    auto classify = [&](const Staged& files, Staged* to_merge) -> Status {
+      std::map<std::string, std::vector<size_t>> by_dir;
+      for (size_t i = 0; i < files.size(); ++i)
+        by_dir[fs::path(files[i].first).parent_path().string()].push_back(i);
+      for (const auto& [dir, idx] : by_dir) {
+        int64_t total = 0;
+        for (size_t i : idx) {
+          LAKE_ASSIGN_OR_RETURN(int64_t n, file_size_of(files[i].first));
+          total += n;
+        }
+        if (idx.size() == 1 && total <= fits) {
+          out.push_back(files[idx[0]]);
+          continue;
+        }
+        std::string key = fs::path(dir).filename().string();  // __lake_part=<key>
+        for (size_t i : idx) {
+          stale.push_back(files[i].first);
+          if (to_merge && total <= fits) {
+            to_merge->push_back(files[i]);
+          } else {
+            split[key].push_back(files[i]);
+          }
+        }
+      }
+      return Status::OK();
+    };
+    Staged to_merge;
+    LAKE_RETURN_IF_ERROR(classify(staged_files, &to_merge));
+    // Pass 1: partitions in several files that fit in one (many partitions, each small) are
+    // merged by ONE partitioned COPY, its input sorted by partition so DuckDB's partitioned
+    // writer sees each partition once and (almost always) writes one file for it.
+    if (!to_merge.empty()) {
+      std::string list;
+      for (const auto& f : to_merge) list += (list.empty() ? "" : ", ") + QuoteString(f.first);
+      auto r = conn.Query(
+          "COPY (SELECT * EXCLUDE (__lake_src), regexp_extract(__lake_src, "
+          "'__lake_part=([^/]+)/[^/]+$', 1) AS __lake_part FROM read_parquet([" +
+          list +
+          "], filename = '__lake_src', hive_partitioning = false) ORDER BY __lake_part) TO " +
+          QuoteString((staging / "__lake_merged").string()) + " (" + common +
+          ", PARTITION_BY (__lake_part))");
+      if (!r.ok()) return r.status().WithContext("merging small partition files");
+      Staged merged;
+      collect(*r, &merged);
+      // The few partitions a thread boundary still split go to pass 2.
+      LAKE_RETURN_IF_ERROR(classify(merged, nullptr));
+    }
+    // Pass 2: each remaining partition cut by one COPY with FILE_SIZE_BYTES (row groups of at
+    // most a quarter of the target, in DuckDB's uncompressed estimate: FILE_SIZE_BYTES is
+    // checked between row groups, so files end within a row group of the target instead of
+    // overshooting by up to 122,880 rows), its remainder folded.
+    for (const auto& [key, files] : split) {
+      std::string list;
+      for (const auto& f : files) list += (list.empty() ? "" : ", ") + QuoteString(f.first);
+      // Same partition folder name (the key), under another parent: COPY wants an empty
+      // directory.
+      fs::path dst = staging / "__lake_resized" / key;
+      std::error_code mk;
+      fs::create_directories(dst.parent_path(), mk);  // DuckDB creates only the last level
+      if (mk)
+        return Status::IOError("cannot create " + dst.parent_path().string() + ": " + mk.message());
+      auto r = conn.Query("COPY (SELECT * FROM read_parquet([" + list +
+                          "], hive_partitioning = false)) TO " + QuoteString(dst.string()) + " (" +
+                          common + file_size + ", ROW_GROUP_SIZE_BYTES " +
+                          std::to_string(std::max<int64_t>(target_size / 4, 1 << 16)) + ")");
+      if (!r.ok()) return r.status().WithContext("resizing a partition's files");
+      const size_t first = out.size();
+      collect(*r, &out);
+      LAKE_RETURN_IF_ERROR(fold_remainder(&out, first));
+    }
+    for (const auto& f : stale) {
+      std::error_code e;
+      fs::remove(f, e);
+    }
+    staged_files = std::move(out);
+    return Status::OK();
+  };
+  Status copy_status = [&]() -> Status {
+    // DuckDB 1.4 cannot rotate files of a partitioned COPY ("Can't combine FILE_SIZE_BYTES
+    // and PARTITION_BY"): without an optimized write, delta.targetFileSize is not applied to
+    // partitioned writes (at least one file per partition per write).
+    auto r = conn.Query("COPY (SELECT " + select + " FROM (" + source_sql + ") AS __src) TO " +
+                        QuoteString(staging.string()) + " (" + common +
+                        (part_idx.empty() ? file_size : ", PARTITION_BY (__lake_part)") + ")");
+    if (!r.ok()) return r.status();
+    collect(*r, &staged_files);
+    // Unpartitioned writes are cut at the target already.
+    if (!o.optimize_write || part_idx.empty()) return Status::OK();
+    return resize_partitions();
+  }();
   copy_done.store(true);
   if (watcher.joinable()) watcher.join();
-  if (!copied.ok()) return copied.status().WithContext("writing data files");
+  if (!copy_status.ok()) return copy_status.WithContext("writing data files");
 
   // 4. Move files to their partition directories.
   DataWriteResult out;
@@ -897,16 +1039,10 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
     PartitionValues pv;
   };
   std::vector<Written> written;
-  const auto& cr = *copied;
-  size_t c_file = 0, c_count = 1;
-  for (size_t c = 0; c < cr.column_count(); ++c) {
-    if (cr.column_name(c) == "filename") c_file = c;
-    if (cr.column_name(c) == "count") c_count = c;
-  }
-  for (size_t row = 0; row < cr.row_count(); ++row) {
+  for (const auto& [staged_file, rows] : staged_files) {
     Written w;
-    w.staged = std::string(cr.GetString(c_file, row));
-    w.rows = cr.GetInt64(c_count, row);
+    w.staged = staged_file;
+    w.rows = rows;
     fs::path staged(w.staged);
     if (w.rows == 0) continue;  // never commit empty files
     std::string rel_dir;

@@ -5,16 +5,19 @@
 //   1. DESCRIBE the source; match its columns to the table's by name (case-insensitive). A
 //      source column the table lacks is refused; a nullable table column the source lacks is
 //      written as NULL, a NOT NULL one is refused.
-//   2. Validation pass (only when some column needs a cast that can fail, a column is NOT NULL,
-//      or rows must satisfy a replace-where predicate): ONE aggregate query counts, per column,
-//      values TRY_CAST cannot convert and NULLs in NOT NULL columns. The first failing column
-//      (schema order) is reported; nothing has been written yet.
+//   2. Rule pass (only when some column needs a cast that can fail, a field is NOT NULL, the
+//      table has rules, or rows must satisfy a replace-where predicate): ONE aggregate query
+//      counts the rows breaking each rule (write/rules.h: casts, NOT NULL, CHECK, invariants,
+//      generated columns) and the rule-abiding rows outside the predicate; a bad batch is
+//      refused with the counts and up to 5 examples, or split for quarantine (rows outside the
+//      predicate always refuse). Nothing has been written yet.
 //   3. COPY (SELECT casts..., partition key) TO a staging directory inside the table
 //      (_lake_staging-<uuid>/), PARTITION_BY a surrogate key that hex-encodes the serialized
 //      partition values (DuckDB's own hive naming is ambiguous for NULL vs 'NULL'), with
 //      FILE_SIZE_BYTES = delta.targetFileSize (unpartitioned writes only: DuckDB 1.4 cannot
-//      rotate files of a partitioned COPY) and the table's codec. RETURN_STATS gives each
-//      file's name and row count.
+//      rotate files of a partitioned COPY; optimized writes resize partitions afterwards, see
+//      optimize_write) and the table's codec. RETURN_STATS gives each file's name and row
+//      count.
 //   4. Move each file to <col>=<hive-escaped value>/.../part-<uuid>.c000.<codec>.parquet.
 //   5. Statistics from the Parquet footers (parquet_metadata(), footer only): min/max/null
 //      counts per leaf column, aggregated over row groups, formatted per PROTOCOL.md
@@ -35,6 +38,7 @@
 #include "lake/actions.h"
 #include "lake/schema.h"
 #include "lake/status.h"
+#include "write/rules.h"
 
 namespace lake::write {
 
@@ -48,16 +52,24 @@ struct DataWriteOptions {
   std::string require_predicate;
   // Data-quality rules every row must satisfy (a row fails when `sql` is FALSE or NULL): CHECK
   // constraints, column invariants, generated-column consistency. SQL over logical column names.
-  struct Rule {
-    std::string name;  // "CHECK constraint positive (x > 0)"
-    std::string sql;
-  };
+  // Casts and NOT NULL are checked as rules too (write/rules.h), before these.
+  using Rule = RowRule;
   std::vector<Rule> rules;
+  // When set, rows that break a rule do not refuse the write: this is called (before anything is
+  // written) with a SELECT of the bad rows (the source's columns plus _lake_rule) and their
+  // count, and only the good rows are written. An error from it fails the write.
+  std::function<Status(const std::string& bad_rows_sql, int64_t bad_rows)> quarantine;
   // Generated columns (delta.generationExpression) by logical column name: computed from the
   // source when it lacks the column (the expression is evaluated over the source's columns).
   std::map<std::string, std::string> generated;
   // Rows are already of the table's types and names (a lake scan): skip matching/validation.
   bool trusted_source = false;
+  // Optimized write (delta.autoOptimize.optimizeWrite / --optimize-write): after the
+  // partitioned COPY, a partition not in one file of <= 1.25 x delta.targetFileSize is
+  // rewritten from its staged files: merged with the other small ones by one sorted
+  // partitioned COPY, or cut with FILE_SIZE_BYTES (row groups <= target/4) and its remainder
+  // under target/4 folded into another file: files of ~0.75x..1.75x the target.
+  bool optimize_write = false;
   std::function<void(const std::string&)> progress;
 };
 
@@ -67,8 +79,10 @@ struct DataWriteResult {
   int64_t bytes = 0;
 };
 
-// Validates and writes. Validation failures are InvalidArgument with a message naming the
-// column, e.g. "column 'price': value 'abc' is not DECIMAL(10,2) (2 rows fail)".
+// Validates and writes. Rows breaking rules are InvalidArgument with the count per rule and up
+// to 5 examples naming the column and the rule, e.g. "2 rows break the table's rules; nothing
+// was written (column 'price': cast to DECIMAL(10,2) (source type VARCHAR): 2). Examples:
+//   {'price': abc} violates column 'price': cast to DECIMAL(10,2) (source type VARCHAR) ...".
 Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWriteOptions& opts);
 
 // Deletes data files written by WriteDataFiles (when the commit failed).
@@ -106,6 +120,10 @@ struct Codec {
   std::string file_tag;  // "" for uncompressed
 };
 Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration);
+// Whether lake's writers honour the writer feature `feature` (the write path's list: a table
+// with any other writer feature is refused by every operation that commits data files).
+bool WriterFeatureSupported(const std::string& feature);
+
 // delta.targetFileSize (bytes, or with a kb/mb/gb suffix; default 128 MB).
 Result<int64_t> TargetFileSize(const std::map<std::string, std::string>& configuration);
 

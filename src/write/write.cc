@@ -22,6 +22,8 @@
 #include "ops/optimize.h"
 #include "txn/commit_writer.h"
 #include "write/data_writer.h"
+#include "write/identity.h"
+#include "write/remote_files.h"
 
 #include "lake/transaction.h"
 #include "ops/alter_table.h"
@@ -38,34 +40,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-// A fresh local directory for the data files of a write to a remote table: $LAKE_HOME/tmp
-// (LAKE_HOME default ~/.lake) when it can be created, else $TMPDIR (default /tmp).
-Result<std::string> MakeLocalStagingDir() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char name[64];
-  std::snprintf(name, sizeof name, "lake-write-%d-%016llx", static_cast<int>(getpid()),
-                static_cast<unsigned long long>(rng()));
-  std::vector<std::string> bases;
-  const char* home = std::getenv("LAKE_HOME");
-  const char* user_home = std::getenv("HOME");
-  if (home && *home) {
-    bases.push_back(std::string(home) + "/tmp");
-  } else if (user_home && *user_home) {
-    bases.push_back(std::string(user_home) + "/.lake/tmp");
-  }
-  const char* tmp = std::getenv("TMPDIR");
-  bases.push_back(tmp && *tmp ? tmp : "/tmp");
-  std::string last;
-  for (const auto& b : bases) {
-    std::error_code ec;
-    std::filesystem::path dir = std::filesystem::path(b) / name;
-    std::filesystem::create_directories(dir, ec);
-    if (!ec) return dir.string();
-    last = dir.string() + ": " + ec.message();
-  }
-  return Status::IOError("cannot create a local staging directory for the write (" + last + ")");
 }
 
 bool EndsWith(const std::string& s, const std::string& suf) {
@@ -107,18 +81,18 @@ bool IsTrue(const std::map<std::string, std::string>& conf, const std::string& k
 
 // Reader-writer features lake can keep correct while writing (appending and removing whole files).
 const std::set<std::string>& ReaderWriterFeatures() {
-  static const std::set<std::string> k = {"timestampNtz", "deletionVectors", "v2Checkpoint",
-                                          "vacuumProtocolCheck", "columnMapping", "typeWidening",
-                                          "variantType"};
+  static const std::set<std::string> k = {"timestampNtz",         "deletionVectors", "v2Checkpoint",
+                                          "vacuumProtocolCheck",  "columnMapping",   "typeWidening",
+                                          "typeWidening-preview", "variantType"};
   return k;
 }
 // Writer features lake can honour.
 const std::set<std::string>& SupportedWriterFeatures() {
   static const std::set<std::string> k = {
-      "appendOnly",   "invariants",      "changeDataFeed",      "timestampNtz",
-      "deletionVectors", "v2Checkpoint", "vacuumProtocolCheck", "domainMetadata",
-      "inCommitTimestamp", "checkConstraints", "generatedColumns", "identityColumns",
-      "columnMapping", "typeWidening", "allowColumnDefaults"};
+      "appendOnly",        "invariants",       "changeDataFeed",       "timestampNtz",
+      "deletionVectors",   "v2Checkpoint",     "vacuumProtocolCheck",  "domainMetadata",
+      "inCommitTimestamp", "checkConstraints", "generatedColumns",     "identityColumns",
+      "columnMapping",     "typeWidening",     "typeWidening-preview", "allowColumnDefaults"};
   return k;
 }
 // Legacy protocol versions of features that predate table features: {reader, writer}.
@@ -151,10 +125,8 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
                                        "rowTracking"))) {
     return Status::Unsupported("writing to tables with row tracking is not supported yet");
   }
-  const auto& fields = snap.schema().fields;
-  // CHECK constraints, invariants and generated columns are enforced by the data writer (Rules).
-  if (MetadataHas(fields, "delta.identity"))
-    return Status::Unsupported("table has identity columns; lake cannot assign them yet");
+  // CHECK constraints, invariants and generated columns are enforced by the data writer (rules),
+  // identity columns by WriteBuilder (write/identity.h).
   if (SchemaHasType(snap.schema(), "variant") || SchemaHasType(snap.schema(), "void"))
     return Status::Unsupported("lake cannot write variant or void columns");
   if (IsTrue(conf, "delta.appendOnly") && (mode == WriteMode::kOverwrite || replace_where)) {
@@ -175,9 +147,38 @@ void PauseBeforeCommitForTests() {
   std::this_thread::sleep_for(std::chrono::seconds(60));
 }
 
+// Legacy column invariants (delta.invariants: {"expression": {"expression": SQL}}) of `fields`
+// and of struct fields below them, at any depth: the SQL names nested fields by their path
+// ("s.a > 0"), which DuckDB evaluates over the struct columns as is.
+Status AppendInvariants(const std::vector<StructField>& fields, const std::string& prefix,
+                        std::vector<write::DataWriteOptions::Rule>* rules) {
+  for (const auto& f : fields) {
+    std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
+    if (f.type->IsStruct()) LAKE_RETURN_IF_ERROR(AppendInvariants(f.type->fields, path, rules));
+    if (f.metadata.find("\"delta.invariants\"") == std::string::npos) continue;
+    simdjson::dom::parser parser;
+    simdjson::dom::object md;
+    std::string_view inv;
+    if (parser.parse(f.metadata).get(md) != simdjson::SUCCESS ||
+        md["delta.invariants"].get(inv) != simdjson::SUCCESS)
+      return Status::Unsupported("column '" + path + "': unreadable delta.invariants in " +
+                                 f.metadata);
+    simdjson::dom::parser p2;
+    simdjson::dom::element e;
+    std::string_view expr;
+    if (p2.parse(inv.data(), inv.size()).get(e) != simdjson::SUCCESS ||
+        e["expression"]["expression"].get(expr) != simdjson::SUCCESS)
+      return Status::Unsupported("column '" + path + "': unreadable delta.invariants " +
+                                 std::string(inv));
+    rules->push_back(
+        {"invariant on '" + path + "' (" + std::string(expr) + ")", std::string(expr)});
+  }
+  return Status::OK();
+}
+
 // The data-quality rules of a table: CHECK constraints (delta.constraints.*), legacy column
-// invariants (delta.invariants: {"expression": {"expression": SQL}}) and generated columns
-// (delta.generationExpression: the column must equal the expression; computed when omitted).
+// invariants (top-level and nested) and generated columns (delta.generationExpression: the
+// column must equal the expression; computed when omitted), plus column defaults.
 Status TableRules(const Schema& schema, const std::map<std::string, std::string>& conf,
                   std::vector<write::DataWriteOptions::Rule>* rules,
                   std::map<std::string, std::string>* generated) {
@@ -185,29 +186,18 @@ Status TableRules(const Schema& schema, const std::map<std::string, std::string>
     if (k.rfind("delta.constraints.", 0) == 0)
       rules->push_back({"CHECK constraint " + k.substr(18) + " (" + v + ")", v});
   }
+  LAKE_RETURN_IF_ERROR(AppendInvariants(schema.fields, "", rules));
   for (const auto& f : schema.fields) {
-    if (f.type->IsStruct() && (MetadataHas(f.type->fields, "delta.invariants") ||
-                               MetadataHas(f.type->fields, "delta.generationExpression"))) {
+    // Delta (Spark) defines generated columns on top-level columns only.
+    if (f.type->IsStruct() && MetadataHas(f.type->fields, "delta.generationExpression")) {
       return Status::Unsupported("column '" + f.name +
-                                 "' has nested invariants or generated fields; lake enforces "
-                                 "them on top-level columns only");
+                                 "' has generated fields inside a struct; lake computes and "
+                                 "verifies generated columns at the top level only");
     }
     if (f.metadata.size() <= 2) continue;
     simdjson::dom::parser parser;
     simdjson::dom::object md;
     if (parser.parse(f.metadata).get(md) != simdjson::SUCCESS) continue;
-    std::string_view inv;
-    if (md["delta.invariants"].get(inv) == simdjson::SUCCESS) {
-      simdjson::dom::parser p2;
-      simdjson::dom::element e;
-      std::string_view expr;
-      if (p2.parse(inv.data(), inv.size()).get(e) == simdjson::SUCCESS &&
-          e["expression"]["expression"].get(expr) == simdjson::SUCCESS) {
-        rules->push_back({"invariant on '" + f.name + "' (" + std::string(expr) + ")", std::string(expr)});
-      } else {
-        return Status::Unsupported("column '" + f.name + "': unreadable delta.invariants " + std::string(inv));
-      }
-    }
     std::string_view def;
     if (md["CURRENT_DEFAULT"].get(def) == simdjson::SUCCESS) {
       // Column defaults (allowColumnDefaults): used when the source lacks the column.
@@ -220,8 +210,6 @@ Status TableRules(const Schema& schema, const std::map<std::string, std::string>
       rules->push_back({"generated column '" + f.name + "' = " + g,
                         engine::QuoteIdent(f.name) + " IS NOT DISTINCT FROM (" + g + ")"});
     }
-    if (md["delta.identity.start"].error() == simdjson::SUCCESS)
-      return Status::Unsupported("column '" + f.name + "' is an identity column; lake cannot assign identity values yet");
   }
   return Status::OK();
 }
@@ -386,6 +374,7 @@ Result<Protocol> MinimumProtocol(const Schema& schema,
   std::set<std::string> features;
   if (SchemaHasType(schema, "timestamp_ntz")) features.insert("timestampNtz");
   if (IsTrue(conf, "delta.appendOnly")) features.insert("appendOnly");
+  if (MetadataHas(schema.fields, "delta.identity.start")) features.insert("identityColumns");
   if (IsTrue(conf, "delta.enableChangeDataFeed")) features.insert("changeDataFeed");
   if (IsTrue(conf, "delta.enableDeletionVectors")) features.insert("deletionVectors");
   if (IsTrue(conf, "delta.enableInCommitTimestamps")) features.insert("inCommitTimestamp");
@@ -505,6 +494,12 @@ std::string OperationParameters(WriteMode mode, const std::vector<std::string>& 
 
 }  // namespace
 
+namespace write {
+bool WriterFeatureSupported(const std::string& feature) {
+  return SupportedWriterFeatures().count(feature) > 0;
+}
+}  // namespace write
+
 Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& schema,
                                       const std::vector<std::string>& partition_columns,
                                       const std::map<std::string, std::string>& properties,
@@ -550,6 +545,19 @@ Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& sche
 }
 
 Result<WriteResult> WriteBuilder::Execute() {
+  constexpr int kMaxAttempts = 10;
+  for (int attempt = 1;; ++attempt) {
+    bool retry = false;
+    auto r = ExecuteOnce(&retry);
+    if (r.ok() || !retry || r.status().code() != StatusCode::kConflict || attempt >= kMaxAttempts) {
+      if (r.ok() && attempt > 1) r->attempts += attempt - 1;
+      return r;
+    }
+    if (progress_) progress_("retrying the write after a conflict: " + r.status().message());
+  }
+}
+
+Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
   auto progress = [&](const std::string& m) {
     if (progress_) progress_(m);
   };
@@ -646,11 +654,9 @@ Result<WriteResult> WriteBuilder::Execute() {
         }
         for (const auto& [idx, sf] : diff.widen) {
           StructField& tf = schema.fields[idx];
-          tf.metadata = alter::SetMetadataKey(
-              tf.metadata, "delta.typeChanges",
-              "[{\"fromType\":\"" + tf.type->ToString() + "\",\"toType\":\"" + sf->type->ToString() + "\"}]");
+          tf.metadata = alter::AppendTypeChanges(tf.metadata, *tf.type, *sf->type);
           tf.type = sf->type;
-          alter::AddFeature(&proto, "typeWidening", true);
+          alter::AddFeature(&proto, alter::TypeWideningFeature(proto), true);
         }
         if (SchemaHasType(schema, "timestamp_ntz")) alter::AddFeature(&proto, "timestampNtz", true);
         LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
@@ -693,18 +699,11 @@ Result<WriteResult> WriteBuilder::Execute() {
   const bool remote = !store->is_local();
   std::string root;
   if (remote) {
-    LAKE_ASSIGN_OR_RETURN(root, MakeLocalStagingDir());
+    LAKE_ASSIGN_OR_RETURN(root, write::MakeLocalStagingDir());
   } else {
     LAKE_ASSIGN_OR_RETURN(root, store->LocalPath(""));
   }
-  struct RemoveStaging {
-    std::string dir;
-    ~RemoveStaging() {
-      if (dir.empty()) return;
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } remove_staging{remote ? root : std::string()};
+  write::StagingDirRemover remove_staging(remote ? root : std::string());
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   write::DataWriteOptions opts;
@@ -714,52 +713,71 @@ Result<WriteResult> WriteBuilder::Execute() {
   opts.configuration = conf;
   opts.table_root_local = root;
   opts.require_predicate = replace_where_;
+  opts.optimize_write = optimize_write_ || IsTrue(conf, "delta.autoOptimize.optimizeWrite");
   LAKE_RETURN_IF_ERROR(TableRules(schema, conf, &opts.rules, &opts.generated));
-  if (!quarantine_.empty() && !opts.rules.empty()) {
-    // Split the source: bad rows to the quarantine table (first commit), good rows here.
+  // Identity columns: generated when the source leaves them out; explicit values only when the
+  // column allows them (GENERATED BY DEFAULT), and then the mark moves past them.
+  LAKE_ASSIGN_OR_RETURN(std::vector<write::IdentityColumn> identity,
+                        write::IdentityColumns(schema));
+  std::vector<const write::IdentityColumn*> generated_ids;
+  std::map<std::string, int64_t> explicit_marks;  // column -> new high-water mark
+  if (!identity.empty()) {
+    *retry_on_conflict = true;
     LAKE_ASSIGN_OR_RETURN(Schema src, SchemaFromSource(source_));
-    std::string ok_all = "true", which = "CASE";
-    for (const auto& r : opts.rules) {
-      bool usable = true;
-      for (const auto& [col, expr] : opts.generated) {
-        (void)expr;
-        if (r.name.rfind("generated column '" + col + "'", 0) == 0 && !src.FindCaseInsensitive(col))
-          usable = false;  // computed by the writer: cannot be broken
+    for (const auto& c : identity) {
+      const StructField* sf = src.FindCaseInsensitive(c.name);
+      if (!sf) {
+        LAKE_ASSIGN_OR_RETURN(opts.generated[c.name], write::GeneratedValuesSql(c));
+        generated_ids.push_back(&c);
+        continue;
       }
-      if (!usable) continue;
-      std::string ok = "coalesce((" + r.sql + "), false)";
-      ok_all += " AND " + ok;
-      which += " WHEN NOT " + ok + " THEN " + engine::QuoteString(r.name);
+      if (!c.allow_explicit_insert) {
+        return Status::InvalidArgument(
+            "column '" + c.name +
+            "' is an identity column GENERATED ALWAYS "
+            "(delta.identity.allowExplicitInsert is false): leave it out of the source and lake "
+            "generates its values");
+      }
+      auto q = conn->Query(std::string("SELECT ") + (c.step > 0 ? "max" : "min") + "(TRY_CAST(" +
+                           engine::QuoteIdent(sf->name) + " AS BIGINT)) FROM (" + source_sql +
+                           ") AS __s");
+      if (!q.ok()) return q.status().WithContext("reading explicit identity values");
+      if (!q->IsNull(0, 0)) {
+        if (auto m = write::HighWaterMarkCovering(c, q->GetInt64(0, 0)))
+          explicit_marks[c.name] = *m;
+      }
     }
-    which += " END";
-    auto n = conn->Query("SELECT count(*) FILTER (WHERE NOT (" + ok_all + ")) FROM (" + source_sql + ") AS __s");
-    if (!n.ok()) return n.status().WithContext("splitting bad rows");
-    int64_t bad = n->GetInt64(0, 0);
-    if (bad > 0) {
-      std::string qsql = "SELECT *, " + which + " AS _lake_rule, " + engine::QuoteString(txn->txn_id()) +
-                         " AS _lake_batch, now() AS _lake_quarantined_at FROM (" + source_sql +
-                         ") AS __s WHERE NOT (" + ok_all + ")";
+  }
+  if (!quarantine_.empty()) {
+    // Bad rows (any rule, casts and NOT NULL included) go to the quarantine table first (its own
+    // commit), then the good rows are committed here.
+    std::string batch = txn->txn_id();
+    opts.quarantine = [&, batch](const std::string& bad_sql, int64_t bad) -> Status {
+      std::string qsql = "SELECT *, " + engine::QuoteString(batch) +
+                         " AS _lake_batch, now() AS _lake_quarantined_at FROM (" + bad_sql +
+                         ") AS __b";
       auto q = WriteBuilder(quarantine_).Source({"", qsql}).Mode(WriteMode::kAppend).MergeSchema().Execute();
-      if (!q.ok()) return q.status().WithContext("writing bad rows to quarantine table " + quarantine_);
+      if (!q.ok())
+        return q.status().WithContext("writing bad rows to quarantine table " + quarantine_);
       res.rows_quarantined = bad;
+      *retry_on_conflict = false;  // a re-run would quarantine these rows a second time
       res.quarantine_version = q->version;
       progress("quarantined " + std::to_string(bad) + " row(s) in " + quarantine_ + " (version " +
                std::to_string(q->version) + ")");
-      opts.source_sql = "SELECT * FROM (" + source_sql + ") AS __s WHERE " + ok_all;
-    }
+      return Status::OK();
+    };
   }
   opts.progress = progress_;
   LAKE_ASSIGN_OR_RETURN(write::DataWriteResult data, write::WriteDataFiles(*conn, opts));
   std::vector<AddFile> all_new = data.files;
   bool uploaded = false, commit_attempted = false;
-  auto delete_remote = [&] {
-    for (const auto& f : all_new) (void)store->Delete(PercentDecode(f.path));
-  };
   auto cleanup = [&](Status st) {
+    // A commit whose outcome is unknown may have landed and reference these files: keep them
+    // all, local and uploaded (orphans for vacuum at worst). (The staging directory of a
+    // remote write goes anyway: its files are copies of the uploads.)
+    if (commit_attempted && CommitOutcomeUnknown(st)) return st;
     write::DeleteDataFiles(root, all_new);
-    // An IOError from Commit may leave it unknown whether the commit landed (retries
-    // exhausted after a lost response): keep the uploads then (orphans for vacuum at worst).
-    if (uploaded && !(commit_attempted && st.code() == StatusCode::kIOError)) delete_remote();
+    if (uploaded) write::DeleteUploadedFiles(*store, all_new);
     return st;
   };
 
@@ -817,14 +835,7 @@ Result<WriteResult> WriteBuilder::Execute() {
         in.mapping_mode = snap->column_mapping_mode();
         in.files = to_rewrite;
         if (remote) {
-          LocationResolver resolver(*store);
-          std::vector<FetchItem> items;
-          for (const AddFile* f : to_rewrite) {
-            auto r = resolver.Resolve(f->path);
-            if (!r.ok()) return cleanup(r.status());
-            items.push_back({r->store, r->key, static_cast<uint64_t>(f->size)});
-          }
-          auto paths = FetchLocalPaths(items);
+          auto paths = write::FetchDataFiles(*store, to_rewrite);
           if (!paths.ok()) return cleanup(paths.status());
           in.local_paths = std::move(*paths);
         }
@@ -848,6 +859,31 @@ Result<WriteResult> WriteBuilder::Execute() {
   } else if (snap) {
     // Blind append: reads nothing.
   }
+  // The identity high-water marks move in the schema of this same commit (so a concurrent
+  // identity writer conflicts with it, see Execute).
+  if (!generated_ids.empty() || !explicit_marks.empty()) {
+    bool changed = false;
+    for (auto& f : schema.fields) {
+      for (const auto* c : generated_ids) {
+        if (c->name != f.name || data.rows == 0) continue;
+        auto mark = write::HighWaterMarkAfter(*c, data.rows);
+        if (!mark.ok()) return cleanup(mark.status());
+        f.metadata = write::WithHighWaterMark(f.metadata, *mark);
+        changed = true;
+      }
+      if (auto it = explicit_marks.find(f.name); it != explicit_marks.end()) {
+        f.metadata = write::WithHighWaterMark(f.metadata, it->second);
+        changed = true;
+      }
+    }
+    if (changed) {
+      Metadata md = snap->metadata();
+      md.schema_string = SchemaToJson(schema);
+      md.configuration = conf;
+      md.partition_columns = parts;
+      txn->SetMetadata(std::move(md));
+    }
+  }
   res.rows_written = data.rows;
   res.files_added = static_cast<int64_t>(all_new.size());
   for (const auto& f : all_new) res.bytes_added += f.size;
@@ -865,10 +901,7 @@ Result<WriteResult> WriteBuilder::Execute() {
                     OperationParameters(mode_, parts, replace_where_), metrics.str());
   if (remote && !all_new.empty()) {
     progress("uploading " + std::to_string(all_new.size()) + " file(s) to " + uri_);
-    Status up = ParallelFor(all_new.size(), 8, [&](size_t i) -> Status {
-      std::string key = PercentDecode(all_new[i].path);
-      return store->PutFile(key, (std::filesystem::path(root) / key).string());
-    });
+    Status up = write::UploadDataFiles(*store, root, all_new);
     uploaded = true;  // (partly, maybe): cleanup deletes every key, missing ones are fine
     if (!up.ok()) return cleanup(up.WithContext("uploading data files"));
   }
@@ -879,7 +912,7 @@ Result<WriteResult> WriteBuilder::Execute() {
   if (!committed.ok()) return cleanup(committed.status());
   if (committed->skipped) {
     write::DeleteDataFiles(root, all_new);
-    if (uploaded) delete_remote();
+    if (uploaded) write::DeleteUploadedFiles(*store, all_new);
     res.skipped = true;
   }
   res.version = committed->version;
@@ -896,6 +929,5 @@ Result<WriteResult> WriteBuilder::Execute() {
   }
   return res;
 }
-
 
 }  // namespace lake

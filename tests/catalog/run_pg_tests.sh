@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The catalog tests against a throwaway PostgreSQL: initdb + pg_ctl (Debian's postgresql
 # package) in a new temp directory, listening on 127.0.0.1 on a free port (trust auth), exports
-# LAKE_TEST_PG_URI, runs lake_tests --gtest_filter='Catalog*' (both backends), and stops and
+# LAKE_TEST_PG_URI, runs lake_tests --gtest_filter='Catalog*:CommitCoordinator*' (both backends), and stops and
 # deletes the server whatever happened.
 #
 #   tests/catalog/run_pg_tests.sh [LAKE_TESTS_BINARY] [extra gtest args...]
@@ -58,7 +58,7 @@ echo "run_pg_tests: PostgreSQL up in $((ms / 1000)).$(printf %03d $((ms % 1000))
 export LAKE_TEST_PG_URI="postgresql://postgres@127.0.0.1:$port/postgres"
 export LAKE_HOME="$dir/lake-home"
 set +e
-"$bin" --gtest_filter='Catalog*' "$@"
+"$bin" --gtest_filter='Catalog*:CommitCoordinator*' "$@"
 rc=$?
 set -e
 exit $rc

@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "ops/alter_table.h"
 #include "table_test_util.h"
 #include "test_util.h"
 
@@ -311,6 +313,151 @@ TEST(Optimize, RewritesFilesWithDeletionVectors) {
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->version, -1);
   }
+}
+
+// The rewritten files of a column-mapped table: Parquet columns named by physical names with
+// the schema's field ids, statistics and partition values keyed by physical names.
+void ExpectPhysicalLayout(engine::Connection& c, const std::string& dir) {
+  auto snap = At(dir);
+  const std::string mode = snap->column_mapping_mode();
+  ASSERT_TRUE(mode == "name" || mode == "id") << mode;
+  const auto& parts = snap->metadata().partition_columns;
+  for (const AddFile& f : snap->files()) {
+    SCOPED_TRACE(f.path);
+    auto q = c.Query("SELECT name, field_id FROM parquet_schema(" +
+                     engine::QuoteString(dir + "/" + f.path) + ")");
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    std::map<std::string, std::optional<int64_t>> cols;
+    for (size_t i = 0; i < q->row_count(); ++i) {
+      cols[std::string(q->GetString(0, i))] =
+          q->IsNull(1, i) ? std::nullopt : std::optional<int64_t>(q->GetInt64(1, i));
+    }
+    for (const StructField& field : snap->schema().fields) {
+      const std::string& phys = field.PhysicalName(mode);
+      bool is_part = std::find(parts.begin(), parts.end(), field.name) != parts.end();
+      if (is_part) {
+        ASSERT_EQ(f.partition_values.size(), 1u);
+        EXPECT_EQ(f.partition_values[0].first, phys);
+        continue;
+      }
+      ASSERT_TRUE(cols.count(phys)) << "no Parquet column " << phys;
+      EXPECT_EQ(cols[phys], field.field_id) << phys;
+      EXPECT_NE(f.stats.find("\"" + phys + "\""), std::string::npos) << f.stats;
+      if (phys != field.name) {
+        EXPECT_FALSE(cols.count(field.name)) << "logical name in the file: " << field.name;
+        EXPECT_EQ(f.stats.find("\"" + field.name + "\""), std::string::npos) << f.stats;
+      }
+    }
+  }
+}
+
+// Column mapping (name and id): OPTIMIZE keeps the physical layout, so the table still reads
+// the same; on a table lake created and on copies of other engines' tables.
+TEST(Optimize, ColumnMappedTablesKeepPhysicalNamesFieldIdsAndRows) {
+  auto c = Conn();
+  {
+    SCOPED_TRACE("created with mode name");
+    TempDir dir;
+    auto schema = ParseSchemaDDL("id BIGINT, s STRUCT(a INT, b VARCHAR), p VARCHAR");
+    ASSERT_TRUE(schema.ok());
+    auto created = CreateTable(dir.path(), *schema, {"p"}, {{"delta.columnMapping.mode", "name"}});
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    for (int k = 0; k < 4; ++k) {
+      Append(dir.path(), "SELECT (i + " + std::to_string(k * 100) +
+                             ")::BIGINT AS id, {'a': i::INT, "
+                             "'b': 'x' || i} AS s, ['a','b'][1 + i % 2] AS p FROM range(10) t(i)");
+    }
+    // Renamed columns keep their physical names ('id', 's'): the rewritten files must too.
+    ASSERT_TRUE(RenameColumn(dir.path(), "id", "ident").ok());
+    ASSERT_TRUE(RenameColumn(dir.path(), "s", "st").ok());
+    Append(dir.path(), "SELECT 1000::BIGINT AS ident, {'a': 1, 'b': 'y'} AS st, 'a' AS p");
+    auto before = At(dir.path());
+    ASSERT_EQ(before->files().size(), 9u);
+    auto r = Optimize(Open(dir.path()), {});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->files_removed, 9);
+    EXPECT_EQ(r->files_added, 2);
+    ExpectPhysicalLayout(*c, dir.path());
+    ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), before->version()));
+    // Pruning on the rewritten files' physically keyed stats still works.
+    ScanOptions so;
+    so.where = "ident > 1000";
+    auto plan = Scan::Plan(At(dir.path()), so);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_EQ(plan->pruning().files_total, 2);
+    EXPECT_EQ(plan->pruning().files_after_stats, 0) << plan->pruning().pruning_note;
+  }
+  const std::string conf = testing::ConformanceDir();
+  if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
+  // Other engines' column-mapped tables (no data files of their own): appended to by lake,
+  // then optimized.
+  for (const char* name :
+       {"delta-kernel-rs/partition_cm__name", "delta-kernel-rs/partition_cm__id"}) {
+    SCOPED_TRACE(name);
+    TempDir dir;
+    std::filesystem::copy(conf + "/tables/" + name, dir.path(),
+                          std::filesystem::copy_options::recursive);
+    for (int k = 0; k < 3; ++k) {
+      Append(dir.path(), "SELECT (i + " + std::to_string(k * 10) +
+                             ")::INT AS value, "
+                             "['x','y'][1 + i % 2] AS category FROM range(10) t(i)");
+    }
+    auto before = At(dir.path());
+    auto r = Optimize(Open(dir.path()), {});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->files_removed, 6);
+    EXPECT_EQ(r->files_added, 2);
+    ExpectPhysicalLayout(*c, dir.path());
+    ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), before->version()));
+    auto n = c->Query("SELECT count(*), sum(value) FROM (" + ScanSql(*c, dir.path()) + ")");
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(n->GetInt64(0, 0), 30);
+    EXPECT_EQ(n->GetInt64(1, 0), 435);
+  }
+  // Spark's table with column mapping and deletion vectors (its own data files).
+  {
+    SCOPED_TRACE("delta-golden/dv-with-columnmapping");
+    TempDir dir;
+    std::filesystem::copy(conf + "/tables/delta-golden/dv-with-columnmapping", dir.path(),
+                          std::filesystem::copy_options::recursive);
+    auto before = At(dir.path());
+    auto r = Optimize(Open(dir.path()), {});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_GT(r->files_removed, 0);
+    ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), before->version()));
+  }
+}
+
+// Row tracking: refused unless suspended (lake cannot assign fresh row ids / preserve stable
+// ones yet); other writer features lake cannot write are refused by name.
+TEST(Optimize, RowTrackingAndUnknownWriterFeaturesAreRefusedPrecisely) {
+  const std::string conf = testing::ConformanceDir();
+  if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
+  TempDir dir;
+  std::filesystem::copy(conf + "/tables/delta-rs/table_with_liquid_clustering", dir.path(),
+                        std::filesystem::copy_options::recursive);
+  auto r = Optimize(Open(dir.path()), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(r.status().message().find("row tracking"), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("materializedRowIdColumnName"), std::string::npos);
+  // The same table without rowTracking: the other writer feature lake cannot write ('liquid')
+  // is named, before any file is rewritten.
+  const std::string log0 = dir.path() + "/_delta_log/00000000000000000000.json";
+  std::ifstream in(log0);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t at = text.find("\"rowTracking\",");
+  ASSERT_NE(at, std::string::npos);
+  text.erase(at, std::string("\"rowTracking\",").size());
+  testing::WriteFile(log0, text);
+  auto r2 = Optimize(Open(dir.path()), {});
+  ASSERT_FALSE(r2.ok());
+  EXPECT_NE(r2.status().message().find("writer feature 'liquid'"), std::string::npos)
+      << r2.status().ToString();
+  size_t parquet = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path()))
+    parquet += e.path().extension() == ".parquet";
+  EXPECT_EQ(parquet, 10u);
 }
 
 TEST(Optimize, ParseByteSize) {

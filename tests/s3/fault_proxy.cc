@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -51,6 +52,57 @@ std::string Canned(int status, const char* reason, const char* code) {
   return "HTTP/1.1 " + std::to_string(status) + " " + reason +
          "\r\nContent-Type: application/xml\r\nContent-Length: " + std::to_string(body.size()) +
          "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// A complete upstream response (read until the upstream closed) re-framed for a kept-alive
+// client connection: Connection/Transfer-Encoding dropped, a chunked body decoded, the
+// Content-Length set to the body (a HEAD keeps the upstream's and sends no body).
+std::string KeepAliveResponse(const std::string& resp, bool head_request) {
+  size_t he = resp.find("\r\n\r\n");
+  if (he == std::string::npos) return resp;
+  std::string head = resp.substr(0, he + 2);
+  std::string body = resp.substr(he + 4);
+  std::string out;
+  bool chunked = false;
+  std::string content_length;
+  size_t pos = 0;
+  while (pos < head.size()) {
+    size_t eol = head.find("\r\n", pos);
+    std::string line = head.substr(pos, eol - pos);
+    pos = eol + 2;
+    std::string low = LowerStr(line);
+    if (low.rfind("transfer-encoding:", 0) == 0) {
+      chunked = low.find("chunked") != std::string::npos;
+      continue;
+    }
+    if (low.rfind("content-length:", 0) == 0) {
+      content_length = line;
+      continue;
+    }
+    if (low.rfind("connection:", 0) == 0) continue;
+    out += line + "\r\n";
+  }
+  if (chunked) {
+    std::string decoded;
+    size_t p = 0;
+    while (p < body.size()) {
+      size_t eol = body.find("\r\n", p);
+      if (eol == std::string::npos) break;
+      size_t n = std::strtoull(body.substr(p, eol - p).c_str(), nullptr, 16);
+      if (n == 0) break;
+      decoded += body.substr(eol + 2, n);
+      p = eol + 2 + n + 2;
+    }
+    body = decoded;
+  }
+  if (head_request) {
+    if (!content_length.empty()) out += content_length + "\r\n";
+    body.clear();
+  } else {
+    out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  out += "Connection: keep-alive\r\n\r\n";
+  return out + body;
 }
 
 }  // namespace
@@ -168,84 +220,132 @@ void FaultProxy::Handle(int client) {
     int fd;
     ~Closer() { ::close(fd); }
   } close_client{client};
-  // 1. The request head.
-  std::string buf;
+  ++connections_;
+  std::string buf;  // bytes of the connection not consumed yet
   char tmp[65536];
-  size_t head_end;
-  while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
-    ssize_t n = ::recv(client, tmp, sizeof tmp, 0);
-    if (n <= 0) return;  // the client went away (or a keep-alive connection it closed)
-    buf.append(tmp, static_cast<size_t>(n));
-  }
-  std::string head = buf.substr(0, head_end + 2);  // with the last header's CRLF
-  std::string body = buf.substr(head_end + 4);
-  size_t sp1 = head.find(' ');
-  size_t sp2 = head.find(' ', sp1 + 1);
-  std::string method = head.substr(0, sp1);
-  std::string path = head.substr(sp1 + 1, sp2 - sp1 - 1);
-  uint64_t content_length = 0;
-  bool expect = false;
-  std::string fwd_head;
-  size_t pos = 0;
-  while (pos < head.size()) {
-    size_t eol = head.find("\r\n", pos);
-    std::string line = head.substr(pos, eol - pos);
-    pos = eol + 2;
-    std::string low = LowerStr(line);
-    if (low.rfind("content-length:", 0) == 0) content_length = std::strtoull(line.c_str() + 15, nullptr, 10);
-    if (low.rfind("expect:", 0) == 0) {
-      expect = true;
-      continue;
+  for (int nth = 0;; ++nth) {
+    if (nth > 0) {
+      if (!o_.keep_alive) return;
+      if (buf.empty()) {
+        // Idle between requests: a server closes a connection idle for too long.
+        pollfd pfd{client, POLLIN, 0};
+        int r = ::poll(&pfd, 1, o_.idle_close_ms);
+        if (r == 0) {
+          ++idle_closes_;
+          return;
+        }
+        if (r < 0) return;
+      }
     }
-    if (low.rfind("connection:", 0) == 0) continue;
-    fwd_head += line + "\r\n";
+    // 1. The request head.
+    size_t head_end;
+    while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = ::recv(client, tmp, sizeof tmp, 0);
+      if (n <= 0) return;  // the client went away (or a keep-alive connection it closed)
+      buf.append(tmp, static_cast<size_t>(n));
+    }
+    std::string head = buf.substr(0, head_end + 2);  // with the last header's CRLF
+    std::string body = buf.substr(head_end + 4);
+    buf.clear();
+    size_t sp1 = head.find(' ');
+    size_t sp2 = head.find(' ', sp1 + 1);
+    std::string method = head.substr(0, sp1);
+    std::string path = head.substr(sp1 + 1, sp2 - sp1 - 1);
+    uint64_t content_length = 0;
+    bool expect = false;
+    std::string fwd_head;
+    size_t pos = 0;
+    while (pos < head.size()) {
+      size_t eol = head.find("\r\n", pos);
+      std::string line = head.substr(pos, eol - pos);
+      pos = eol + 2;
+      std::string low = LowerStr(line);
+      if (low.rfind("content-length:", 0) == 0)
+        content_length = std::strtoull(line.c_str() + 15, nullptr, 10);
+      if (low.rfind("expect:", 0) == 0) {
+        expect = true;
+        continue;
+      }
+      if (low.rfind("connection:", 0) == 0) continue;
+      fwd_head += line + "\r\n";
+    }
+    fwd_head += "Connection: close\r\n\r\n";
+    if (nth > 0) {
+      ++reused_requests_;
+      // The server closed this pooled connection just as the request arrived: nothing is
+      // read further, forwarded or answered.
+      int want = close_reused_.load();
+      while (want > 0 && !close_reused_.compare_exchange_weak(want, want - 1)) {
+      }
+      if (want > 0) {
+        ++reused_closes_;
+        return;
+      }
+    }
+    if (expect && body.size() < content_length) {
+      if (!SendAll(client, "HTTP/1.1 100 Continue\r\n\r\n")) return;
+    }
+    while (body.size() < content_length) {
+      ssize_t n = ::recv(client, tmp, sizeof tmp, 0);
+      if (n <= 0) return;
+      body.append(tmp, static_cast<size_t>(n));
+    }
+    if (body.size() > content_length) {  // the start of the next request (pipelined)
+      buf = body.substr(content_length);
+      body.resize(content_length);
+    }
+    ++requests_;
+    Fault f = Decide(method, path);
+    switch (f) {
+      case kDrop:
+        return;
+      case k500:
+        SendAll(client, Canned(500, "Internal Server Error", "InternalError"));
+        return;
+      case k503:
+        SendAll(client, Canned(503, "Service Unavailable", "ServiceUnavailable"));
+        return;
+      case k429:
+        SendAll(client, Canned(429, "Too Many Requests", "SlowDown"));
+        return;
+      case kDelay:
+        std::this_thread::sleep_for(std::chrono::milliseconds(o_.delay_ms));
+        break;
+      default:
+        break;
+    }
+    // 2. Forward on a fresh upstream connection; read the whole response (it closes).
+    int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (up < 0) return;
+    struct Closer2 {
+      int fd;
+      ~Closer2() { ::close(fd); }
+    } close_up{up};
+    SetTimeouts(up, 60);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(o_.upstream_port));
+    inet_pton(AF_INET, o_.upstream_host.c_str(), &a.sin_addr);
+    if (::connect(up, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return;
+    if (!SendAll(up, fwd_head) || !SendAll(up, body)) return;
+    std::string resp;
+    while (true) {
+      ssize_t n = ::recv(up, tmp, sizeof tmp, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      resp.append(tmp, static_cast<size_t>(n));
+    }
+    if (f == kCutAfter) return;  // applied upstream; the client never hears of it
+    if (f == kCutMid) {
+      SendAll(client, resp.data(), resp.size() / 2);
+      return;
+    }
+    if (!o_.keep_alive) {
+      SendAll(client, resp);
+      return;
+    }
+    if (!SendAll(client, KeepAliveResponse(resp, method == "HEAD"))) return;
   }
-  fwd_head += "Connection: close\r\n\r\n";
-  if (expect && body.size() < content_length) {
-    if (!SendAll(client, "HTTP/1.1 100 Continue\r\n\r\n")) return;
-  }
-  while (body.size() < content_length) {
-    ssize_t n = ::recv(client, tmp, sizeof tmp, 0);
-    if (n <= 0) return;
-    body.append(tmp, static_cast<size_t>(n));
-  }
-  ++requests_;
-  Fault f = Decide(method, path);
-  switch (f) {
-    case kDrop: return;
-    case k500: SendAll(client, Canned(500, "Internal Server Error", "InternalError")); return;
-    case k503: SendAll(client, Canned(503, "Service Unavailable", "ServiceUnavailable")); return;
-    case k429: SendAll(client, Canned(429, "Too Many Requests", "SlowDown")); return;
-    case kDelay: std::this_thread::sleep_for(std::chrono::milliseconds(o_.delay_ms)); break;
-    default: break;
-  }
-  // 2. Forward on a fresh upstream connection; read the whole response (it closes).
-  int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (up < 0) return;
-  struct Closer2 {
-    int fd;
-    ~Closer2() { ::close(fd); }
-  } close_up{up};
-  SetTimeouts(up, 60);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(o_.upstream_port));
-  inet_pton(AF_INET, o_.upstream_host.c_str(), &a.sin_addr);
-  if (::connect(up, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return;
-  if (!SendAll(up, fwd_head) || !SendAll(up, body)) return;
-  std::string resp;
-  while (true) {
-    ssize_t n = ::recv(up, tmp, sizeof tmp, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    resp.append(tmp, static_cast<size_t>(n));
-  }
-  if (f == kCutAfter) return;  // applied upstream; the client never hears of it
-  if (f == kCutMid) {
-    SendAll(client, resp.data(), resp.size() / 2);
-    return;
-  }
-  SendAll(client, resp);
 }
 
 }  // namespace lake::testing

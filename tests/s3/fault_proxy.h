@@ -14,6 +14,13 @@
 //                ambiguous-commit case);
 //   kCutMid      forwards it and relays only half of the response before closing.
 // "Expect: 100-continue" is answered by the proxy itself and not forwarded (it is not signed).
+//
+// With Options::keep_alive the proxy instead keeps client connections open across requests
+// (responses rewritten to "Connection: keep-alive" with a Content-Length), closes a connection
+// that stays idle for idle_close_ms (as servers and load balancers do), and CloseNextReused(n)
+// makes it close the next n connections that receive a request after the first one, without
+// answering or forwarding it: the server closed the pooled connection just as the client sent
+// on it.
 #pragma once
 
 #include <atomic>
@@ -37,6 +44,8 @@ class FaultProxy {
     // Probability of each fault per request (the rest pass). Sum <= 1.
     double p[kNumFaults] = {0, 0, 0, 0, 0, 0, 0, 0};
     int delay_ms = 200;
+    bool keep_alive = false;
+    int idle_close_ms = 200;  // keep_alive: close a connection idle this long
   };
 
   explicit FaultProxy(Options o);
@@ -53,6 +62,15 @@ class FaultProxy {
   void ForceNext(Fault fault, const std::string& method, const std::string& path_substring);
   // Random faults on/off (forced ones still apply).
   void SetRandom(bool on) { random_on_ = on; }
+
+  // keep_alive: the next n requests arriving on a reused connection close it unanswered.
+  void CloseNextReused(int n) { close_reused_ += n; }
+  // keep_alive counters: connections accepted, requests on a reused connection, connections
+  // closed for idleness, reused connections closed by CloseNextReused.
+  uint64_t connections() const { return connections_.load(); }
+  uint64_t reused_requests() const { return reused_requests_.load(); }
+  uint64_t idle_closes() const { return idle_closes_.load(); }
+  uint64_t reused_closes() const { return reused_closes_.load(); }
 
   // Requests seen per fault (index = Fault), and in total.
   std::vector<uint64_t> counts() const;
@@ -71,6 +89,8 @@ class FaultProxy {
   std::atomic<bool> stop_{false};
   std::atomic<bool> random_on_{true};
   std::atomic<uint64_t> requests_{0};
+  std::atomic<int> close_reused_{0};
+  std::atomic<uint64_t> connections_{0}, reused_requests_{0}, idle_closes_{0}, reused_closes_{0};
   std::thread acceptor_;
   mutable std::mutex mu_;
   uint64_t rng_state_;

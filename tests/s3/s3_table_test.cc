@@ -1,7 +1,8 @@
 // Tables on S3 (Ceph RGW via tests/s3/run_s3_tests.sh; skipped, loudly, without
 // LAKE_TEST_S3_ENDPOINT): scans fetch exactly the pruned files into the cache, in parallel, and
 // read the same rows as locally (relative and absolute s3:// paths, deletion vectors,
-// checkpoints); incremental snapshots; 8 forked writers x 25 commits through Transaction.
+// checkpoints); incremental snapshots; 8 forked writers x 25 commits through Transaction;
+// OPTIMIZE (bin-packing and z-order) reads through the cache, uploads and reads the same rows.
 #include <simdjson.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -24,8 +26,10 @@
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
 #include "lake/transaction.h"
+#include "lake/write.h"
 #include "log/action_parser.h"
 #include "log/log_segment.h"
+#include "ops/optimize.h"
 #include "scan/deletion_vector.h"
 #include "storage/file_cache.h"
 #include "storage/s3_store.h"
@@ -416,5 +420,134 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
       max_attempts);
 }
 
+// Data objects (outside _delta_log) of the table at `uri`.
+std::set<std::string> DataObjectKeys(const std::string& uri) {
+  std::set<std::string> out;
+  auto store = OpenObjectStore(uri);
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return out;
+  auto objs = (*store)->List("");
+  EXPECT_TRUE(objs.ok());
+  if (!objs.ok()) return out;
+  for (const auto& o : *objs)
+    if (o.key.rfind("_delta_log/", 0) != 0) out.insert(o.key);
+  return out;
+}
+
+TEST_F(S3Table, OptimizeAndZOrderOnS3KeepTheRows) {
+  std::string uri = Uri("optimize");
+  for (int w = 0; w < 4; ++w) {
+    WriteBuilder b(uri);
+    b.Source({.path = "",
+              .query = "SELECT range AS id, (range * 7919) % 1000 AS u, 'k' || (range % 2) "
+                       "AS k FROM range(" +
+                       std::to_string(w * 100) + ", " + std::to_string(w * 100 + 100) + ")"});
+    if (w == 0) b.PartitionBy({"k"});
+    auto r = b.Execute();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  std::vector<std::string> before = Rows(uri, "");
+  ASSERT_EQ(before.size(), 400u);
+  std::set<std::string> objects_before = DataObjectKeys(uri);
+  ASSERT_EQ(objects_before.size(), 8u);
+
+  // Bin-packing from a cold cache: every input is downloaded, the outputs are uploaded.
+  testing::TempDir cold;
+  setenv("LAKE_HOME", cold.path().c_str(), 1);
+  auto table = Table::Open(uri);
+  ASSERT_TRUE(table.ok());
+  ASSERT_TRUE((*table)->LatestSnapshot().ok());  // the log files' downloads are not counted
+  cache::CacheStats c0 = cache::GetCacheStats();
+  auto r = Optimize(*table, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, 4);
+  EXPECT_EQ(r->files_removed, 8);
+  EXPECT_EQ(r->files_added, 2);
+  EXPECT_EQ(r->rows, 400);
+  cache::CacheStats c1 = cache::GetCacheStats();
+  // (Besides the 8 inputs, the commit's conflict check may fetch a log file or two.)
+  EXPECT_GE(c1.misses - c0.misses, 8u) << "the inputs come through the file cache";
+  EXPECT_LE(c1.misses - c0.misses, 10u);
+  std::set<std::string> objects_after = DataObjectKeys(uri);
+  EXPECT_EQ(objects_after.size(), 10u) << "2 new objects uploaded, the old ones kept for vacuum";
+  for (const auto& k : objects_before) EXPECT_TRUE(objects_after.count(k)) << k;
+  // A scan right after reads the uploads from the cache (no download) and the same rows.
+  cache::CacheStats fetched;
+  EXPECT_EQ(Rows(uri, "", nullptr, &fetched), before);
+  EXPECT_EQ(fetched.misses, 0u) << "the uploaded files were entered into the cache";
+  EXPECT_EQ(fetched.hits, 2u);
+  std::error_code ec;
+  auto it = std::filesystem::directory_iterator(cold.path() + "/tmp", ec);
+  EXPECT_TRUE(ec || it == std::filesystem::directory_iterator()) << "staging left behind";
+  setenv("LAKE_HOME", home_.path().c_str(), 1);
+
+  // Another append (each partition then holds 2 files), z-order by two data columns, and the
+  // same rows again.
+  {
+    WriteBuilder b(uri);
+    b.Source({.path = "",
+              .query = "SELECT range AS id, (range * 7919) % 1000 AS u, 'k' || "
+                       "(range % 2) AS k FROM range(400, 500)"});
+    auto w = b.Execute();
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    EXPECT_EQ(w->version, 5);
+  }
+  before = Rows(uri, "");
+  ASSERT_EQ(before.size(), 500u);
+  OptimizeOptions z;
+  z.zorder_by = {"u", "id"};
+  auto table2 = Table::Open(uri);
+  ASSERT_TRUE(table2.ok());
+  auto rz = Optimize(*table2, z);
+  ASSERT_TRUE(rz.ok()) << rz.status().ToString();
+  EXPECT_EQ(rz->version, 6);
+  EXPECT_EQ(rz->files_removed, 4);
+  EXPECT_EQ(rz->rows, 500);
+  EXPECT_EQ(Rows(uri, ""), before);
+  EXPECT_EQ(
+      Rows(uri, "u < 100 AND k = 'k1'").size(),
+      static_cast<size_t>(std::count_if(before.begin(), before.end(), [](const std::string& l) {
+        size_t a = l.find('|'), b = l.find('|', a + 1);
+        return std::stoi(l.substr(a + 1, b - a - 1)) < 100 && l.find("|k1|") != std::string::npos;
+      })));
+  // Two OPTIMIZE commits on top of the writes.
+  auto t3 = Table::Open(uri);
+  ASSERT_TRUE(t3.ok());
+  auto snap = (*t3)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ((*snap)->version(), 6);
+}
+
+// An OPTIMIZE whose commit fails (a concurrent overwrite removed its input files: Conflict)
+// deletes the files it uploaded and commits nothing.
+TEST_F(S3Table, OptimizeWhoseCommitConflictsDeletesItsUploads) {
+  std::string uri = Uri("optimize-conflict");
+  for (int w = 0; w < 3; ++w) {
+    WriteBuilder b(uri);
+    b.Source({.path = "",
+              .query = "SELECT range AS id FROM range(" + std::to_string(w * 10) + ", " +
+                       std::to_string(w * 10 + 10) + ")"});
+    auto r = b.Execute();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  ASSERT_EQ(DataObjectKeys(uri).size(), 3u);
+  auto table = Table::Open(uri);
+  ASSERT_TRUE(table.ok());
+  OptimizeOptions o;
+  std::set<std::string> with_overwrite;
+  o.before_commit = [&] {
+    WriteBuilder b(uri);
+    b.Source({.path = "", .query = "SELECT 100 AS id"}).Mode(WriteMode::kOverwrite);
+    auto r = b.Execute();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    with_overwrite = DataObjectKeys(uri);  // 3 + the overwrite's file + optimize's upload
+  };
+  auto r = Optimize(*table, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict) << r.status().ToString();
+  EXPECT_EQ(with_overwrite.size(), 5u) << "the compacted file was uploaded before the commit";
+  EXPECT_EQ(DataObjectKeys(uri).size(), 4u) << "and deleted after the failed commit";
+  EXPECT_EQ(Rows(uri, ""), std::vector<std::string>{"100|"});
+}
 }  // namespace
 }  // namespace lake

@@ -1,11 +1,19 @@
 // Catalog-coordinated commits (lake/commit_coordinator.h) over a store that ignores
 // If-None-Match: its PutIfAbsent is a HEAD, a pause and a plain PUT, so two writers can both
-// "win" a version. Through the coordinator (SQLite claims), 4 forked writers lose nothing.
+// "win" a version. Through the coordinator, 4 forked writers lose nothing, and a writer that
+// stalls between its claim and its PUT cannot replace a later commit (fencing). Every test runs
+// on SQLite and on PostgreSQL (LAKE_TEST_PG_URI; tests/catalog/run_pg_tests.sh starts a
+// throwaway server; skipped loudly without it).
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -100,11 +108,15 @@ std::pair<size_t, size_t> RunWriters(const std::string& dir, const std::string& 
     if (pid == 0) _exit(Writer(dir, db, i, acks.path() + "/" + std::to_string(i)));
     pids.push_back(pid);
   }
-  for (pid_t pid : pids) {
+  for (size_t i = 0; i < pids.size(); ++i) {
     int status = 0;
-    waitpid(pid, &status, 0);
+    waitpid(pids[i], &status, 0);
     if (!db.empty()) {
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      std::ifstream in(acks.path() + "/" + std::to_string(i));
+      std::string last, line;
+      while (std::getline(in, line)) last = line;
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "writer " << i << " status " << status << ", last line: " << last;
     }
   }
   std::map<int64_t, std::string> acked;
@@ -139,14 +151,37 @@ std::pair<size_t, size_t> RunWriters(const std::string& dir, const std::string& 
   return {n_acked, listing->commits.size() - 1};
 }
 
-TEST(CommitCoordinator, ForkedWritersOnAStoreIgnoringIfNoneMatchLoseNoCommit) {
-  testing::TempDir dir;
-  std::string db = dir.path() + "/catalog.db";
-  auto [acked, in_log] = RunWriters(dir.path() + "/t", db);
+// The coordinator database of a test: SQLite in the test's directory, or the PostgreSQL server
+// of LAKE_TEST_PG_URI (claims are keyed by table location, unique per test directory).
+class CommitCoordinatorTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgresql") {
+      const char* pg = std::getenv("LAKE_TEST_PG_URI");
+      if (!pg || !*pg) {
+        std::cerr << "*** LAKE_TEST_PG_URI is not set: the PostgreSQL commit coordinator tests "
+                     "are SKIPPED (tests/catalog/run_pg_tests.sh runs them) ***\n";
+        GTEST_SKIP() << "LAKE_TEST_PG_URI not set";
+      }
+      db_ = pg;
+    } else {
+      db_ = dir_.path() + "/catalog.db";
+    }
+  }
+  testing::TempDir dir_;
+  std::string db_;
+};
+
+INSTANTIATE_TEST_SUITE_P(CommitCoordinator, CommitCoordinatorTest,
+                         ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(CommitCoordinatorTest, ForkedWritersOnAStoreIgnoringIfNoneMatchLoseNoCommit) {
+  auto [acked, in_log] = RunWriters(dir_.path() + "/t", db_);
   EXPECT_EQ(acked, static_cast<size_t>(kWriters * kCommits));
   EXPECT_EQ(in_log, acked) << "every acknowledged commit is in the log, once";
-  std::printf("[coordinator] %d writers x %d commits: %zu acknowledged, %zu in the log\n",
-              kWriters, kCommits, acked, in_log);
+  std::printf("[coordinator %s] %d writers x %d commits: %zu acknowledged, %zu in the log\n",
+              GetParam().c_str(), kWriters, kCommits, acked, in_log);
 }
 
 TEST(CommitCoordinator, WithoutItTheSameStoreLosesCommits) {
@@ -159,33 +194,110 @@ TEST(CommitCoordinator, WithoutItTheSameStoreLosesCommits) {
   EXPECT_GE(acked, in_log);
 }
 
-TEST(CommitCoordinator, ClaimsAreExclusiveAndStaleClaimsAreBroken) {
-  testing::TempDir dir;
-  auto c = OpenCatalogCommitCoordinator(dir.path() + "/catalog.db");
+TEST_P(CommitCoordinatorTest, ClaimsAreExclusiveAndDecideTheBytes) {
+  auto c = OpenCatalogCommitCoordinator(db_);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_TRUE((*c)->Claim("s3://b/t", "_delta_log/1.json", "a").ok());
-  EXPECT_TRUE((*c)->Claim("s3://b/t", "_delta_log/1.json", "b").IsAlreadyExists());
-  EXPECT_TRUE((*c)->Claim("s3://b/u", "_delta_log/1.json", "b").ok());
-  auto got = (*c)->Get("s3://b/t", "_delta_log/1.json");
+  std::string t = dir_.path() + "/t";
+  EXPECT_TRUE((*c)->Claim(t, "_delta_log/1.json", "a", "A").ok());
+  EXPECT_TRUE((*c)->Claim(t, "_delta_log/1.json", "b", "B").IsAlreadyExists());
+  EXPECT_TRUE((*c)->Claim(t + "u", "_delta_log/1.json", "b", "B").ok());
+  auto got = (*c)->Get(t, "_delta_log/1.json");
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->owner, "a");
-  EXPECT_TRUE((*c)->Release("s3://b/t", "_delta_log/1.json", "b").ok());  // not b's: no-op
-  EXPECT_TRUE((*c)->Claim("s3://b/t", "_delta_log/1.json", "b").IsAlreadyExists());
-  EXPECT_TRUE((*c)->Release("s3://b/t", "_delta_log/1.json", "a").ok());
-  EXPECT_TRUE((*c)->Claim("s3://b/t", "_delta_log/1.json", "b").ok());
+  EXPECT_EQ((*got)->data, "A");
+  EXPECT_TRUE((*c)->Release(t, "_delta_log/1.json", "b").ok());  // not b's: no-op
+  EXPECT_TRUE((*c)->Claim(t, "_delta_log/1.json", "b", "B").IsAlreadyExists());
+  EXPECT_TRUE((*c)->Release(t, "_delta_log/1.json", "a").ok());
+  EXPECT_TRUE((*c)->Claim(t, "_delta_log/1.json", "b", "B").ok());
 
-  // A claimant that died before its PUT: after the lease, the key is taken over.
-  std::string t = dir.path() + "/t";
+  // A claimant that died before its PUT: after the lease, the next writer writes the dead
+  // claimant's bytes (its commit is decided) and answers AlreadyExists.
   auto inner = std::make_unique<IgnoresIfNoneMatchStore>(NewLocalStore(t, t));
   CoordinatedStoreOptions o;
   o.lease_ms = 200;
   auto store = NewCoordinatedStore(std::move(inner), *c, o);
-  ASSERT_TRUE((*c)->Claim(t, "k", "dead").ok());
+  ASSERT_TRUE((*c)->Claim(t, "k", "dead", "decided").ok());
   auto t0 = std::chrono::steady_clock::now();
-  EXPECT_TRUE(store->PutIfAbsent("k", "mine").ok());
+  EXPECT_TRUE(store->PutIfAbsent("k", "mine").IsAlreadyExists());
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(200));
+  EXPECT_EQ(*store->Get("k"), "decided");
   EXPECT_TRUE(store->PutIfAbsent("k", "again").IsAlreadyExists());
-  EXPECT_EQ(*store->Get("k"), "mine");
+  // A writer retrying its own decided bytes (after an error) writes them at once.
+  ASSERT_TRUE((*c)->Claim(t, "k2", "me-before", "retried").ok());
+  EXPECT_TRUE(store->PutIfAbsent("k2", "retried").ok());
+  EXPECT_EQ(*store->Get("k2"), "retried");
+  auto left = (*c)->Get(t, "k2");
+  ASSERT_TRUE(left.ok());
+  EXPECT_FALSE(left->has_value()) << "a written claim is dropped";
+}
+
+// Fencing: writer A wins version 1 and stalls right before its PUT for longer than the lease;
+// writer B then completes A's commit (A's bytes) and commits version 2. When A resumes, its
+// PUT writes the same bytes again (or finds them): both commits stand, each acknowledged at
+// its version. (Without fencing, B took the version over and A's late PUT replaced B's
+// acknowledged commit.)
+TEST_P(CommitCoordinatorTest, AWriterStalledAfterItsClaimCannotReplaceALaterCommit) {
+  std::string t = dir_.path() + "/t";
+  testing::CreateTestTable(t, {{"delta.checkpointInterval", "100000"}});
+  auto c = OpenCatalogCommitCoordinator(db_);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool a_paused = false, a_go = false;
+  CoordinatedStoreOptions oa;
+  oa.lease_ms = 300;
+  oa.before_put = [&](const std::string& key) {
+    if (key.find("00000000000000000001.json") == std::string::npos) return;
+    std::unique_lock<std::mutex> l(mu);
+    a_paused = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return a_go; });
+  };
+  CoordinatedStoreOptions ob;
+  ob.lease_ms = 300;
+  std::shared_ptr<ObjectStore> sa(
+      NewCoordinatedStore(std::make_unique<IgnoresIfNoneMatchStore>(NewLocalStore(t, t)), *c, oa));
+  auto cb = OpenCatalogCommitCoordinator(db_);  // B: a connection of its own
+  ASSERT_TRUE(cb.ok());
+  std::shared_ptr<ObjectStore> sb(
+      NewCoordinatedStore(std::make_unique<IgnoresIfNoneMatchStore>(NewLocalStore(t, t)), *cb, ob));
+  auto commit = [](std::shared_ptr<ObjectStore> store, const std::string& tag) {
+    auto table = Table::Open(store);
+    EXPECT_TRUE(table.ok());
+    auto tx = Transaction::Start(*table);
+    EXPECT_TRUE(tx.ok());
+    (*tx)->AddFile(testing::FakeAdd("f-" + tag + ".parquet", "x", 5));
+    (*tx)->SetUserMetadata(tag);
+    CommitOptions o;
+    o.write_checkpoints = false;
+    return (*tx)->Commit(o);
+  };
+  Result<CommitResult> ra = Status::Internal("not run");
+  std::thread a([&] { ra = commit(sa, "A"); });
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(20), [&] { return a_paused; }));
+  }
+  auto rb = commit(sb, "B");  // waits out A's lease, completes A's commit, commits version 2
+  {
+    std::lock_guard<std::mutex> l(mu);
+    a_go = true;
+    cv.notify_all();
+  }
+  a.join();
+  ASSERT_TRUE(ra.ok()) << ra.status().ToString();
+  ASSERT_TRUE(rb.ok()) << rb.status().ToString();
+  EXPECT_EQ(ra->version, 1);
+  EXPECT_EQ(rb->version, 2);
+  auto store = NewLocalStore(t, t);
+  auto listing = log::ListLog(*store);
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->commits.size(), 3u);
+  auto v1 = store->Get(listing->commits[1].key);
+  auto v2 = store->Get(listing->commits[2].key);
+  ASSERT_TRUE(v1.ok() && v2.ok());
+  EXPECT_NE(v1->find("\"A\""), std::string::npos) << *v1;
+  EXPECT_NE(v2->find("\"B\""), std::string::npos) << "B's acknowledged commit survives: " << *v2;
 }
 
 }  // namespace

@@ -745,5 +745,99 @@ TEST(TransactionTest, CheckpointsRemoveExpiredLogFiles) {
   }
 }
 
+// A store whose commit puts fail in scripted ways: "landed" (the object is written, then an
+// IOError as for a lost response), "lost" (IOError, nothing written), "ok"; and whose reads of
+// the key `fail_get` fail. Everything else is a local store.
+class FlakyCommitStore : public ObjectStore {
+ public:
+  explicit FlakyCommitStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
+  std::vector<std::string> script;  // consumed front to back, then "ok"
+  std::string fail_get;             // a key whose reads fail
+  int puts = 0;
+  const std::string& root_uri() const override { return inner_->root_uri(); }
+  Result<std::vector<ObjectMeta>> List(std::string_view p, std::string_view s) override {
+    return inner_->List(p, s);
+  }
+  Result<std::string> Get(std::string_view k) override {
+    if (k == fail_get) return Status::IOError("injected: GET failed");
+    return inner_->Get(k);
+  }
+  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t l) override {
+    return inner_->GetRange(k, o, l);
+  }
+  Result<ObjectMeta> Head(std::string_view k) override { return inner_->Head(k); }
+  Status Put(std::string_view k, std::string_view d) override { return inner_->Put(k, d); }
+  Status PutIfAbsent(std::string_view k, std::string_view d) override {
+    ++puts;
+    std::string what = script.empty() ? "ok" : script.front();
+    if (!script.empty()) script.erase(script.begin());
+    if (what == "lost") return Status::IOError("injected: request lost");
+    Status st = inner_->PutIfAbsent(k, d);
+    if (what == "landed" && st.ok()) return Status::IOError("injected: response lost");
+    return st;
+  }
+  Status Delete(std::string_view k) override { return inner_->Delete(k); }
+  Result<std::string> LocalPath(std::string_view k) override { return inner_->LocalPath(k); }
+  bool is_local() const override { return true; }
+
+ private:
+  std::unique_ptr<ObjectStore> inner_;
+};
+
+// Commit settles a failed commit put by reading the key back: landed -> committed once (with a
+// warning); not landed -> put again; unreadable -> an IOError with an unknown outcome; never
+// twice, and never our own commit taken for a concurrent winner.
+TEST(TransactionAmbiguousPut, FailedCommitPutsAreSettledByReadingBack) {
+  testing::TempDir dir;
+  CreateTestTable(dir.path(), {{"delta.checkpointInterval", "100000"}});
+  auto raw = std::make_shared<FlakyCommitStore>(NewLocalStore(dir.path(), dir.path()));
+  auto table = Table::Open(std::shared_ptr<ObjectStore>(raw));
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  auto commit = [&](const std::string& tag) {
+    auto tx = StartTxn(*table);
+    tx->AddFile(FakeAdd("f-" + tag + ".parquet", "x", 5));
+    tx->SetUserMetadata(tag);
+    return tx->Commit();
+  };
+  // Landed, response lost: read back, ours.
+  raw->script = {"landed"};
+  auto r1 = commit("a");
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_EQ(r1->version, 1);
+  EXPECT_EQ(r1->attempts, 1);
+  EXPECT_NE(r1->post_commit_warning.find("read back"), std::string::npos);
+  // Lost twice, then landed with its response lost again: settled on the third put.
+  raw->script = {"lost", "lost", "landed"};
+  raw->puts = 0;
+  auto r2 = commit("b");
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(r2->version, 2);
+  EXPECT_EQ(raw->puts, 3);
+  // Lost every time: not committed after three puts (an IOError).
+  raw->script = {"lost", "lost", "lost"};
+  auto r3 = commit("c");
+  ASSERT_FALSE(r3.ok());
+  EXPECT_TRUE(CommitOutcomeUnknown(r3.status())) << r3.status().ToString();
+  EXPECT_NE(r3.status().message().find("not in place"), std::string::npos);
+  // Landed, and the read-back fails: the outcome is unknown - and the commit is there.
+  raw->script = {"landed"};
+  raw->fail_get = "_delta_log/00000000000000000003.json";
+  auto r4 = commit("d");
+  raw->fail_get.clear();
+  ASSERT_FALSE(r4.ok());
+  EXPECT_TRUE(CommitOutcomeUnknown(r4.status()));
+  EXPECT_NE(r4.status().message().find("outcome is unknown"), std::string::npos);
+  // The log: a, b, d - each once, contiguous.
+  auto store = NewLocalStore(dir.path(), dir.path());
+  auto listing = log::ListLog(*store);
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->commits.size(), 4u);
+  const char* tags[] = {"", "\"a\"", "\"b\"", "\"d\""};
+  for (size_t v = 1; v < 4; ++v) {
+    auto data = store->Get(listing->commits[v].key);
+    ASSERT_TRUE(data.ok());
+    EXPECT_NE(data->find(tags[v]), std::string::npos) << "v" << v << ": " << *data;
+  }
+}
 }  // namespace
 }  // namespace lake

@@ -161,13 +161,21 @@ TEST(DataWriter, RefusesBadValuesNamingTheColumnAndWritesNothing) {
                    "t(id, price, name)");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(),
-            "column 'price': value 'abc' is not DECIMAL(10,2) (2 rows fail; source type VARCHAR)")
+            "2 rows break the table's rules; nothing was written (column 'price': cast to "
+            "DECIMAL(10,2) (source type VARCHAR): 2). Examples:\n"
+            "  {'id': 2, 'price': abc, 'name': b} violates column 'price': cast to DECIMAL(10,2) "
+            "(source type VARCHAR)\n"
+            "  {'id': 3, 'price': x, 'name': c} violates column 'price': cast to DECIMAL(10,2) "
+            "(source type VARCHAR)")
       << bad.status().message();
   auto nulls = Write(*c, dir.path(), s,
                      "SELECT * FROM (VALUES (NULL, 1.5, 'a'), (NULL, 2, 'b'), (NULL, 3, 'c'), "
                      "(4, 4, 'd')) t(id, price, name)");
   ASSERT_FALSE(nulls.ok());
-  EXPECT_EQ(nulls.status().message(), "column 'id' is NOT NULL but 3 rows have NULL");
+  EXPECT_NE(nulls.status().message().find(
+                "3 rows break the table's rules; nothing was written (column 'id': NOT NULL: 3)"),
+            std::string::npos)
+      << nulls.status().message();
   auto missing = Write(*c, dir.path(), s, "SELECT 2.5 AS price, 'x' AS name");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(),

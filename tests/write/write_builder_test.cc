@@ -1,14 +1,19 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "ops/alter_table.h"
+#include "storage/test_hooks.h"
 #include "table_test_util.h"
 #include "test_util.h"
+#include "util/percent_encoding.h"
 
 namespace lake {
 namespace {
@@ -203,7 +208,10 @@ TEST(WriteBuilder, RefusedAndIdempotentWritesLeaveNothingBehind) {
     return n;
   };
   auto bad = WriteBuilder(dir.path()).Source({"", "SELECT NULL::BIGINT AS id, 1 AS price"}).Execute();
-  EXPECT_EQ(bad.status().message(), "column 'id' is NOT NULL but 1 row has NULL");
+  EXPECT_EQ(
+      bad.status().message(),
+      "1 row breaks the table's rules; nothing was written (column 'id': NOT NULL: 1). Examples:\n"
+      "  {'id': NULL, 'price': 1} violates column 'id': NOT NULL");
   EXPECT_EQ(count_files(), 0);
   auto t1 = WriteBuilder(dir.path())
                 .Source({"", "SELECT 1 AS id, 1 AS price"})
@@ -242,6 +250,205 @@ TEST(WriteBuilder, ConcurrentAppendsAllCommit) {
   auto snap = At(dir.path());
   EXPECT_EQ(snap->version(), kWriters);
   EXPECT_EQ(snap->TotalRecords().value_or(-1), 1000 * kWriters);
+}
+
+// The directory fsync after the commit's link(2) fails: the commit is in place (visible to every
+// reader), so the write must report it committed - reading it back - and keep its data files;
+// it used to fail and delete the data files of the commit that had landed.
+TEST(WriteBuilder, DirectoryFsyncFailingAfterTheCommitLinkReportsTheCommitAndKeepsItsFiles) {
+  TempDir dir;
+  auto c = WriteBuilder(dir.path()).Source({"", "SELECT range AS id FROM range(10)"}).Execute();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  storage_test::fail_dir_fsyncs = 1;
+  auto r = WriteBuilder(dir.path()).Source({"", "SELECT range AS id FROM range(10, 30)"}).Execute();
+  int left = storage_test::fail_dir_fsyncs.exchange(0);
+  EXPECT_EQ(left, 0) << "the hook fired";
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, 1);
+  EXPECT_NE(r->warning.find("fsync"), std::string::npos) << r->warning;
+  EXPECT_NE(r->warning.find("read back"), std::string::npos) << r->warning;
+  auto conn = Conn();
+  auto n = conn->Query("SELECT count(*), sum(id) FROM (" + ScanSql(*conn, dir.path()) + ")");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->GetInt64(0, 0), 30);
+  EXPECT_EQ(n->GetInt64(1, 0), 29 * 30 / 2);
+  EXPECT_EQ(At(dir.path())->version(), 1);
+}
+
+// Every data file of the table holds exactly these columns (no helper column of the writer,
+// no materialized partition column).
+void ExpectOnlyDataColumns(engine::Connection& c, const std::string& dir,
+                           const std::set<std::string>& want) {
+  auto snap = At(dir);
+  for (const AddFile& f : snap->files()) {
+    auto q = c.Query("SELECT name FROM parquet_schema(" +
+                     engine::QuoteString(dir + "/" + PercentDecode(f.path)) +
+                     ") WHERE name <> 'duckdb_schema'");
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    std::set<std::string> got;
+    for (size_t i = 0; i < q->row_count(); ++i) got.insert(std::string(q->GetString(0, i)));
+    EXPECT_EQ(got, want) << f.path;
+  }
+}
+
+// Optimized writes: per partition, files of about delta.targetFileSize (a plain partitioned
+// write gives one file per partition whatever its size); rows unchanged, NULL partition kept.
+TEST(WriteBuilder, OptimizedWriteSizesFilesPerPartition) {
+  const int64_t kTarget = 512 << 10;
+  // 400k rows over 5 partitions (one NULL), ~20 bytes a row in zstd Parquet (md5 text does not
+  // compress much): ~1.5 MB, ~3 target sizes, per partition.
+  const std::string q =
+      "SELECT i::BIGINT AS id, md5(i::VARCHAR) AS s, (i % 977)::DOUBLE AS v, CASE WHEN i % 5 = 4 "
+      "THEN NULL ELSE 'p' || (i % 5) END AS p FROM range(400000) t(i)";
+  const std::map<std::string, std::string> target = {{"delta.targetFileSize", "512kb"}};
+  auto per_partition = [](const std::string& dir) {
+    std::map<std::string, std::vector<int64_t>> sizes;
+    auto snap = At(dir);
+    for (const AddFile& f : snap->files()) {
+      const auto& v = f.partition_values[0].second;
+      sizes[v ? *v : "<null>"].push_back(f.size);
+    }
+    return sizes;
+  };
+  auto c = Conn();
+  TempDir plain, prop, flag;
+  auto w =
+      WriteBuilder(plain.path()).Source({"", q}).PartitionBy({"p"}).Properties(target).Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  for (const auto& [part, sizes] : per_partition(plain.path())) {
+    EXPECT_EQ(sizes.size(), 1u) << part;  // the gap optimized writes close
+    EXPECT_GT(sizes[0], 2 * kTarget) << part;
+  }
+  auto props = target;
+  props["delta.autoOptimize.optimizeWrite"] = "true";
+  w = WriteBuilder(prop.path()).Source({"", q}).PartitionBy({"p"}).Properties(props).Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  w = WriteBuilder(flag.path())
+          .Source({"", q})
+          .PartitionBy({"p"})
+          .Properties(target)
+          .OptimizeWrite()
+          .Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  for (const std::string& dir : {prop.path(), flag.path()}) {
+    auto parts = per_partition(dir);
+    ASSERT_EQ(parts.size(), 5u);
+    for (auto& [part, sizes] : parts) {
+      SCOPED_TRACE(part);
+      std::sort(sizes.begin(), sizes.end());
+      int64_t total = 0;
+      for (int64_t s : sizes) total += s;
+      // DuckDB cuts a file at the row group boundary where its (estimated) size reaches the
+      // target; row groups are capped at target/4 of uncompressed data, so a file ends within
+      // half a target of it; a remainder under target/4 is folded into another file (+1/4).
+      // Only a partition's remainder file may be small (>= target/4); the others are at least
+      // OPTIMIZE's default min file size (0.75 x target), so OPTIMIZE leaves them alone.
+      EXPECT_GE(static_cast<int64_t>(sizes.size()), total / (kTarget * 7 / 4));
+      EXPECT_LE(static_cast<int64_t>(sizes.size()), total / (kTarget * 3 / 4) + 1);
+      std::string list;
+      for (int64_t sz : sizes) list += std::to_string(sz) + " ";
+      std::printf("[optimized write] %s: %s\n", part.c_str(), list.c_str());
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        EXPECT_LE(sizes[i], kTarget * 7 / 4) << "file " << i;
+        if (i == 0 && sizes.size() > 1) {
+          EXPECT_GE(sizes[i], kTarget / 4) << "remainder";
+        }
+        if (i > 0) {
+          EXPECT_GE(sizes[i], kTarget * 3 / 4) << "file " << i;
+        }
+      }
+    }
+    ExpectSameRows(*c, ScanSql(*c, dir), q);
+    ExpectSameRows(*c, ScanSql(*c, dir, "p IS NULL"), "SELECT * FROM (" + q + ") WHERE p IS NULL");
+    ExpectOnlyDataColumns(*c, dir, {"id", "s", "v"});
+  }
+  // Every type survives the resize (read back from the staged Parquet and rewritten): with a
+  // 2 KB target every partition of kAllTypes (one file of more than 1.25 x 2 KB) goes through
+  // it (and stays one file: row groups are at least 64 KB).
+  TempDir types;
+  w = WriteBuilder(types.path())
+          .Source({"", kAllTypes})
+          .PartitionBy({"part"})
+          .Properties({{"delta.targetFileSize", "2kb"}})
+          .OptimizeWrite()
+          .Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->files_added, 4);
+  for (const auto& [part, sizes] : per_partition(types.path())) {
+    ASSERT_EQ(sizes.size(), 1u) << part;
+    EXPECT_GT(sizes[0], 2048 * 5 / 4) << part;
+  }
+  ExpectSameRows(*c, kAllTypes, ScanSql(*c, types.path()));
+  // The optimized write left no staging folder behind.
+  for (const auto& e : fs::directory_iterator(flag.path()))
+    EXPECT_EQ(e.path().filename().string().find("_lake_staging"), std::string::npos);
+}
+
+// Past DuckDB's 100 open partitions a plain partitioned write splits partitions into several
+// small files; an optimized write leaves one per partition (all are under the target).
+TEST(WriteBuilder, OptimizedWriteOfManyPartitionsLeavesOneFileEach) {
+  const std::string q =
+      "SELECT i::BIGINT AS id, md5(i::VARCHAR) AS s, (hash(i) % 300)::INT AS p FROM range(600000) "
+      "t(i)";
+  auto c = Conn();
+  TempDir plain, opt;
+  auto w = WriteBuilder(plain.path()).Source({"", q}).PartitionBy({"p"}).Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_GT(w->files_added, 400);  // the gap (DuckDB 1.4.4: 501 files)
+  w = WriteBuilder(opt.path()).Source({"", q}).PartitionBy({"p"}).OptimizeWrite().Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->files_added, 300);
+  std::set<std::string> parts;
+  auto snap = At(opt.path());  // alive while iterating its files
+  for (const AddFile& f : snap->files()) parts.insert(*f.partition_values[0].second);
+  EXPECT_EQ(parts.size(), 300u);
+  ExpectSameRows(*c, ScanSql(*c, opt.path()), q);
+  ExpectOnlyDataColumns(*c, opt.path(), {"id", "s"});
+}
+
+// Column mapping through both resize passes (merge and cut): the rewritten files keep the
+// physical names and the schema's Parquet field ids, nested ones included.
+TEST(WriteBuilder, OptimizedWriteKeepsColumnMappingLayout) {
+  TempDir dir;
+  auto schema = ParseSchemaDDL("id BIGINT, st STRUCT(a INT, b VARCHAR), p INT");
+  ASSERT_TRUE(schema.ok());
+  auto created =
+      CreateTable(dir.path(), *schema, {"p"},
+                  {{"delta.columnMapping.mode", "name"}, {"delta.targetFileSize", "256kb"}});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  // Renamed: the physical names stay 'id' / 'st', the logical ones differ.
+  ASSERT_TRUE(RenameColumn(dir.path(), "id", "ident").ok());
+  ASSERT_TRUE(RenameColumn(dir.path(), "st", "record").ok());
+  // p = 0: one big partition (cut); p = 1..200: small ones (merged past 100 open partitions).
+  const std::string q =
+      "SELECT i::BIGINT AS ident, {'a': i::INT, 'b': md5(i::VARCHAR)} AS record, CASE WHEN i % 2 = "
+      "0 "
+      "THEN 0 ELSE 1 + (hash(i) % 200)::INT END AS p FROM range(400000) t(i)";
+  auto w = WriteBuilder(dir.path()).Source({"", q}).OptimizeWrite().Execute();
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  auto c = Conn();
+  ExpectSameRows(*c, ScanSql(*c, dir.path()), q);
+  auto snap = At(dir.path());
+  const auto& fields = snap->schema().fields;
+  std::map<std::string, int64_t> want_ids;  // physical name -> field id
+  want_ids[fields[0].PhysicalName("name")] = *fields[0].field_id;
+  want_ids[fields[1].PhysicalName("name")] = *fields[1].field_id;
+  for (const auto& sub : fields[1].type->fields) want_ids[sub.PhysicalName("name")] = *sub.field_id;
+  ASSERT_EQ(want_ids.count("id") + want_ids.count("st"), 2u);
+  size_t p0_files = 0;
+  for (const AddFile& f : snap->files()) {
+    p0_files += f.partition_values[0].second == std::optional<std::string>("0");
+    auto q2 = c->Query("SELECT name, field_id FROM parquet_schema(" +
+                       engine::QuoteString(dir.path() + "/" + PercentDecode(f.path)) +
+                       ") WHERE name <> 'duckdb_schema'");
+    ASSERT_TRUE(q2.ok()) << q2.status().ToString();
+    std::map<std::string, int64_t> got;
+    for (size_t i = 0; i < q2->row_count(); ++i)
+      got[std::string(q2->GetString(0, i))] = q2->IsNull(1, i) ? -1 : q2->GetInt64(1, i);
+    EXPECT_EQ(got, want_ids) << f.path;
+  }
+  EXPECT_GT(p0_files, 2u);                           // the big partition was cut
+  EXPECT_EQ(snap->files().size() - p0_files, 200u);  // one file per small partition
 }
 
 }  // namespace
