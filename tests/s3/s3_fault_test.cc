@@ -31,6 +31,7 @@
 #include "s3/fault_proxy.h"
 #include "storage/file_cache.h"
 #include "storage/s3_store.h"
+#include "s3/s3_test_env.h"
 #include "test_util.h"
 #include "txn/txn_test_util.h"
 
@@ -39,37 +40,25 @@ namespace {
 
 using testing::FaultProxy;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
+using testing::GetEnv;
 class S3Fault : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (Env("LAKE_TEST_S3_ENDPOINT").empty()) {
-      std::cerr << "*** S3 fault test SKIPPED: LAKE_TEST_S3_ENDPOINT is not set "
-                   "(tests/s3/run_s3_tests.sh starts a Ceph RGW and sets it) ***\n";
+    if (!testing::S3TestServerConfigured("S3 fault test")) {
       GTEST_SKIP() << "LAKE_TEST_S3_ENDPOINT not set; run tests/s3/run_s3_tests.sh";
     }
-    setenv("AWS_ACCESS_KEY_ID", Env("LAKE_TEST_S3_ACCESS_KEY").c_str(), 1);
-    setenv("AWS_SECRET_ACCESS_KEY", Env("LAKE_TEST_S3_SECRET_KEY").c_str(), 1);
-    if (!Env("LAKE_TEST_S3_REGION").empty())
-      setenv("AWS_REGION", Env("LAKE_TEST_S3_REGION").c_str(), 1);
-    setenv("AWS_S3_ADDRESSING_STYLE", "path", 1);
-    setenv("LAKE_HOME", home_.path().c_str(), 1);
+    testing::ExportS3TestEnvironment(home_.path());
     setenv("LAKE_S3_MAX_ATTEMPTS", "10", 1);
-    bucket_ = Env("LAKE_TEST_S3_BUCKET").empty() ? "lake-test" : Env("LAKE_TEST_S3_BUCKET");
+    bucket_ = testing::S3TestBucket();
+    prefix_ = testing::UniqueS3Prefix("fault");
     std::mt19937_64 rng{std::random_device{}()};
-    prefix_ = "fault-" + std::to_string(getpid()) + "-" + std::to_string(rng() % 1000000000);
-    setenv("AWS_ENDPOINT_URL", Env("LAKE_TEST_S3_ENDPOINT").c_str(), 1);
     auto c = s3::ConfigFromUri("s3://" + bucket_ + "/" + prefix_);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     ASSERT_TRUE(s3::EnsureBucket(*c).ok());
     FaultProxy::Options o;
-    ASSERT_TRUE(testing::SplitHttpEndpoint(Env("LAKE_TEST_S3_ENDPOINT"), &o.upstream_host,
+    ASSERT_TRUE(testing::SplitHttpEndpoint(GetEnv("LAKE_TEST_S3_ENDPOINT"), &o.upstream_host,
                                            &o.upstream_port))
-        << Env("LAKE_TEST_S3_ENDPOINT");
+        << GetEnv("LAKE_TEST_S3_ENDPOINT");
     o.seed = seed_ = rng();
     o.delay_ms = 50;
     proxy_ = std::make_unique<FaultProxy>(o);
@@ -89,13 +78,13 @@ class S3Fault : public ::testing::Test {
     }
     proxy_.reset();
     unsetenv("LAKE_S3_MAX_ATTEMPTS");
-    setenv("AWS_ENDPOINT_URL", Env("LAKE_TEST_S3_ENDPOINT").c_str(), 1);
+    setenv("AWS_ENDPOINT_URL", GetEnv("LAKE_TEST_S3_ENDPOINT").c_str(), 1);
   }
 
   // Random faults: ~18% of requests fail or are delayed in some way.
   std::unique_ptr<FaultProxy> RandomProxy() {
     FaultProxy::Options o;
-    testing::SplitHttpEndpoint(Env("LAKE_TEST_S3_ENDPOINT"), &o.upstream_host, &o.upstream_port);
+    testing::SplitHttpEndpoint(GetEnv("LAKE_TEST_S3_ENDPOINT"), &o.upstream_host, &o.upstream_port);
     o.seed = seed_;
     o.delay_ms = 50;
     o.p[FaultProxy::kDrop] = 0.02;
@@ -544,7 +533,7 @@ TEST_F(S3Fault, StreamingMultipartUploadRoundTripsAndAbortsOnAFailedPart) {
 TEST_F(S3Fault, PooledConnectionsClosedByTheServerAreRetriedTransparently) {
   FaultProxy::Options o;
   ASSERT_TRUE(
-      testing::SplitHttpEndpoint(Env("LAKE_TEST_S3_ENDPOINT"), &o.upstream_host, &o.upstream_port));
+      testing::SplitHttpEndpoint(GetEnv("LAKE_TEST_S3_ENDPOINT"), &o.upstream_host, &o.upstream_port));
   o.keep_alive = true;
   o.idle_close_ms = 300;
   UseProxy(std::make_unique<FaultProxy>(o));

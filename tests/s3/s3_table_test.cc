@@ -33,35 +33,26 @@
 #include "scan/deletion_vector.h"
 #include "storage/file_cache.h"
 #include "storage/s3_store.h"
+#include "s3/s3_test_env.h"
 #include "test_util.h"
+#include "txn/stress_writer.h"
 #include "txn/txn_test_util.h"
 
 namespace lake {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
+using testing::GetEnv;
 
 class S3Table : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (Env("LAKE_TEST_S3_ENDPOINT").empty()) {
-      std::cerr << "*** S3 table test SKIPPED: LAKE_TEST_S3_ENDPOINT is not set "
-                   "(tests/s3/run_s3_tests.sh starts a Ceph RGW and sets it) ***\n";
+    if (!testing::S3TestServerConfigured("S3 table test")) {
       GTEST_SKIP() << "LAKE_TEST_S3_ENDPOINT not set; run tests/s3/run_s3_tests.sh";
     }
     // Tables open their stores from the AWS_* environment, as the CLI does.
-    setenv("AWS_ENDPOINT_URL", Env("LAKE_TEST_S3_ENDPOINT").c_str(), 1);
-    setenv("AWS_ACCESS_KEY_ID", Env("LAKE_TEST_S3_ACCESS_KEY").c_str(), 1);
-    setenv("AWS_SECRET_ACCESS_KEY", Env("LAKE_TEST_S3_SECRET_KEY").c_str(), 1);
-    if (!Env("LAKE_TEST_S3_REGION").empty())
-      setenv("AWS_REGION", Env("LAKE_TEST_S3_REGION").c_str(), 1);
-    setenv("LAKE_HOME", home_.path().c_str(), 1);  // a cache of our own
-    bucket_ = Env("LAKE_TEST_S3_BUCKET").empty() ? "lake-test" : Env("LAKE_TEST_S3_BUCKET");
-    std::mt19937_64 rng{std::random_device{}()};
-    prefix_ = "tbl-" + std::to_string(getpid()) + "-" + std::to_string(rng() % 1000000000);
+    testing::ExportS3TestEnvironment(home_.path());
+    bucket_ = testing::S3TestBucket();
+    prefix_ = testing::UniqueS3Prefix("tbl");
     auto c = s3::ConfigFromUri("s3://" + bucket_ + "/" + prefix_);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     Status st = s3::EnsureBucket(*c);
@@ -270,69 +261,6 @@ TEST_F(S3Table, IncrementalLatestSnapshotOnS3) {
 constexpr int kWriters = 8;
 constexpr int kCommitsPerWriter = 25;
 
-// The child (a fresh S3 store: Table::Open after fork). "ack <version> <tag>" / "refused <tag>".
-int Writer(const std::string& uri, int id, const std::string& out_path) {
-  std::ofstream out(out_path);
-  auto table = Table::Open(uri);
-  if (!table.ok()) return 2;
-  auto first = (*table)->LatestSnapshot();
-  if (!first.ok()) return 3;
-  std::shared_ptr<const Snapshot> snap = *first;
-  std::mt19937 rng(2000 + id);
-  int acked = 0;
-  for (int n = 0; acked < kCommitsPerWriter && n < 10 * kCommitsPerWriter; ++n) {
-    auto tx = Transaction::Start(*table, snap);
-    if (!tx.ok()) return 4;
-    Transaction& x = **tx;
-    std::string tag = "w" + std::to_string(id) + "-" + std::to_string(n);
-    int kind = std::uniform_int_distribution<int>(0, 9)(rng);
-    std::string part;
-    if (kind < 4) {
-      part = "own" + std::to_string(id);
-      x.SetOperation("WRITE", R"({"mode":"Append"})");
-    } else if (kind < 7) {
-      part = "x";
-      x.SetOperation("WRITE", R"({"mode":"Append"})");
-    } else {
-      part = kind < 9 ? "x" : "y";
-      x.ReadPredicate("p = '" + part + "'");
-      for (const AddFile& f : snap->files()) {
-        if (f.partition_values[0].second == part) {
-          x.ReadFile(f);
-          x.RemoveFile(RemoveFor(f, 1767225600000));
-        }
-      }
-      x.SetOperation("WRITE", R"({"mode":"Overwrite"})");
-    }
-    x.AddFile(testing::FakeAdd("f-" + tag + ".parquet", part, 5));
-    x.SetUserMetadata(tag);
-    auto r = x.Commit();
-    if (r.ok()) {
-      out << "ack " << r->version << " " << tag << " " << r->attempts << "\n";
-      snap = r->snapshot;
-      ++acked;
-    } else if (r.status().code() == StatusCode::kConflict) {
-      out << "refused " << tag << "\n";
-      auto fresh = (*table)->LatestSnapshot();
-      if (!fresh.ok()) return 5;
-      snap = *fresh;
-    } else {
-      out << "error " << tag << " " << r.status().ToString() << "\n";
-      return 6;
-    }
-    out.flush();
-  }
-  return acked == kCommitsPerWriter ? 0 : 7;
-}
-
-std::string UserMetadata(const CommitInfo& ci) {
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  std::string_view s;
-  if (p.parse(ci.json).get(doc) || doc["userMetadata"].get_string().get(s)) return "";
-  return std::string(s);
-}
-
 TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
   std::string uri = Uri("stress");
   // No checkpoints: they are written through DuckDB, which is not usable in a child forked
@@ -340,19 +268,12 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
   testing::CreateTestTable(uri, {{"delta.checkpointInterval", "100000"}});
   testing::TempDir acks;
   auto t0 = std::chrono::steady_clock::now();
-  std::vector<pid_t> pids;
-  for (int i = 0; i < kWriters; ++i) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) _exit(Writer(uri, i, acks.path() + "/acks-" + std::to_string(i)));
-    pids.push_back(pid);
-  }
-  for (pid_t pid : pids) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "writer exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  }
+  // The writers never touch DuckDB (each opens a fresh S3 store), so a plain fork is enough.
+  auto pids = testing::ForkChildren(kWriters, [&](int i) {
+    return testing::RunStressWriter(uri, i, kCommitsPerWriter, 2000,
+                                    acks.path() + "/acks-" + std::to_string(i));
+  });
+  for (int code : testing::WaitChildren(pids)) EXPECT_EQ(code, 0) << "writer exit " << code;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::map<std::string, int64_t> acked;
   std::set<std::string> refused;
@@ -397,7 +318,7 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
     ASSERT_TRUE(actions.ok());
     for (const Action& a : *actions) {
       if (auto* ci = std::get_if<CommitInfo>(&a); ci && i > 0) {
-        EXPECT_TRUE(in_log.emplace(UserMetadata(*ci), commits[i].version).second);
+        EXPECT_TRUE(in_log.emplace(testing::UserMetadataOf(*ci), commits[i].version).second);
       } else if (auto* r = std::get_if<RemoveFile>(&a)) {
         EXPECT_EQ(live.erase(r->path), 1u) << "v" << i << " removes non-live " << r->path;
       } else if (auto* ad = std::get_if<AddFile>(&a)) {

@@ -17,6 +17,7 @@
 #include "log/snapshot_builder.h"
 #include "test_util.h"
 #include "txn_test_util.h"
+#include "txn/stress_writer.h"
 
 namespace lake {
 namespace {
@@ -24,78 +25,14 @@ namespace {
 constexpr int kWriters = 8;
 constexpr int kCommitsPerWriter = 50;
 
-// The child: returns its exit code. Writes "ack <version> <tag> <attempts>" / "refused <tag>"
-// lines to `out`.
-int Writer(const std::string& dir, int id, const std::string& out_path) {
-  std::ofstream out(out_path);
-  auto table = Table::Open(dir);
-  if (!table.ok()) return 2;
-  auto first = (*table)->LatestSnapshot();
-  if (!first.ok()) return 3;
-  std::shared_ptr<const Snapshot> snap = *first;
-  std::mt19937 rng(1000 + id);
-  int acked = 0;
-  for (int n = 0; acked < kCommitsPerWriter && n < 10 * kCommitsPerWriter; ++n) {
-    auto tx = Transaction::Start(*table, snap);
-    if (!tx.ok()) return 4;
-    Transaction& x = **tx;
-    std::string tag = "w" + std::to_string(id) + "-" + std::to_string(n);
-    int kind = std::uniform_int_distribution<int>(0, 9)(rng);
-    int64_t records = std::uniform_int_distribution<int>(1, 100)(rng);
-    std::string part;
-    if (kind < 4) {
-      part = "own" + std::to_string(id);  // blind append, own partition
-      x.SetOperation("WRITE", R"({"mode":"Append"})");
-    } else if (kind < 7) {
-      part = "x";  // blind append into the shared partition
-      x.SetOperation("WRITE", R"({"mode":"Append"})");
-    } else {
-      part = kind < 9 ? "x" : "y";  // predicate overwrite
-      x.ReadPredicate("p = '" + part + "'");
-      for (const AddFile& f : snap->files()) {
-        if (f.partition_values[0].second == part) {
-          x.ReadFile(f);
-          x.RemoveFile(RemoveFor(f, 1767225600000));
-        }
-      }
-      x.SetOperation("WRITE", R"({"mode":"Overwrite","predicate":["p = ')" + part + R"('"]})");
-    }
-    x.AddFile(testing::FakeAdd("f-" + tag + ".parquet", part, records));
-    x.SetUserMetadata(tag);
-    auto r = x.Commit();
-    if (r.ok()) {
-      out << "ack " << r->version << " " << tag << " " << r->attempts << "\n";
-      snap = r->snapshot;
-      ++acked;
-    } else if (r.status().code() == StatusCode::kConflict) {
-      out << "refused " << tag << "\n";
-      auto fresh = (*table)->LatestSnapshot();
-      if (!fresh.ok()) return 5;
-      snap = *fresh;
-    } else {
-      out << "error " << tag << " " << r.status().ToString() << "\n";
-      return 6;
-    }
-    out.flush();
-  }
-  return acked == kCommitsPerWriter ? 0 : 7;
-}
-
-std::string UserMetadata(const CommitInfo& ci) {
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  std::string_view s;
-  if (p.parse(ci.json).get(doc) || doc["userMetadata"].get_string().get(s)) return "";
-  return std::string(s);
-}
-
 TEST(TxnStressTest, ForkedWritersSerializeCorrectly) {
   testing::TempDir dir;
   testing::CreateTestTable(dir.path());
   auto t0 = std::chrono::steady_clock::now();
   // The writers never touch DuckDB, so a plain fork is enough.
   auto pids = testing::ForkChildren(kWriters, [&](int i) {
-    return Writer(dir.path(), i, dir.path() + "/acks-" + std::to_string(i));
+    return testing::RunStressWriter(dir.path(), i, kCommitsPerWriter, 1000,
+                                    dir.path() + "/acks-" + std::to_string(i));
   });
   for (int code : testing::WaitChildren(pids)) EXPECT_EQ(code, 0) << "writer exit " << code;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -144,7 +81,7 @@ TEST(TxnStressTest, ForkedWritersSerializeCorrectly) {
     ASSERT_TRUE(actions.ok());
     for (const Action& a : *actions) {
       if (auto* ci = std::get_if<CommitInfo>(&a); ci && i > 0) {
-        std::string tag = UserMetadata(*ci);
+        std::string tag = testing::UserMetadataOf(*ci);
         EXPECT_TRUE(in_log.emplace(tag, commits[i].version).second) << "twice: " << tag;
       } else if (auto* r = std::get_if<RemoveFile>(&a)) {
         // Serializability: only files live at this version are removed (no lost update).
