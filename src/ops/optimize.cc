@@ -313,14 +313,9 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
   // cache, the new files are written to a local staging directory outside the table and
   // uploaded before the commit.
   auto store = table->store();
-  const bool remote = !store->is_local();
-  std::string root;
-  if (remote) {
-    LAKE_ASSIGN_OR_RETURN(root, write::MakeLocalStagingDir());
-  } else {
-    LAKE_ASSIGN_OR_RETURN(root, store->LocalPath(""));
-  }
-  write::StagingDirRemover remove_staging(remote ? root : std::string());
+  LAKE_ASSIGN_OR_RETURN(write::LocalWriteRoot write_root, write::OpenLocalWriteRoot(*store));
+  const bool remote = write_root.remote;
+  const std::string& root = write_root.root;
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   std::vector<AddFile> added;

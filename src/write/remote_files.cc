@@ -69,4 +69,16 @@ Result<std::vector<std::string>> FetchDataFiles(ObjectStore& store,
   return FetchLocalPaths(items);
 }
 
+Result<LocalWriteRoot> OpenLocalWriteRoot(ObjectStore& store) {
+  LocalWriteRoot w;
+  w.remote = !store.is_local();
+  if (w.remote) {
+    LAKE_ASSIGN_OR_RETURN(w.root, MakeLocalStagingDir());
+    w.remover = std::make_unique<StagingDirRemover>(w.root);
+  } else {
+    LAKE_ASSIGN_OR_RETURN(w.root, store.LocalPath(""));
+  }
+  return w;
+}
+
 }  // namespace lake::write

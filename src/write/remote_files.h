@@ -4,6 +4,7 @@
 // files through the store's file cache. Shared by WriteBuilder and Optimize.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,17 @@ class StagingDirRemover {
  private:
   std::string dir_;
 };
+
+// Where one write's (or OPTIMIZE's) new files are written before the commit: for a local table
+// its own directory (DuckDB stages inside it and renames into place); for a remote table a fresh
+// local staging directory (MakeLocalStagingDir) whose files are uploaded before the commit. The
+// staging directory, if any, is removed when the returned object goes.
+struct LocalWriteRoot {
+  std::string root;
+  bool remote = false;
+  std::unique_ptr<StagingDirRemover> remover;
+};
+Result<LocalWriteRoot> OpenLocalWriteRoot(ObjectStore& store);
 
 // Uploads each file (add.path, relative to the table root, percent-encoded) from `local_root`
 // to `store` under its key, 8 at a time (ObjectStore::PutFile: multipart for large files, and

@@ -696,14 +696,9 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
   // ($LAKE_HOME/tmp or $TMPDIR), laid out as the table; each file is then uploaded under its
   // final key (and entered into the file cache) before the commit.
   ObjectStore* store = table->store().get();
-  const bool remote = !store->is_local();
-  std::string root;
-  if (remote) {
-    LAKE_ASSIGN_OR_RETURN(root, write::MakeLocalStagingDir());
-  } else {
-    LAKE_ASSIGN_OR_RETURN(root, store->LocalPath(""));
-  }
-  write::StagingDirRemover remove_staging(remote ? root : std::string());
+  LAKE_ASSIGN_OR_RETURN(write::LocalWriteRoot write_root, write::OpenLocalWriteRoot(*store));
+  const bool remote = write_root.remote;
+  const std::string& root = write_root.root;
   LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
   LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
   write::DataWriteOptions opts;

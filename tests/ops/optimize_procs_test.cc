@@ -22,6 +22,7 @@
 #include "lake/table.h"
 #include "lake/write.h"
 #include "ops/optimize.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace lake {
@@ -118,24 +119,10 @@ TEST(OptimizeProcsChild, DISABLED_Run) {
   }
 }
 
-std::unique_ptr<engine::Connection> Conn() {
-  auto db = engine::SharedDatabase();
-  EXPECT_TRUE(db.ok());
-  auto c = (*db)->Connect();
-  EXPECT_TRUE(c.ok());
-  return std::move(c).value();
-}
+using lake::testing::Conn;
 
 std::string LatestScanSql(engine::Connection& c, const std::string& dir) {
-  auto t = Table::Open(dir);
-  EXPECT_TRUE(t.ok());
-  auto snap = (*t)->LatestSnapshot();
-  EXPECT_TRUE(snap.ok());
-  auto plan = Scan::Plan(*snap, ScanOptions{});
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  auto sql = plan->ToSql(c);
-  EXPECT_TRUE(sql.ok()) << sql.status().ToString();
-  return *sql;
+  return lake::testing::ScanSql(c, lake::testing::At(dir));
 }
 
 // "commit conflict at version N: ..." -> N, or -1.

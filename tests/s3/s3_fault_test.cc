@@ -350,19 +350,7 @@ TEST_F(S3Fault, WritesAndScansThroughRandomFaultsReadTheAcknowledgedRows) {
     EXPECT_EQ(listing->commits[i].version, static_cast<int64_t>(i));
 }
 
-// Data objects (outside _delta_log) of the table at `uri`.
-std::set<std::string> DataObjects(const std::string& uri) {
-  std::set<std::string> out;
-  auto store = OpenObjectStore(uri);
-  EXPECT_TRUE(store.ok());
-  if (!store.ok()) return out;
-  auto objs = (*store)->List("");
-  EXPECT_TRUE(objs.ok());
-  if (!objs.ok()) return out;
-  for (const auto& o : *objs)
-    if (o.key.rfind("_delta_log/", 0) != 0) out.insert(o.key);
-  return out;
-}
+using testing::DataObjectKeys;
 
 TEST_F(S3Fault, FailedUploadDeletesTheUploadedFilesAndCommitsNothing) {
   std::string uri = Uri("failed-upload");
@@ -371,7 +359,7 @@ TEST_F(S3Fault, FailedUploadDeletesTheUploadedFilesAndCommitsNothing) {
       .PartitionBy({"k"});
   auto c = create.Execute();
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  std::set<std::string> before = DataObjects(uri);
+  std::set<std::string> before = DataObjectKeys(uri);
   EXPECT_EQ(before.size(), 3u);
   // One of the three uploads of the next write fails for good (one attempt per request).
   setenv("LAKE_S3_MAX_ATTEMPTS", "1", 1);
@@ -383,7 +371,7 @@ TEST_F(S3Fault, FailedUploadDeletesTheUploadedFilesAndCommitsNothing) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("uploading data files"), std::string::npos)
       << r.status().ToString();
-  EXPECT_EQ(DataObjects(uri), before) << "the uploaded files are deleted again";
+  EXPECT_EQ(DataObjectKeys(uri), before) << "the uploaded files are deleted again";
   auto table = Table::Open(uri);
   ASSERT_TRUE(table.ok());
   auto snap = (*table)->LatestSnapshot();
@@ -443,7 +431,7 @@ TEST_F(S3Fault, WriteWhoseCommitResponseIsLostCommitsOnceAndKeepsItsDataFiles) {
   EXPECT_EQ(r1->version, 1);
   EXPECT_NE(r1->warning.find("read back"), std::string::npos) << r1->warning;
 
-  std::set<std::string> before = DataObjects(uri);
+  std::set<std::string> before = DataObjectKeys(uri);
   proxy_->ForceNext(FaultProxy::kCutAfter, "PUT", "_delta_log/00000000000000000002.json");
   proxy_->ForceNext(FaultProxy::k503, "GET", "_delta_log/00000000000000000002.json");
   auto r2 = write(100);
@@ -452,7 +440,7 @@ TEST_F(S3Fault, WriteWhoseCommitResponseIsLostCommitsOnceAndKeepsItsDataFiles) {
   EXPECT_TRUE(CommitOutcomeUnknown(r2.status())) << r2.status().ToString();
   EXPECT_NE(r2.status().message().find("outcome is unknown"), std::string::npos)
       << r2.status().ToString();
-  std::set<std::string> after = DataObjects(uri);
+  std::set<std::string> after = DataObjectKeys(uri);
   EXPECT_EQ(after.size(), before.size() + 2) << "the data files of the write are kept";
 
   auto c2 = proxy_->counts();

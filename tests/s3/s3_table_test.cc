@@ -341,19 +341,7 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
       max_attempts);
 }
 
-// Data objects (outside _delta_log) of the table at `uri`.
-std::set<std::string> DataObjectKeys(const std::string& uri) {
-  std::set<std::string> out;
-  auto store = OpenObjectStore(uri);
-  EXPECT_TRUE(store.ok());
-  if (!store.ok()) return out;
-  auto objs = (*store)->List("");
-  EXPECT_TRUE(objs.ok());
-  if (!objs.ok()) return out;
-  for (const auto& o : *objs)
-    if (o.key.rfind("_delta_log/", 0) != 0) out.insert(o.key);
-  return out;
-}
+using testing::DataObjectKeys;
 
 TEST_F(S3Table, OptimizeAndZOrderOnS3KeepTheRows) {
   std::string uri = Uri("optimize");

@@ -5,9 +5,13 @@
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <set>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <unistd.h>
+
+#include "lake/object_store.h"
 
 namespace lake::testing {
 
@@ -46,6 +50,20 @@ inline std::string S3TestBucket() {
 inline std::string UniqueS3Prefix(const std::string& tag) {
   std::mt19937_64 rng{std::random_device{}()};
   return tag + "-" + std::to_string(getpid()) + "-" + std::to_string(rng() % 1000000000);
+}
+
+// Data objects (outside _delta_log) of the table at `uri`.
+inline std::set<std::string> DataObjectKeys(const std::string& uri) {
+  std::set<std::string> out;
+  auto store = OpenObjectStore(uri);
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return out;
+  auto objs = (*store)->List("");
+  EXPECT_TRUE(objs.ok());
+  if (!objs.ok()) return out;
+  for (const auto& o : *objs)
+    if (o.key.rfind("_delta_log/", 0) != 0) out.insert(o.key);
+  return out;
 }
 
 }  // namespace lake::testing

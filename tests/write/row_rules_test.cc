@@ -8,6 +8,7 @@
 #include "lake/scan.h"
 #include "lake/table.h"
 #include "lake/write.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace lake {
@@ -15,13 +16,7 @@ namespace {
 
 using lake::testing::TempDir;
 
-std::unique_ptr<engine::Connection> Conn() {
-  auto db = engine::SharedDatabase();
-  EXPECT_TRUE(db.ok());
-  auto c = (*db)->Connect();
-  EXPECT_TRUE(c.ok());
-  return std::move(c).value();
-}
+using lake::testing::Conn;
 
 void Create(const std::string& dir, const std::string& ddl) {
   auto schema = ParseSchemaDDL(ddl);
