@@ -57,6 +57,19 @@ std::string Canned(int status, const char* reason, const char* code) {
 // A complete upstream response (read until the upstream closed) re-framed for a kept-alive
 // client connection: Connection/Transfer-Encoding dropped, a chunked body decoded, the
 // Content-Length set to the body (a HEAD keeps the upstream's and sends no body).
+// Calls fn(line, lowercased line) for each line of an HTTP head (each ends in "\r\n").
+template <typename Fn>
+void ForEachHeaderLine(const std::string& head, Fn&& fn) {
+  size_t pos = 0;
+  while (pos < head.size()) {
+    size_t eol = head.find("\r\n", pos);
+    if (eol == std::string::npos) eol = head.size();
+    std::string line = head.substr(pos, eol - pos);
+    pos = eol + 2;
+    fn(line, LowerStr(line));
+  }
+}
+
 std::string KeepAliveResponse(const std::string& resp, bool head_request) {
   size_t he = resp.find("\r\n\r\n");
   if (he == std::string::npos) return resp;
@@ -65,23 +78,15 @@ std::string KeepAliveResponse(const std::string& resp, bool head_request) {
   std::string out;
   bool chunked = false;
   std::string content_length;
-  size_t pos = 0;
-  while (pos < head.size()) {
-    size_t eol = head.find("\r\n", pos);
-    std::string line = head.substr(pos, eol - pos);
-    pos = eol + 2;
-    std::string low = LowerStr(line);
+  ForEachHeaderLine(head, [&](const std::string& line, const std::string& low) {
     if (low.rfind("transfer-encoding:", 0) == 0) {
       chunked = low.find("chunked") != std::string::npos;
-      continue;
-    }
-    if (low.rfind("content-length:", 0) == 0) {
+    } else if (low.rfind("content-length:", 0) == 0) {
       content_length = line;
-      continue;
+    } else if (low.rfind("connection:", 0) != 0) {
+      out += line + "\r\n";
     }
-    if (low.rfind("connection:", 0) == 0) continue;
-    out += line + "\r\n";
-  }
+  });
   if (chunked) {
     std::string decoded;
     size_t p = 0;
@@ -125,8 +130,8 @@ bool SplitHttpEndpoint(const std::string& endpoint, std::string* host, int* port
 }
 
 const char* FaultProxy::Name(Fault f) {
-  static const char* names[] = {"pass", "drop", "delay", "500", "503", "429", "cut-after-apply",
-                                "cut-mid-response"};
+  static const char* names[] = {"pass", "drop", "delay",           "500",
+                                "503",  "429",  "cut-after-apply", "cut-mid-response"};
   return f >= 0 && f < kNumFaults ? names[f] : "?";
 }
 
@@ -175,8 +180,7 @@ FaultProxy::Fault FaultProxy::Decide(const std::string& method, const std::strin
   Fault f = kPass;
   bool decided = false;
   for (auto it = forced_.begin(); it != forced_.end(); ++it) {
-    if ((it->method.empty() || it->method == method) &&
-        path.find(it->path) != std::string::npos) {
+    if ((it->method.empty() || it->method == method) && path.find(it->path) != std::string::npos) {
       f = it->fault;
       forced_.erase(it);
       decided = true;
@@ -254,21 +258,15 @@ void FaultProxy::Handle(int client) {
     uint64_t content_length = 0;
     bool expect = false;
     std::string fwd_head;
-    size_t pos = 0;
-    while (pos < head.size()) {
-      size_t eol = head.find("\r\n", pos);
-      std::string line = head.substr(pos, eol - pos);
-      pos = eol + 2;
-      std::string low = LowerStr(line);
+    ForEachHeaderLine(head, [&](const std::string& line, const std::string& low) {
       if (low.rfind("content-length:", 0) == 0)
         content_length = std::strtoull(line.c_str() + 15, nullptr, 10);
       if (low.rfind("expect:", 0) == 0) {
         expect = true;
-        continue;
+      } else if (low.rfind("connection:", 0) != 0) {
+        fwd_head += line + "\r\n";
       }
-      if (low.rfind("connection:", 0) == 0) continue;
-      fwd_head += line + "\r\n";
-    }
+    });
     fwd_head += "Connection: close\r\n\r\n";
     if (nth > 0) {
       ++reused_requests_;
