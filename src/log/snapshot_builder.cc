@@ -678,7 +678,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
       auto pre = fetched.find(f.version);
       LAKE_RETURN_IF_ERROR(maps[k].Load(*store, f, pre == fetched.end() ? nullptr : &pre->second));
       std::string_view all = maps[k].data();
-      size_t pos = 0, line = 1;
+      size_t pos = 0;
       while (pos < all.size()) {
         size_t end = std::min(all.size(), pos + piece_bytes);
         if (end < all.size()) {
@@ -689,15 +689,24 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Build(std::shared_ptr<O
         p.data = all.substr(pos, end - pos);
         p.capacity = maps[k].capacity() - pos;
         p.file = &f;
-        p.first_line = line;
         p.target_commit = f.version == segment.version;
-        log::LineCounts n = log::CountLinesAndAdds(p.data);
-        p.lines = n.lines;
-        p.slot_count = n.add_lines;
-        line += n.lines;
         pieces.push_back(std::move(p));
         pos = end;
       }
+    }
+    // Count lines and add lines per piece on the parsing threads too (a pass over every byte),
+    // then number the lines of each file (its pieces are consecutive).
+    LAKE_RETURN_IF_ERROR(ParallelFor(pieces.size(), static_cast<int>(threads), [&](size_t i) {
+      log::LineCounts n = log::CountLinesAndAdds(pieces[i].data);
+      pieces[i].lines = n.lines;
+      pieces[i].slot_count = n.add_lines;
+      return Status::OK();
+    }));
+    size_t line = 1;
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      if (i == 0 || pieces[i].file != pieces[i - 1].file) line = 1;
+      pieces[i].first_line = line;
+      line += pieces[i].lines;
     }
     LAKE_RETURN_IF_ERROR(log::ParallelReplay(pieces, replay, threads, keep));
     parallel = true;
