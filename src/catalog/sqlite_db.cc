@@ -2,7 +2,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
+#include <random>
+#include <thread>
 
 #include "catalog/sql_db.h"
 
@@ -140,8 +143,20 @@ Result<std::unique_ptr<SqlDb>> OpenSqlite(const std::string& path, bool must_exi
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // WAL: readers never block the writer; synchronous=NORMAL is durable across process crashes
   // (a power loss may lose the last commits, never corrupt the file).
-  auto wal = out->Query("PRAGMA journal_mode=WAL", {});
-  if (!wal.ok()) return wal.status();
+  // Switching a new file to WAL takes an exclusive lock, and SQLite can report SQLITE_BUSY for
+  // it at once, without waiting in the busy handler (seen when several processes open a new
+  // catalog together): retry here, within the same 30 s budget.
+  auto started = std::chrono::steady_clock::now();
+  std::mt19937 rng(std::random_device{}());
+  while (true) {
+    auto wal = out->Query("PRAGMA journal_mode=WAL", {});
+    if (wal.ok()) break;
+    if (wal.status().code() != StatusCode::kConflict ||
+        std::chrono::steady_clock::now() - started > std::chrono::milliseconds(kBusyTimeoutMs)) {
+      return wal.status();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 20));
+  }
   LAKE_RETURN_IF_ERROR(out->Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", {}));
   return std::unique_ptr<SqlDb>(std::move(out));
 }
