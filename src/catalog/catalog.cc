@@ -17,6 +17,7 @@
 #include "lake/table.h"
 #include "storage/store_overrides.h"
 #include "util/json_writer.h"
+#include "util/system.h"
 
 namespace lake {
 namespace {
@@ -26,17 +27,6 @@ using catalog::SqlParam;
 using catalog::SqlRow;
 
 constexpr size_t kMaxNameLength = 128;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Getenv(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 std::string LakeHome() {
   std::string home = Getenv("LAKE_HOME");

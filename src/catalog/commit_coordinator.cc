@@ -13,20 +13,10 @@
 
 #include "catalog/sql_db.h"
 #include "lake/catalog.h"
+#include "util/system.h"
 
 namespace lake {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Getenv(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 std::string RandomOwner() {
   static thread_local std::mt19937_64 rng{std::random_device{}() ^

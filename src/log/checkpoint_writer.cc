@@ -22,6 +22,7 @@
 #include "log/log_segment.h"
 #include "log/retention.h"
 #include "util/json_writer.h"
+#include "util/system.h"
 
 namespace lake {
 namespace {
@@ -68,12 +69,6 @@ constexpr const char* kDomainType =
     "STRUCT(domain VARCHAR, configuration VARCHAR, removed BOOLEAN)";
 constexpr const char* kCheckpointMetadataType =
     "STRUCT(version BIGINT, tags MAP(VARCHAR, VARCHAR))";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::string> ReadLocalFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -14,6 +14,7 @@
 #include "util/json_writer.h"
 #include "write/data_writer.h"
 #include "write/remote_files.h"
+#include "util/system.h"
 
 namespace lake {
 namespace {
@@ -26,12 +27,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 bool ConfTrue(const std::map<std::string, std::string>& conf, const std::string& key) {

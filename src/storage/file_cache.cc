@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "storage/s3_store.h"
+#include "util/system.h"
 
 namespace lake::cache {
 namespace {
@@ -28,11 +29,6 @@ std::atomic<uint64_t> g_hits{0}, g_misses{0}, g_bytes_hit{0}, g_bytes_fetched{0}
 // Bytes this process inserted since it last walked the cache; UINT64_MAX before the first walk.
 std::atomic<uint64_t> g_since_walk{UINT64_MAX};
 std::mutex g_evict_mu;
-
-std::string Getenv(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 std::string Extension(std::string_view key) {
   size_t slash = key.rfind('/');

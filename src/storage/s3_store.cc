@@ -5,6 +5,7 @@
 #include "storage/location.h"
 #include "storage/store_overrides.h"
 #include "util/percent_encoding.h"
+#include "util/system.h"
 #include "util/utf8.h"
 
 #include <curl/curl.h>
@@ -35,11 +36,6 @@ constexpr uint64_t kMinPartSize = 5ull << 20;   // S3's minimum for all parts bu
 constexpr uint64_t kMaxSinglePut = 5ull << 30;  // S3's maximum for a single PUT
 constexpr const char* kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-std::string Getenv(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -13,15 +13,10 @@
 #include "txn/commit_schema.h"
 #include "txn/commit_writer.h"
 #include "txn/conflict_checker.h"
+#include "util/system.h"
 
 namespace lake {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool ConfigTrue(const Metadata& m, const std::string& key) {
   auto it = m.configuration.find(key);

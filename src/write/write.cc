@@ -32,6 +32,7 @@
 #include "storage/location.h"
 #include "util/json_writer.h"
 #include "util/percent_encoding.h"
+#include "util/system.h"
 
 namespace lake {
 namespace {
@@ -212,12 +213,6 @@ Status TableRules(const Schema& schema, const std::map<std::string, std::string>
     }
   }
   return Status::OK();
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 Status ValidatePartitionColumns(const Schema& schema, std::vector<std::string>* cols) {
