@@ -444,6 +444,19 @@ std::vector<std::string> SplitTopLevelCommas(std::string_view text) {
   return out;
 }
 
+// "('k' = 'v', ...)" after TBLPROPERTIES ('=' optional, as Spark allows).
+Status ParsePropertyList(Cursor& c, std::map<std::string, std::string>* out) {
+  if (!c.AcceptSym("(")) return Status::InvalidArgument("expected '(' after TBLPROPERTIES");
+  while (true) {
+    LAKE_ASSIGN_OR_RETURN(auto k, c.String());
+    c.AcceptSym("=");
+    LAKE_ASSIGN_OR_RETURN(auto v, c.String());
+    (*out)[k] = v;
+    if (c.AcceptSym(")")) return Status::OK();
+    if (!c.AcceptSym(",")) return Status::InvalidArgument("expected ',' or ')' near " + c.Near());
+  }
+}
+
 Result<Statement> ParseCreateTable(Cursor& c, Statement s) {
   if (c.Accept("IF")) {
     LAKE_RETURN_IF_ERROR(c.Expect("NOT"));
@@ -468,16 +481,7 @@ Result<Statement> ParseCreateTable(Cursor& c, Statement s) {
     } else if (c.Accept("LOCATION")) {
       LAKE_ASSIGN_OR_RETURN(s.location, c.String());
     } else if (c.Accept("TBLPROPERTIES")) {
-      if (!c.AcceptSym("(")) return Status::InvalidArgument("expected '(' after TBLPROPERTIES");
-      while (true) {
-        LAKE_ASSIGN_OR_RETURN(auto k, c.String());
-        c.AcceptSym("=");
-        LAKE_ASSIGN_OR_RETURN(auto v, c.String());
-        s.properties[k] = v;
-        if (c.AcceptSym(")")) break;
-        if (!c.AcceptSym(","))
-          return Status::InvalidArgument("expected ',' or ')' near " + c.Near());
-      }
+      LAKE_RETURN_IF_ERROR(ParsePropertyList(c, &s.properties));
     } else if (c.Accept("AS")) {
       s.query = c.Rest();
       if (s.query.empty()) return Status::InvalidArgument("CREATE TABLE ... AS needs a query");
@@ -764,16 +768,7 @@ Result<Statement> ParseStatement(std::string_view text) {
       }
     } else if (c.Accept("SET")) {
       LAKE_RETURN_IF_ERROR(c.Expect("TBLPROPERTIES"));
-      if (!c.AcceptSym("(")) return Status::InvalidArgument("expected '(' after TBLPROPERTIES");
-      while (true) {
-        LAKE_ASSIGN_OR_RETURN(auto k, c.String());
-        c.AcceptSym("=");
-        LAKE_ASSIGN_OR_RETURN(auto v, c.String());
-        s.properties[k] = v;
-        if (c.AcceptSym(")")) break;
-        if (!c.AcceptSym(","))
-          return Status::InvalidArgument("expected ',' or ')' near " + c.Near());
-      }
+      LAKE_RETURN_IF_ERROR(ParsePropertyList(c, &s.properties));
       s.alter_action = "set_properties";
     } else if (c.Accept("UNSET")) {
       LAKE_RETURN_IF_ERROR(c.Expect("TBLPROPERTIES"));
