@@ -14,16 +14,11 @@
 #include "lake/transaction.h"
 #include "lake/write.h"
 #include "txn/commit_writer.h"
+#include "util/ascii.h"
 #include "util/json_writer.h"
 
 namespace lake {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string JsonStr(const std::string& s) {
   std::string out;
@@ -89,7 +84,7 @@ int FindIndex(const std::vector<StructField>& fields, const std::string& name) {
   int found = -1;
   for (size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].name == name) return static_cast<int>(i);
-    if (Lower(fields[i].name) == Lower(name)) found = static_cast<int>(i);
+    if (AsciiLower(fields[i].name) == AsciiLower(name)) found = static_cast<int>(i);
   }
   return found;
 }
@@ -124,7 +119,7 @@ int64_t MaxColumnId(const std::map<std::string, std::string>& conf) {
 
 std::string MappingMode(const std::map<std::string, std::string>& conf) {
   auto it = conf.find("delta.columnMapping.mode");
-  return it == conf.end() ? "none" : Lower(it->second);
+  return it == conf.end() ? "none" : AsciiLower(it->second);
 }
 
 // Walks every StructField (nested in structs, arrays and maps), copying types on the way.
@@ -239,7 +234,7 @@ std::string Params(std::initializer_list<std::pair<std::string, std::string>> kv
 bool IsPartition(const Alter& a, const std::vector<std::string>& path) {
   if (path.size() != 1) return false;
   for (const auto& p : a.md.partition_columns)
-    if (Lower(p) == Lower(path[0])) return true;
+    if (AsciiLower(p) == AsciiLower(path[0])) return true;
   return false;
 }
 
@@ -517,7 +512,7 @@ Result<AlterResult> RenameColumn(const std::string& uri, const std::string& old_
   }));
   if (IsPartition(a, path)) {
     for (auto& p : a.md.partition_columns)
-      if (Lower(p) == Lower(path[0])) p = target;
+      if (AsciiLower(p) == AsciiLower(path[0])) p = target;
   }
   return Finish(a, "RENAME COLUMN", Params({{"oldColumnPath", JoinPath(path)}, {"newColumnPath", target}}),
                 "renamed column '" + JoinPath(path) + "' to '" + target + "'");
@@ -577,7 +572,7 @@ Result<AlterResult> SetProperties(const std::string& uri,
   std::map<std::string, std::string> others;
   for (const auto& [k, v] : props) {
     if (k == "delta.columnMapping.mode") {
-      std::string m = Lower(v);
+      std::string m = AsciiLower(v);
       std::string cur = MappingMode(a.md.configuration);
       if (m == cur) continue;
       if (m == "name" && cur == "none") {
@@ -678,7 +673,7 @@ Result<AlterResult> AddConstraint(const std::string& uri, const std::string& nam
     return Status::InvalidArgument("add-constraint needs a name and an expression");
   LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
   for (const auto& [k, v] : a.md.configuration) {
-    if (Lower(k) == Lower("delta.constraints." + name))
+    if (AsciiLower(k) == AsciiLower("delta.constraints." + name))
       return Status::AlreadyExists("constraint '" + name + "' already exists: " + v);
   }
   // Every existing row must satisfy it (this also checks the expression binds).
@@ -698,7 +693,7 @@ Result<AlterResult> AddConstraint(const std::string& uri, const std::string& nam
         (n == 1 ? " existing row violates" : " existing rows violate") + " it, e.g. " +
         (r->IsNull(1, 0) ? std::string("?") : std::string(r->GetString(1, 0))));
   }
-  a.md.configuration["delta.constraints." + Lower(name)] = expr;
+  a.md.configuration["delta.constraints." + AsciiLower(name)] = expr;
   alter::AddFeature(&a.protocol, "checkConstraints", false);
   return Finish(a, "ADD CONSTRAINT", Params({{"name", name}, {"expr", expr}}),
                 "added CHECK constraint '" + name + "' (" + expr + ")");
@@ -708,7 +703,7 @@ Result<AlterResult> DropConstraint(const std::string& uri, const std::string& na
   LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
   std::string key;
   for (const auto& [k, v] : a.md.configuration)
-    if (Lower(k) == Lower("delta.constraints." + name)) key = k;
+    if (AsciiLower(k) == AsciiLower("delta.constraints." + name)) key = k;
   if (key.empty()) return Status::InvalidArgument("the table has no CHECK constraint '" + name + "'");
   a.md.configuration.erase(key);
   return Finish(a, "DROP CONSTRAINT", Params({{"name", name}}),

@@ -11,10 +11,11 @@
 #include "lake/transaction.h"
 #include "scan/deletion_vector.h"
 #include "scan/scan_sql.h"
+#include "util/ascii.h"
 #include "util/json_writer.h"
+#include "util/system.h"
 #include "write/data_writer.h"
 #include "write/remote_files.h"
-#include "util/system.h"
 
 namespace lake {
 namespace {
@@ -23,21 +24,15 @@ constexpr int64_t kDefaultTarget = 128LL << 20;
 constexpr int64_t kDefaultAutoCompactMinNumFiles = 50;
 const char* kZOrderTag = "lake.zOrderBy";
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool ConfTrue(const std::map<std::string, std::string>& conf, const std::string& key) {
   auto it = conf.find(key);
-  return it != conf.end() && Lower(it->second) == "true";
+  return it != conf.end() && AsciiLower(it->second) == "true";
 }
 
 // The tag value recording a file's z-order columns.
 std::string ZOrderTagValue(const std::vector<std::string>& cols) {
   std::string v;
-  for (const auto& c : cols) v += (v.empty() ? "" : ",") + Lower(c);
+  for (const auto& c : cols) v += (v.empty() ? "" : ",") + AsciiLower(c);
   return v;
 }
 
@@ -113,7 +108,7 @@ std::string OptimizePartitionKey(const AddFile& f) {
 }
 
 Result<int64_t> ParseByteSize(const std::string& text) {
-  std::string t = Lower(text);
+  std::string t = AsciiLower(text);
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
   size_t i = 0;
   while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
@@ -194,7 +189,7 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
     if (!pred.ok()) return pred.status().WithContext("--where");
     for (const auto& c : (*pred)->ReferencedColumns()) {
       bool is_part = false;
-      for (const auto& pc : parts) is_part |= Lower(pc) == Lower(c);
+      for (const auto& pc : parts) is_part |= AsciiLower(pc) == AsciiLower(c);
       if (!is_part) {
         return Status::InvalidArgument(
             "--where may only reference partition columns" +
@@ -217,7 +212,7 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
     const StructField* f = schema.FindCaseInsensitive(c);
     if (!f) return Status::InvalidArgument("--zorder-by: unknown column '" + c + "'");
     for (const auto& pc : parts) {
-      if (Lower(pc) == Lower(f->name))
+      if (AsciiLower(pc) == AsciiLower(f->name))
         return Status::InvalidArgument("--zorder-by: '" + f->name +
                                        "' is a partition column; z-ordering by it is meaningless "
                                        "(every file holds one value)");
@@ -226,7 +221,7 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
       return Status::InvalidArgument("--zorder-by: column '" + f->name + "' is of type " +
                                      f->type->ToString() + "; only primitive columns can be z-ordered");
     for (const auto& z : zcols)
-      if (Lower(z) == Lower(f->name))
+      if (AsciiLower(z) == AsciiLower(f->name))
         return Status::InvalidArgument("--zorder-by: column '" + f->name + "' is listed twice");
     zcols.push_back(f->name);
   }

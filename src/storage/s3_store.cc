@@ -4,6 +4,7 @@
 #include "storage/file_cache.h"
 #include "storage/location.h"
 #include "storage/store_overrides.h"
+#include "util/ascii.h"
 #include "util/percent_encoding.h"
 #include "util/system.h"
 #include "util/utf8.h"
@@ -36,11 +37,6 @@ constexpr uint64_t kMinPartSize = 5ull << 20;   // S3's minimum for all parts bu
 constexpr uint64_t kMaxSinglePut = 5ull << 30;  // S3's maximum for a single PUT
 constexpr const char* kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string Trim(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -193,7 +189,7 @@ size_t HeaderCb(char* buf, size_t size, size_t n, void* ud) {
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    resp->headers.emplace_back(Lower(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
+    resp->headers.emplace_back(AsciiLower(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
   }
   return size * n;
 }
@@ -433,13 +429,13 @@ Result<S3Config> ConfigFromUri(std::string_view uri) {
     }
     return std::string();
   };
-  std::string style = Lower(setting("s3.addressing-style", {"AWS_S3_ADDRESSING_STYLE"}));
+  std::string style = AsciiLower(setting("s3.addressing-style", {"AWS_S3_ADDRESSING_STYLE"}));
   size_t q = rest.find('?');
   if (q != std::string_view::npos) {
     std::string_view query = rest.substr(q + 1);
     rest = rest.substr(0, q);
     if (query.rfind("addressing_style=", 0) == 0) {
-      style = Lower(std::string(query.substr(17)));
+      style = AsciiLower(std::string(query.substr(17)));
     } else {
       return Status::InvalidArgument("unknown option '" + std::string(query) + "' in '" +
                                      std::string(uri) + "' (only addressing_style=path|virtual)");
@@ -1008,7 +1004,7 @@ class S3Store final : public ObjectStore {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
       bool has_type = false;
-      for (const auto& l : req.headers) has_type |= Lower(l).rfind("content-type:", 0) == 0;
+      for (const auto& l : req.headers) has_type |= AsciiLower(l).rfind("content-type:", 0) == 0;
       if (!has_type) lines.push_back("Content-Type: application/octet-stream");
     } else if (m == "DELETE") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");

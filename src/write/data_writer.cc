@@ -17,6 +17,7 @@
 #include "lake/transaction.h"
 #include "lake/write.h"
 #include "txn/commit_writer.h"
+#include "util/ascii.h"
 #include "util/json_writer.h"
 #include "util/percent_encoding.h"
 #include "write/rules.h"
@@ -27,12 +28,6 @@ using engine::QuoteIdent;
 using engine::QuoteString;
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string RandomUuid() { return txn::NewUuid(); }
 
@@ -137,7 +132,7 @@ void CollectLeaves(const std::vector<StructField>& fields, std::vector<std::stri
 
 std::string PathKey(const std::vector<std::string>& p) {
   std::string k;
-  for (const auto& s : p) k += Lower(s) + '\x1f';
+  for (const auto& s : p) k += AsciiLower(s) + '\x1f';
   return k;
 }
 
@@ -199,7 +194,7 @@ Result<std::vector<std::vector<std::string>>> ParseColumnList(std::string_view t
 
 const StructField* FindField(const std::vector<StructField>& fields, std::string_view name) {
   for (const auto& f : fields)
-    if (Lower(f.name) == Lower(name)) return &f;
+    if (AsciiLower(f.name) == AsciiLower(name)) return &f;
   return nullptr;
 }
 
@@ -492,7 +487,7 @@ Result<std::vector<std::vector<std::string>>> StatsColumns(
   std::vector<StructField> data_fields;
   for (const auto& f : schema.fields) {
     bool is_part = false;
-    for (const auto& p : partition_columns) is_part |= Lower(p) == Lower(f.name);
+    for (const auto& p : partition_columns) is_part |= AsciiLower(p) == AsciiLower(f.name);
     if (!is_part) data_fields.push_back(f);
   }
   std::vector<Leaf> leaves;
@@ -552,7 +547,7 @@ Result<std::vector<std::vector<std::string>>> StatsColumns(
 Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration) {
   std::string c = "zstd";
   auto it = configuration.find("delta.parquet.compression.codec");
-  if (it != configuration.end()) c = Lower(it->second);
+  if (it != configuration.end()) c = AsciiLower(it->second);
   if (c == "zstd") return Codec{"zstd", "zstd"};
   if (c == "snappy") return Codec{"snappy", "snappy"};
   if (c == "gzip") return Codec{"gzip", "gz"};
@@ -566,7 +561,7 @@ Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration) 
 Result<int64_t> TargetFileSize(const std::map<std::string, std::string>& configuration) {
   auto it = configuration.find("delta.targetFileSize");
   if (it == configuration.end()) return int64_t{128} << 20;
-  std::string v = Lower(it->second);
+  std::string v = AsciiLower(it->second);
   int64_t mult = 1;
   auto ends = [&](const char* suf) {
     size_t n = std::strlen(suf);
@@ -602,7 +597,7 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   const Schema& schema = *o.schema;
   std::string mode = "none";
   if (auto it = o.configuration.find("delta.columnMapping.mode"); it != o.configuration.end())
-    mode = Lower(it->second);
+    mode = AsciiLower(it->second);
   if (mode != "none" && mode != "name" && mode != "id")
     return Status::Unsupported("column mapping mode '" + mode + "'");
   auto t0 = std::chrono::steady_clock::now();
@@ -629,7 +624,7 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
       const auto& f = schema.fields[i];
       int found = -1;
       for (size_t c = 0; c < cols.size(); ++c) {
-        if (Lower(cols[c].name) == Lower(f.name)) {
+        if (AsciiLower(cols[c].name) == AsciiLower(f.name)) {
           if (found >= 0) {
             return Status::InvalidArgument("the source has two columns named '" + f.name +
                                            "' (names are case-insensitive)");
@@ -769,7 +764,7 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   for (const auto& p : o.partition_columns) {
     bool found = false;
     for (size_t i = 0; i < schema.fields.size(); ++i) {
-      if (Lower(schema.fields[i].name) == Lower(p)) {
+      if (AsciiLower(schema.fields[i].name) == AsciiLower(p)) {
         part_idx.push_back(i);
         found = true;
       }

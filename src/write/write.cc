@@ -30,18 +30,13 @@
 #include "scan/deletion_vector.h"
 #include "scan/scan_sql.h"
 #include "storage/location.h"
+#include "util/ascii.h"
 #include "util/json_writer.h"
 #include "util/percent_encoding.h"
 #include "util/system.h"
 
 namespace lake {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool EndsWith(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
@@ -77,7 +72,7 @@ bool MetadataHas(const std::vector<StructField>& fields, const std::string& key)
 
 bool IsTrue(const std::map<std::string, std::string>& conf, const std::string& key) {
   auto it = conf.find(key);
-  return it != conf.end() && Lower(it->second) == "true";
+  return it != conf.end() && AsciiLower(it->second) == "true";
 }
 
 // Reader-writer features lake can keep correct while writing (appending and removing whole files).
@@ -226,7 +221,7 @@ Status ValidatePartitionColumns(const Schema& schema, std::vector<std::string>* 
     if (f->type->name == "binary")
       return Status::InvalidArgument("partition column '" + c + "' is binary; lake cannot partition by binary");
     c = f->name;  // schema spelling
-    if (!seen.insert(Lower(c)).second)
+    if (!seen.insert(AsciiLower(c)).second)
       return Status::InvalidArgument("partition column '" + c + "' is listed twice");
   }
   if (cols->size() >= schema.fields.size() && !schema.fields.empty())
@@ -238,7 +233,7 @@ Status ValidateNewSchema(const Schema& schema) {
   if (schema.fields.empty()) return Status::InvalidArgument("a table needs at least one column");
   std::set<std::string> seen;
   for (const auto& f : schema.fields) {
-    if (!seen.insert(Lower(f.name)).second)
+    if (!seen.insert(AsciiLower(f.name)).second)
       return Status::InvalidArgument("duplicate column '" + f.name + "' (names are case-insensitive)");
     for (char c : f.name) {
       if (c == ',' || c == ';' || c == '{' || c == '}' || c == '(' || c == ')' || c == '\n' ||
@@ -268,7 +263,7 @@ Result<SchemaDiff> DiffSchemas(const Schema& table, const Schema& source) {
   SchemaDiff d;
   for (size_t i = 0; i < source.fields.size(); ++i) {
     for (size_t j = i + 1; j < source.fields.size(); ++j) {
-      if (Lower(source.fields[i].name) == Lower(source.fields[j].name))
+      if (AsciiLower(source.fields[i].name) == AsciiLower(source.fields[j].name))
         return Status::InvalidArgument("the source has columns '" + source.fields[i].name + "' and '" +
                                        source.fields[j].name +
                                        "', which are ambiguous (column names are case-insensitive)");
@@ -312,7 +307,7 @@ Result<std::string> SourceSelectSql(const WriteSource& source) {
   if (source.path.empty() && source.query.empty())
     return Status::InvalidArgument("no source: give a file (--from) or a query (--query)");
   if (source.path.empty()) return source.query;
-  std::string p = Lower(source.path);
+  std::string p = AsciiLower(source.path);
   for (const char* z : {".gz", ".zst", ".zstd"}) {
     if (EndsWith(p, z)) p.resize(p.size() - std::strlen(z));
   }
@@ -333,7 +328,7 @@ Result<std::string> SourceSelectSql(const WriteSource& source) {
   std::string q = source.query;
   size_t i = 0;
   while (i < q.size() && std::isspace(static_cast<unsigned char>(q[i]))) ++i;
-  if (Lower(q.substr(i, 5)) == "with " || Lower(q.substr(i, 5)) == "with\n") {
+  if (AsciiLower(q.substr(i, 5)) == "with " || AsciiLower(q.substr(i, 5)) == "with\n") {
     return "WITH source AS (SELECT * FROM " + reader + "), " + q.substr(i + 5);
   }
   return "WITH source AS (SELECT * FROM " + reader + ") " + q;
@@ -376,7 +371,7 @@ Result<Protocol> MinimumProtocol(const Schema& schema,
   if (auto it = conf.find("delta.checkpointPolicy"); it != conf.end() && it->second == "v2")
     features.insert("v2Checkpoint");
   if (auto it = conf.find("delta.columnMapping.mode");
-      it != conf.end() && Lower(it->second) != "none") {
+      it != conf.end() && AsciiLower(it->second) != "none") {
     return Status::Unsupported("delta.columnMapping.mode '" + it->second +
                                "': lake cannot write column-mapped tables yet");
   }
@@ -385,7 +380,7 @@ Result<Protocol> MinimumProtocol(const Schema& schema,
   for (const auto& [k, v] : conf) {
     if (k.rfind("delta.feature.", 0) == 0) {
       std::string f = k.substr(14);
-      if (Lower(v) != "supported" && Lower(v) != "enabled")
+      if (AsciiLower(v) != "supported" && AsciiLower(v) != "enabled")
         return Status::InvalidArgument(k + " must be 'supported', not '" + v + "'");
       if (!SupportedWriterFeatures().count(f) || f == "columnMapping")
         return Status::Unsupported("table feature '" + f + "' is not supported by lake's writer");
@@ -428,7 +423,7 @@ Result<Protocol> MinimumProtocol(const Schema& schema,
 }
 
 Result<WriteMode> ParseWriteMode(std::string_view mode) {
-  std::string m = Lower(mode);
+  std::string m = AsciiLower(mode);
   if (m == "append") return WriteMode::kAppend;
   if (m == "overwrite") return WriteMode::kOverwrite;
   if (m == "error" || m == "errorifexists") return WriteMode::kError;
@@ -506,7 +501,7 @@ Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& sche
   std::map<std::string, std::string> props = properties;
   std::optional<std::string> mapping;
   if (auto it = props.find("delta.columnMapping.mode"); it != props.end()) {
-    mapping = Lower(it->second);
+    mapping = AsciiLower(it->second);
     if (*mapping != "name" && *mapping != "none")
       return Status::Unsupported("delta.columnMapping.mode '" + it->second +
                                  "': lake creates tables with mode 'name' or 'none'");
