@@ -33,6 +33,7 @@
 #include "storage/s3_store.h"
 #include "s3/s3_test_env.h"
 #include "test_util.h"
+#include "txn/stress_writer.h"
 #include "txn/txn_test_util.h"
 
 namespace lake {
@@ -258,31 +259,14 @@ TEST_F(S3Fault, ForkedWritersThroughRandomFaultsLoseAndDuplicateNothing) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::map<std::string, int64_t> acked;
-  std::set<std::string> refused, maybe;
-  for (int i = 0; i < kWriters; ++i) {
-    std::ifstream in(acks.path() + "/acks-" + std::to_string(i));
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string what, tag;
-      ls >> what;
-      if (what == "ack") {
-        int64_t v;
-        ls >> v >> tag;
-        EXPECT_TRUE(acked.emplace(tag, v).second) << tag;
-      } else if (what == "refused") {
-        ls >> tag;
-        refused.insert(tag);
-      } else if (what == "error") {
-        ls >> tag;
-        maybe.insert(tag);
-        std::printf("[fault] writer error (outcome unknown): %s\n", line.c_str());
-      } else {
-        std::printf("[fault] writer: %s\n", line.c_str());
-      }
-    }
-  }
+  testing::WriterLogs told = testing::ReadWriterLogs(acks.path() + "/acks-", kWriters);
+  for (const std::string& line : told.error_lines)
+    std::printf("[fault] writer error (outcome unknown): %s\n", line.c_str());
+  for (const std::string& line : told.other_lines)
+    std::printf("[fault] writer: %s\n", line.c_str());
+  const std::map<std::string, int64_t>& acked = told.acked;
+  const std::set<std::string>& refused = told.refused;
+  const std::set<std::string>& maybe = told.errors;
   EXPECT_GE(acked.size(), static_cast<size_t>(kWriters * kCommitsPerWriter) * 9 / 10);
   EXPECT_LE(maybe.size(), 2u) << "retries should absorb nearly all injected faults";
   // Verify without faults.

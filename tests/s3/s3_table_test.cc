@@ -275,32 +275,13 @@ TEST_F(S3Table, ForkedWritersCommitExactlyOnceWithContiguousVersions) {
   });
   for (int code : testing::WaitChildren(pids)) EXPECT_EQ(code, 0) << "writer exit " << code;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::map<std::string, int64_t> acked;
-  std::set<std::string> refused;
-  long total_attempts = 0;
-  int max_attempts = 0;
-  for (int i = 0; i < kWriters; ++i) {
-    std::ifstream in(acks.path() + "/acks-" + std::to_string(i));
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string what, tag;
-      ls >> what;
-      if (what == "ack") {
-        int64_t v;
-        int attempts = 0;
-        ls >> v >> tag >> attempts;
-        EXPECT_TRUE(acked.emplace(tag, v).second) << tag;
-        total_attempts += attempts;
-        max_attempts = std::max(max_attempts, attempts);
-      } else if (what == "refused") {
-        ls >> tag;
-        refused.insert(tag);
-      } else {
-        ADD_FAILURE() << line;
-      }
-    }
-  }
+  testing::WriterLogs told = testing::ReadWriterLogs(acks.path() + "/acks-", kWriters);
+  for (const std::string& line : told.error_lines) ADD_FAILURE() << line;
+  for (const std::string& line : told.other_lines) ADD_FAILURE() << line;
+  const std::map<std::string, int64_t>& acked = told.acked;
+  const std::set<std::string>& refused = told.refused;
+  const long total_attempts = told.total_attempts;
+  const int max_attempts = told.max_attempts;
   EXPECT_EQ(acked.size(), static_cast<size_t>(kWriters * kCommitsPerWriter));
   auto store = OpenObjectStore(uri);
   ASSERT_TRUE(store.ok());

@@ -38,30 +38,13 @@ TEST(TxnStressTest, ForkedWritersSerializeCorrectly) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // What the writers were told.
-  std::map<std::string, int64_t> acked;  // tag -> version
-  std::set<std::string> refused;
-  int max_attempts = 0;
-  long total_attempts = 0;
-  for (int i = 0; i < kWriters; ++i) {
-    for (const std::string& line : testing::ReadLines(dir.path() + "/acks-" + std::to_string(i))) {
-      std::istringstream ls(line);
-      std::string what, tag;
-      ls >> what;
-      if (what == "ack") {
-        int64_t v;
-        int attempts;
-        ls >> v >> tag >> attempts;
-        EXPECT_TRUE(acked.emplace(tag, v).second) << tag;
-        max_attempts = std::max(max_attempts, attempts);
-        total_attempts += attempts;
-      } else if (what == "refused") {
-        ls >> tag;
-        refused.insert(tag);
-      } else {
-        ADD_FAILURE() << line;
-      }
-    }
-  }
+  testing::WriterLogs told = testing::ReadWriterLogs(dir.path() + "/acks-", kWriters);
+  for (const std::string& line : told.error_lines) ADD_FAILURE() << line;
+  for (const std::string& line : told.other_lines) ADD_FAILURE() << line;
+  const std::map<std::string, int64_t>& acked = told.acked;  // tag -> version
+  const std::set<std::string>& refused = told.refused;
+  const int max_attempts = told.max_attempts;
+  const long total_attempts = told.total_attempts;
   EXPECT_EQ(acked.size(), static_cast<size_t>(kWriters * kCommitsPerWriter));
 
   // What the log says.

@@ -1,11 +1,15 @@
 #include "txn/stress_writer.h"
 
+#include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "lake/transaction.h"
+#include "test_util.h"
 #include "txn_test_util.h"
 
 namespace lake::testing {
@@ -72,6 +76,35 @@ std::string UserMetadataOf(const CommitInfo& ci) {
   std::string_view s;
   if (p.parse(ci.json).get(doc) || doc["userMetadata"].get_string().get(s)) return "";
   return std::string(s);
+}
+
+WriterLogs ReadWriterLogs(const std::string& prefix, int writers) {
+  WriterLogs out;
+  for (int i = 0; i < writers; ++i) {
+    for (const std::string& line : ReadLines(prefix + std::to_string(i))) {
+      std::istringstream ls(line);
+      std::string what, tag;
+      ls >> what;
+      if (what == "ack") {
+        int64_t v = -1;
+        int attempts = 0;
+        ls >> v >> tag >> attempts;
+        EXPECT_TRUE(out.acked.emplace(tag, v).second) << "acknowledged twice: " << tag;
+        out.total_attempts += attempts;
+        out.max_attempts = std::max(out.max_attempts, attempts);
+      } else if (what == "refused") {
+        ls >> tag;
+        out.refused.insert(tag);
+      } else if (what == "error") {
+        ls >> tag;
+        out.errors.insert(tag);
+        out.error_lines.push_back(line);
+      } else {
+        out.other_lines.push_back(line);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace lake::testing

@@ -1,7 +1,11 @@
 // The writer process of the multi-process commit stress tests (local store and S3).
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "lake/actions.h"
 
@@ -17,6 +21,20 @@ namespace lake::testing {
 // 0 when all were acknowledged. Never touches DuckDB, so a forked child may run it.
 int RunStressWriter(const std::string& uri, int id, int commits, unsigned seed,
                     const std::string& out_path);
+
+// What writers were told, read back from their output files `<prefix>0` .. `<prefix>N-1`
+// (the format RunStressWriter writes; "ack <version> <tag>" without attempts is read too). A
+// tag acknowledged twice fails the calling test; lines of other kinds are kept for the caller.
+struct WriterLogs {
+  std::map<std::string, int64_t> acked;  // tag -> version
+  std::set<std::string> refused;         // tags refused with a conflict
+  std::set<std::string> errors;          // tags that ended in an error (outcome unknown)
+  std::vector<std::string> error_lines;
+  std::vector<std::string> other_lines;  // neither ack, refused nor error
+  long total_attempts = 0;
+  int max_attempts = 0;
+};
+WriterLogs ReadWriterLogs(const std::string& prefix, int writers);
 
 // commitInfo.userMetadata ("" when absent).
 std::string UserMetadataOf(const CommitInfo& ci);
