@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -529,18 +528,14 @@ Status ParallelReplay(std::vector<LogPiece>& pieces, ReplayVisitor& replay, unsi
   AdviseHugePages(replay.files.data(), replay.files.capacity() * sizeof(AddFile));
   replay.files.resize(slots);
 
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < pieces.size(); i = next++) {
-      LogPiece& p = pieces[i];
-      PieceVisitor v(replay, replay.files, p);
-      p.status = ParseCommitFile(p.data, p.capacity, p.file->key, v, p.first_line);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  // After a failure no further pieces are handed out; every piece before it is parsed, which is
+  // all the replay below reaches (it stops at the first failed piece).
+  (void)ParallelFor(pieces.size(), static_cast<int>(threads), [&](size_t i) {
+    LogPiece& p = pieces[i];
+    PieceVisitor v(replay, replay.files, p);
+    p.status = ParseCommitFile(p.data, p.capacity, p.file->key, v, p.first_line);
+    return p.status;
+  });
 
   keep.assign(slots, 0);
   for (LogPiece& p : pieces) {
