@@ -39,12 +39,20 @@ class SqlCommitCoordinator : public CommitCoordinator {
     std::lock_guard<std::mutex> l(mu_);
     Status st;
     for (int i = 0; i < 50; ++i) {
-      st = db_->Exec(
-          "CREATE TABLE IF NOT EXISTS lake_commit_claims_v2 (table_location TEXT NOT NULL, "
-          "object_key TEXT NOT NULL, owner TEXT NOT NULL, claimed_ms BIGINT NOT NULL, "
-          "commit_data TEXT NOT NULL, PRIMARY KEY (table_location, object_key))");
-      // Concurrent CREATE TABLE IF NOT EXISTS can collide (PostgreSQL: a unique violation in
-      // its catalog; SQLite: busy): try again.
+      // As the catalog's own migrations: in a write transaction under the migration lock, so
+      // that processes creating the table at once take turns. (PostgreSQL's CREATE TABLE IF
+      // NOT EXISTS is not safe against a concurrent one: "type ... already exists".)
+      st = db_->Begin(true);
+      if (st.ok()) st = db_->LockForMigration();
+      if (st.ok()) {
+        st = db_->Exec(
+            "CREATE TABLE IF NOT EXISTS lake_commit_claims_v2 (table_location TEXT NOT NULL, "
+            "object_key TEXT NOT NULL, owner TEXT NOT NULL, claimed_ms BIGINT NOT NULL, "
+            "commit_data TEXT NOT NULL, PRIMARY KEY (table_location, object_key))");
+      }
+      if (st.ok()) st = db_->Commit();
+      if (!st.ok()) db_->Rollback();
+      // SQLite reports busy past its timeout, PostgreSQL a serialization failure: try again.
       if (st.ok() || !(catalog::IsRetry(st) || st.IsAlreadyExists())) break;
       SleepMs(10 + i);
     }
