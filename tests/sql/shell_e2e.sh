@@ -24,6 +24,9 @@ not_contains() {
 }
 # shell FILE: types each line of FILE into `lake sql` on a pty once the shell is up (a pause
 # between lines, so the shell reads them as a user would type them); the transcript (prompts, echo, output) in $out.
+# `exec`: script runs the command through $SHELL -c; a non-interactive dash left as lake's
+# parent dies of the Ctrl-C the pty sends to the whole foreground group, and script then
+# reports 130 though lake went on and exited 0 (CI's $SHELL is /bin/sh).
 shell() {
   : >"$work/transcript"
   {
@@ -39,7 +42,7 @@ shell() {
       sleep 0.3
     done <"$1"
     sleep 1
-  } | timeout 120 script -qfec "$lake sql" /dev/null >"$work/transcript" 2>&1
+  } | timeout 120 script -qfec "exec $lake sql" /dev/null >"$work/transcript" 2>&1
   rc=$?
   out=$(tr -d '\r' <"$work/transcript")
 }
