@@ -256,6 +256,178 @@ Status Connection::AppendInt64Rows(const std::string& table,
 }
 
 // ---------------------------------------------------------------------------------------------
+// TableAppender / ColumnWriter
+
+struct ColumnWriter::Node {
+  duckdb_vector vec = nullptr;
+  duckdb_type type = DUCKDB_TYPE_INVALID;
+  std::vector<Node> children;  // STRUCT fields, or the one entries vector of a LIST / MAP
+  // Cached for vectors outside any list (their buffers never move while the chunk is
+  // filled); null for list entries, whose buffers grow, so they are looked up per call.
+  uint64_t* validity = nullptr;
+  void* data = nullptr;
+
+  uint64_t* Validity() const {
+    if (validity) return validity;
+    duckdb_vector_ensure_validity_writable(vec);
+    return duckdb_vector_get_validity(vec);
+  }
+  void* Data() const { return data ? data : duckdb_vector_get_data(vec); }
+};
+
+namespace {
+
+bool IsList(duckdb_type t) { return t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_MAP; }
+
+// The vector tree of one column. Child vector handles stay valid when a list's entries grow
+// (DuckDB resizes the same child Vector objects), so the tree is built once per chunk.
+ColumnWriter::Node BuildNode(duckdb_vector vec, bool in_list) {
+  ColumnWriter::Node n;
+  n.vec = vec;
+  duckdb_logical_type t = duckdb_vector_get_column_type(vec);
+  n.type = duckdb_get_type_id(t);
+  if (!in_list) {
+    duckdb_vector_ensure_validity_writable(vec);
+    n.validity = duckdb_vector_get_validity(vec);
+    n.data = duckdb_vector_get_data(vec);
+  }
+  if (n.type == DUCKDB_TYPE_STRUCT) {
+    idx_t count = duckdb_struct_type_child_count(t);
+    for (idx_t i = 0; i < count; ++i)
+      n.children.push_back(BuildNode(duckdb_struct_vector_get_child(vec, i), in_list));
+  } else if (IsList(n.type)) {
+    n.children.push_back(BuildNode(duckdb_list_vector_get_child(vec), true));
+  }
+  duckdb_destroy_logical_type(&t);
+  return n;
+}
+
+void SetNullAt(const ColumnWriter::Node& n, size_t row) {
+  n.Validity()[row / 64] &= ~(uint64_t{1} << (row % 64));
+  if (n.type == DUCKDB_TYPE_STRUCT) {
+    for (const auto& c : n.children) SetNullAt(c, row);
+  } else if (IsList(n.type)) {
+    static_cast<duckdb_list_entry*>(n.Data())[row] = {duckdb_list_vector_get_size(n.vec), 0};
+  }
+}
+
+template <typename T>
+void SetFixed(const ColumnWriter::Node& n, size_t row, T v) {
+  static_cast<T*>(n.Data())[row] = v;
+}
+
+}  // namespace
+
+void ColumnWriter::SetNull(size_t row) const { SetNullAt(*node_, row); }
+
+void ColumnWriter::SetString(size_t row, std::string_view v) const {
+  assert(node_->type == DUCKDB_TYPE_VARCHAR);
+  duckdb_vector_assign_string_element_len(node_->vec, row, v.data(), v.size());
+}
+
+void ColumnWriter::SetInt64(size_t row, int64_t v) const {
+  assert(node_->type == DUCKDB_TYPE_BIGINT);
+  SetFixed<int64_t>(*node_, row, v);
+}
+
+void ColumnWriter::SetInt32(size_t row, int32_t v) const {
+  assert(node_->type == DUCKDB_TYPE_INTEGER);
+  SetFixed<int32_t>(*node_, row, v);
+}
+
+void ColumnWriter::SetBool(size_t row, bool v) const {
+  assert(node_->type == DUCKDB_TYPE_BOOLEAN);
+  SetFixed<bool>(*node_, row, v);
+}
+
+ColumnWriter ColumnWriter::Field(size_t i) const {
+  assert(node_->type == DUCKDB_TYPE_STRUCT && i < node_->children.size());
+  return ColumnWriter(&node_->children[i]);
+}
+
+ColumnWriter ColumnWriter::Entries() const {
+  assert(IsList(node_->type) && node_->children.size() == 1);
+  return ColumnWriter(&node_->children[0]);
+}
+
+size_t ColumnWriter::StartList(size_t row, size_t n) const {
+  assert(IsList(node_->type));
+  idx_t first = duckdb_list_vector_get_size(node_->vec);
+  duckdb_list_vector_reserve(node_->vec, first + n);
+  duckdb_list_vector_set_size(node_->vec, first + n);
+  static_cast<duckdb_list_entry*>(node_->Data())[row] = {first, n};
+  return first;
+}
+
+struct TableAppender::Impl {
+  std::string table;
+  duckdb_appender app = nullptr;
+  std::vector<duckdb_logical_type> types;
+  duckdb_data_chunk chunk = nullptr;
+  std::vector<ColumnWriter::Node> columns;
+
+  ~Impl() {
+    if (chunk) duckdb_destroy_data_chunk(&chunk);
+    for (auto& t : types) duckdb_destroy_logical_type(&t);
+    if (app) duckdb_appender_destroy(&app);
+  }
+  void NewChunk() {
+    if (chunk) duckdb_destroy_data_chunk(&chunk);
+    chunk = duckdb_create_data_chunk(types.data(), types.size());
+    columns.clear();
+    for (idx_t i = 0; i < types.size(); ++i)
+      columns.push_back(BuildNode(duckdb_data_chunk_get_vector(chunk, i), false));
+  }
+  Status Error(const std::string& what) const {
+    const char* e = app ? duckdb_appender_error(app) : nullptr;
+    return Status::IOError("DuckDB " + what + " '" + table + "': " + (e ? e : "unknown error"));
+  }
+};
+
+TableAppender::~TableAppender() = default;
+size_t TableAppender::capacity() const { return duckdb_vector_size(); }
+size_t TableAppender::column_count() const { return impl_->columns.size(); }
+ColumnWriter TableAppender::Column(size_t i) const { return ColumnWriter(&impl_->columns.at(i)); }
+
+Status TableAppender::FlushChunk(size_t rows) {
+  if (rows > capacity())
+    return Status::InvalidArgument("chunk holds at most " + std::to_string(capacity()) + " rows");
+  if (rows > 0) {
+    duckdb_data_chunk_set_size(impl_->chunk, rows);
+    if (duckdb_append_data_chunk(impl_->app, impl_->chunk) == DuckDBError)
+      return impl_->Error("append to");
+  }
+  impl_->NewChunk();
+  return Status::OK();
+}
+
+Status TableAppender::Close() {
+  if (!impl_->app) return Status::OK();
+  Status st = duckdb_appender_close(impl_->app) == DuckDBError ? impl_->Error("appender flush for")
+                                                               : Status::OK();
+  duckdb_appender_destroy(&impl_->app);
+  impl_->app = nullptr;
+  return st;
+}
+
+Result<std::unique_ptr<TableAppender>> Connection::OpenAppender(const std::string& table) {
+  std::unique_ptr<TableAppender> a(new TableAppender());
+  a->impl_ = std::make_unique<TableAppender::Impl>();
+  auto& im = *a->impl_;
+  im.table = table;
+  if (duckdb_appender_create(impl_->conn, nullptr, table.c_str(), &im.app) == DuckDBError) {
+    Status st = im.Error("appender for");
+    duckdb_appender_destroy(&im.app);
+    im.app = nullptr;
+    return st;
+  }
+  idx_t n = duckdb_appender_column_count(im.app);
+  for (idx_t i = 0; i < n; ++i) im.types.push_back(duckdb_appender_column_type(im.app, i));
+  im.NewChunk();
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Database
 
 struct Database::Impl {

@@ -47,6 +47,57 @@ class QueryResult {
 };
 
 class Database;
+class TableAppender;
+
+// One column of the chunk a TableAppender is filling: a view of one DuckDB vector (a top-level
+// column, a STRUCT field, or the entries of a LIST / MAP). Cheap to copy; valid until the
+// appender's next FlushChunk.
+class ColumnWriter {
+ public:
+  // NULL at `row`; for a STRUCT its fields are NULL too (as DuckDB's own writers leave them).
+  void SetNull(size_t row) const;
+  void SetString(size_t row, std::string_view v) const;  // VARCHAR
+  void SetInt64(size_t row, int64_t v) const;            // BIGINT
+  void SetInt32(size_t row, int32_t v) const;            // INTEGER
+  void SetBool(size_t row, bool v) const;                // BOOLEAN
+  // The i-th field of a STRUCT column.
+  ColumnWriter Field(size_t i) const;
+  // LIST / MAP: makes the value at `row` a list of `n` new entries and returns the index of the
+  // first in Entries() (a MAP's entries are STRUCT(key, value): Entries().Field(0) / Field(1)).
+  size_t StartList(size_t row, size_t n) const;
+  ColumnWriter Entries() const;
+
+  struct Node;  // the vector and its children (opaque: defined in the adapter)
+  explicit ColumnWriter(const Node* node) : node_(node) {}
+
+ private:
+  const Node* node_;
+};
+
+// Bulk-loads typed rows, nested types included, into an existing table chunk by chunk (a
+// DuckDB appender fed with data chunks), without rendering them as SQL or JSON text first.
+// Fill rows 0..n-1 (n <= capacity()) through Column(i), then FlushChunk(n); Close at the end.
+// Every cell of a flushed row must have been set (a value or SetNull).
+class TableAppender {
+ public:
+  ~TableAppender();
+  TableAppender(const TableAppender&) = delete;
+  TableAppender& operator=(const TableAppender&) = delete;
+
+  size_t capacity() const;  // rows per chunk
+  size_t column_count() const;
+  ColumnWriter Column(size_t i) const;
+  // Appends the first `rows` rows of the chunk being filled and starts an empty one.
+  Status FlushChunk(size_t rows);
+  // Appends what the appender still buffers into the table.
+  Status Close();
+
+ private:
+  friend class Connection;
+  TableAppender() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // One connection; not thread-safe (use one per thread).
 class Connection {
@@ -75,6 +126,8 @@ class Connection {
   // Bulk-loads rows into an existing table: each row is a vector of cells matching the
   // table's columns, given as int64 values (for integer columns).
   Status AppendInt64Rows(const std::string& table, const std::vector<std::vector<int64_t>>& rows);
+  // A TableAppender for `table` (in the connection's default schema; temp tables included).
+  Result<std::unique_ptr<TableAppender>> OpenAppender(const std::string& table);
 
  private:
   friend class Database;

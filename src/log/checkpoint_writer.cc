@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "engine/duckdb_engine.h"
-#include "log/action_json.h"
 #include "log/log_segment.h"
 #include "log/retention.h"
 #include "util/json_writer.h"
@@ -138,6 +137,208 @@ Status Canon(sj::value v, const std::string& path,
   }
 }
 
+// Filling the checkpoint's columns (types above; field indexes in their declaration order).
+using engine::ColumnWriter;
+
+enum CheckpointColumn : size_t {
+  kTxnCol,
+  kAddCol,
+  kRemoveCol,
+  kMetaDataCol,
+  kProtocolCol,
+  kDomainCol,
+  kCheckpointMetadataCol,  // v2Checkpoint tables only
+};
+
+void SetOptInt64(ColumnWriter c, size_t row, const std::optional<int64_t>& v) {
+  if (v) {
+    c.SetInt64(row, *v);
+  } else {
+    c.SetNull(row);
+  }
+}
+
+void SetOptString(ColumnWriter c, size_t row, const std::optional<std::string>& v) {
+  if (v) {
+    c.SetString(row, *v);
+  } else {
+    c.SetNull(row);
+  }
+}
+
+void SetNonEmptyString(ColumnWriter c, size_t row, const std::string& v) {
+  if (v.empty()) {
+    c.SetNull(row);
+  } else {
+    c.SetString(row, v);
+  }
+}
+
+void PutStrings(ColumnWriter c, size_t row, const std::vector<std::string>& v) {
+  size_t i = c.StartList(row, v.size());
+  for (const std::string& s : v) c.Entries().SetString(i++, s);
+}
+
+void PutMap(ColumnWriter c, size_t row, const PartitionValues& pv) {
+  size_t i = c.StartList(row, pv.size());
+  ColumnWriter keys = c.Entries().Field(0), values = c.Entries().Field(1);
+  for (const auto& kv : pv) {
+    keys.SetString(i, kv.first);
+    SetOptString(values, i++, kv.second);
+  }
+}
+
+void PutMap(ColumnWriter c, size_t row, const std::map<std::string, std::string>& m) {
+  size_t i = c.StartList(row, m.size());
+  ColumnWriter keys = c.Entries().Field(0), values = c.Entries().Field(1);
+  for (const auto& kv : m) {
+    keys.SetString(i, kv.first);
+    values.SetString(i++, kv.second);
+  }
+}
+
+// tags kept as JSON object text: a MAP of its members (string values unescaped, null as NULL,
+// anything else as its JSON text); NULL when absent or not an object, as commits write it.
+Status PutJsonObjectMap(ColumnWriter c, size_t row, const std::string& json) {
+  std::string_view t = TrimWs(json);
+  if (t.empty() || t.front() != '{') {
+    c.SetNull(row);
+    return Status::OK();
+  }
+  auto bad = [&] { return Status::Corruption("malformed tags JSON: " + json); };
+  simdjson::padded_string padded(t);
+  sj::parser parser;
+  sj::document doc;
+  sj::object obj;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(obj)) return bad();
+  std::vector<std::pair<std::string, std::optional<std::string>>> members;
+  for (auto fr : obj) {
+    sj::field f;
+    std::string_view key;
+    if (std::move(fr).get(f) || f.unescaped_key().get(key)) return bad();
+    sj::value v = f.value();
+    sj::json_type type;
+    if (v.type().get(type)) return bad();
+    std::optional<std::string> value;
+    if (type == sj::json_type::string) {
+      std::string_view sv;
+      if (v.get_string().get(sv)) return bad();
+      value = std::string(sv);
+    } else if (type == sj::json_type::null) {
+      bool is_null = false;
+      if (v.is_null().get(is_null)) return bad();
+    } else {
+      std::string_view raw;  // a number, bool, object or array: its JSON text
+      if (simdjson::to_json_string(v).get(raw)) return bad();
+      value = std::string(TrimWs(raw));
+    }
+    members.emplace_back(std::string(key), std::move(value));
+  }
+  PutMap(c, row, PartitionValues(std::move(members)));
+  return Status::OK();
+}
+
+void PutDeletionVector(ColumnWriter c, size_t row,
+                       const HeapOptional<DeletionVectorDescriptor>& dv) {
+  if (!dv) {
+    c.SetNull(row);
+    return;
+  }
+  c.Field(0).SetString(row, dv->storage_type);
+  c.Field(1).SetString(row, dv->path_or_inline_dv);
+  if (dv->offset) {
+    c.Field(2).SetInt32(row, *dv->offset);
+  } else {
+    c.Field(2).SetNull(row);
+  }
+  c.Field(3).SetInt32(row, dv->size_in_bytes);
+  c.Field(4).SetInt64(row, dv->cardinality);
+  c.Field(5).SetNull(row);  // maxRowIndex: not kept (optional)
+}
+
+Status PutAdd(ColumnWriter c, size_t row, const AddFile& a, bool with_stats) {
+  c.Field(0).SetString(row, a.path);
+  PutMap(c.Field(1), row, a.partition_values);
+  c.Field(2).SetInt64(row, a.size);
+  c.Field(3).SetInt64(row, a.modification_time);
+  c.Field(4).SetBool(row, a.data_change);
+  LAKE_RETURN_IF_ERROR(PutJsonObjectMap(c.Field(5), row, a.tags()));
+  PutDeletionVector(c.Field(6), row, a.deletion_vector);
+  SetOptInt64(c.Field(7), row, a.base_row_id);
+  SetOptInt64(c.Field(8), row, a.default_row_commit_version());
+  SetNonEmptyString(c.Field(9), row, a.clustering_provider());
+  if (with_stats) SetNonEmptyString(c.Field(10), row, a.stats);
+  return Status::OK();
+}
+
+// As a commit's remove, less stats and tags (not checkpoint columns).
+void PutRemove(ColumnWriter c, size_t row, const RemoveFile& r) {
+  c.Field(0).SetString(row, r.path);
+  SetOptInt64(c.Field(1), row, r.deletion_timestamp);
+  c.Field(2).SetBool(row, r.data_change);
+  c.Field(3).SetBool(row, r.extended_file_metadata);
+  if (r.extended_file_metadata || !r.partition_values.empty()) {
+    PutMap(c.Field(4), row, r.partition_values);
+  } else {
+    c.Field(4).SetNull(row);
+  }
+  SetOptInt64(c.Field(5), row, r.size);
+  PutDeletionVector(c.Field(6), row, r.deletion_vector);
+  SetOptInt64(c.Field(7), row, r.base_row_id);
+  SetOptInt64(c.Field(8), row, r.default_row_commit_version);
+}
+
+void PutMetadata(ColumnWriter c, size_t row, const Metadata& m) {
+  c.Field(0).SetString(row, m.id);
+  SetOptString(c.Field(1), row, m.name);
+  SetOptString(c.Field(2), row, m.description);
+  c.Field(3).Field(0).SetString(row, m.format.provider);
+  PutMap(c.Field(3).Field(1), row, m.format.options);
+  c.Field(4).SetString(row, m.schema_string);
+  PutStrings(c.Field(5), row, m.partition_columns);
+  PutMap(c.Field(6), row, m.configuration);
+  SetOptInt64(c.Field(7), row, m.created_time);
+}
+
+void PutProtocol(ColumnWriter c, size_t row, const Protocol& p) {
+  c.Field(0).SetInt32(row, p.min_reader_version);
+  c.Field(1).SetInt32(row, p.min_writer_version);
+  for (size_t i : {size_t{2}, size_t{3}}) {
+    const auto& features = i == 2 ? p.reader_features : p.writer_features;
+    if (features) {
+      PutStrings(c.Field(i), row, *features);
+    } else {
+      c.Field(i).SetNull(row);
+    }
+  }
+}
+
+// Rows into the appender, a chunk at a time; every other top-level column of a row is NULL.
+class RowSink {
+ public:
+  explicit RowSink(engine::TableAppender& app) : app_(app) {}
+  template <typename Fill>
+  Status Row(size_t column, Fill&& fill) {
+    for (size_t c = 0; c < app_.column_count(); ++c)
+      if (c != column) app_.Column(c).SetNull(row_);
+    LAKE_RETURN_IF_ERROR(fill(app_.Column(column), row_));
+    if (++row_ == app_.capacity()) {
+      LAKE_RETURN_IF_ERROR(app_.FlushChunk(row_));
+      row_ = 0;
+    }
+    return Status::OK();
+  }
+  Status Finish() {
+    LAKE_RETURN_IF_ERROR(app_.FlushChunk(row_));
+    row_ = 0;
+    return app_.Close();
+  }
+
+ private:
+  engine::TableAppender& app_;
+  size_t row_ = 0;
+};
+
 }  // namespace
 
 Result<std::string> CanonicalizeJsonForChecksum(std::string_view json) {
@@ -218,73 +419,89 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
   const int64_t tombstone_cutoff = now - log::DeletedFileRetentionMs(md);
   const std::optional<int64_t> txn_retention = log::SetTransactionRetentionMs(md);
 
-  // 1. The actions as JSON lines, one top-level key (the column) per line.
-  LAKE_ASSIGN_OR_RETURN(TempFile rows, TempFile::Create("lake-ckpt-", ".json"));
+  // 1. The actions, typed, into a temp table: one row per action, one non-null top-level
+  //    column (the action's kind) per row.
+  LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
+  LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  std::string create =
+      "CREATE TEMP TABLE lake_checkpoint_rows (txn " + std::string(kTxnType) + ", \"add\" " +
+      AddType(json_stats) + ", remove " + RemoveType() + ", metaData " + MetadataType() +
+      ", protocol " + kProtocolType + ", domainMetadata " + kDomainType +
+      (v2 ? std::string(", checkpointMetadata ") + kCheckpointMetadataType : "") + ")";
+  LAKE_RETURN_IF_ERROR(conn->Execute(create).WithContext("cannot write " + what));
   {
-    std::ofstream out(rows.path(), std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IOError("cannot write temp file " + rows.path());
-    auto line = [&](const char* column, auto&& body) {
-      JsonWriter w;
-      w.BeginObject().Key(column);
-      body(w);
-      w.EndObject();
-      out << w.str() << '\n';
-      ++info.num_actions;
-    };
+    LAKE_ASSIGN_OR_RETURN(auto app, conn->OpenAppender("lake_checkpoint_rows"));
+    RowSink sink(*app);
     if (v2) {
-      line("checkpointMetadata", [&](JsonWriter& w) {
-        w.BeginObject().Key("version").Int(snap.version()).Key("tags").BeginObject().EndObject();
-        w.EndObject();
-      });
+      LAKE_RETURN_IF_ERROR(sink.Row(kCheckpointMetadataCol, [&](ColumnWriter c, size_t r) {
+        c.Field(0).SetInt64(r, snap.version());
+        c.Field(1).StartList(r, 0);  // tags: {}
+        return Status::OK();
+      }));
+      ++info.num_actions;
     }
-    line("protocol", [&](JsonWriter& w) { log::WriteProtocolJson(w, snap.protocol()); });
-    line("metaData", [&](JsonWriter& w) { log::WriteMetadataJson(w, md); });
+    LAKE_RETURN_IF_ERROR(sink.Row(kProtocolCol, [&](ColumnWriter c, size_t r) {
+      PutProtocol(c, r, snap.protocol());
+      return Status::OK();
+    }));
+    LAKE_RETURN_IF_ERROR(sink.Row(kMetaDataCol, [&](ColumnWriter c, size_t r) {
+      PutMetadata(c, r, md);
+      return Status::OK();
+    }));
+    info.num_actions += 2;
     for (const auto& entry : snap.app_transactions()) {
       const Txn& t = entry.second;  // a named reference: clang 14 cannot capture bindings
       if (txn_retention && t.last_updated && *t.last_updated < now - *txn_retention) continue;
-      line("txn", [&](JsonWriter& w) { log::WriteTxnJson(w, t); });
+      LAKE_RETURN_IF_ERROR(sink.Row(kTxnCol, [&](ColumnWriter c, size_t r) {
+        c.Field(0).SetString(r, t.app_id);
+        c.Field(1).SetInt64(r, t.version);
+        SetOptInt64(c.Field(2), r, t.last_updated);
+        return Status::OK();
+      }));
       ++info.num_txns;
+      ++info.num_actions;
     }
     for (const auto& entry : snap.domain_metadata()) {
       const DomainMetadata& d = entry.second;
       if (d.removed) continue;
-      line("domainMetadata", [&](JsonWriter& w) { log::WriteDomainMetadataJson(w, d); });
+      LAKE_RETURN_IF_ERROR(sink.Row(kDomainCol, [&](ColumnWriter c, size_t r) {
+        c.Field(0).SetString(r, d.domain);
+        c.Field(1).SetString(r, d.configuration);
+        c.Field(2).SetBool(r, d.removed);
+        return Status::OK();
+      }));
       ++info.num_domains;
+      ++info.num_actions;
     }
     for (const AddFile& f : snap.files()) {
-      line("add", [&](JsonWriter& w) { log::WriteAddJson(w, f, json_stats); });
+      LAKE_RETURN_IF_ERROR(
+          sink.Row(kAddCol, [&](ColumnWriter c, size_t r) { return PutAdd(c, r, f, json_stats); }));
       ++info.num_add_files;
+      ++info.num_actions;
     }
     // Tombstones expire deletedFileRetentionDuration after their deletion (Spark: a missing
     // deletionTimestamp counts as 0, i.e. expired).
-    for (const RemoveFile& r : snap.tombstones()) {
-      if (r.deletion_timestamp.value_or(0) <= tombstone_cutoff) {
+    for (const RemoveFile& rm : snap.tombstones()) {
+      if (rm.deletion_timestamp.value_or(0) <= tombstone_cutoff) {
         ++info.num_expired_tombstones;
         continue;
       }
-      line("remove", [&](JsonWriter& w) { log::WriteRemoveJson(w, r, /*checkpoint=*/true); });
+      LAKE_RETURN_IF_ERROR(sink.Row(kRemoveCol, [&](ColumnWriter c, size_t r) {
+        PutRemove(c, r, rm);
+        return Status::OK();
+      }));
       ++info.num_tombstones;
+      ++info.num_actions;
     }
-    out.flush();
-    if (!out) return Status::IOError("cannot write temp file " + rows.path());
+    LAKE_RETURN_IF_ERROR(sink.Finish().WithContext("cannot write " + what));
   }
 
-  // 2. JSON lines -> Parquet with the explicit checkpoint schema.
+  // 2. The rows -> Parquet, in Spark's column order.
   LAKE_ASSIGN_OR_RETURN(TempFile parquet, TempFile::Create("lake-ckpt-", ".parquet"));
-  std::string columns =
-      "{txn: '" + std::string(kTxnType) + "', \"add\": '" + AddType(json_stats) + "', remove: '" +
-      RemoveType() + "', metaData: '" + MetadataType() + "', protocol: '" + kProtocolType +
-      "', domainMetadata: '" + kDomainType + "'" +
-      (v2 ? std::string(", checkpointMetadata: '") + kCheckpointMetadataType + "'" : "") + "}";
-  std::string select = "txn, \"add\", remove, metaData, protocol, domainMetadata";
-  if (v2) select += ", checkpointMetadata";
-  std::string sql =
-      "COPY (SELECT " + select + " FROM read_json(" + engine::QuoteString(rows.path()) +
-      ", format='newline_delimited', maximum_object_size=1073741824, columns=" + columns +
-      ")) TO " + engine::QuoteString(parquet.path()) + " (FORMAT parquet, COMPRESSION snappy)";
-  LAKE_ASSIGN_OR_RETURN(auto db, engine::SharedDatabase());
-  LAKE_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  std::string sql = "COPY lake_checkpoint_rows TO " + engine::QuoteString(parquet.path()) +
+                    " (FORMAT parquet, COMPRESSION snappy)";
   auto copied = conn->Query(sql);
+  (void)conn->Execute("DROP TABLE lake_checkpoint_rows");
   if (!copied.ok())
     return Status::Internal("cannot write " + what + ": " + copied.status().message());
   if (copied->row_count() == 1 && copied->GetInt64(0, 0) != info.num_actions) {

@@ -5,8 +5,9 @@
 // Spark (Delta 3.x/4.x) writes: top-level struct columns txn, add, remove, metaData, protocol,
 // domainMetadata (+ checkpointMetadata on v2Checkpoint tables). Stats are kept as JSON text
 // (Spark's default delta.checkpoint.writeStatsAsJson=true); stats_parsed is not written.
-// The file is produced by DuckDB (COPY ... TO ... (FORMAT parquet)) into a local temp file and
-// then uploaded with one ObjectStore::Put, so a checkpoint is never visible half written.
+// The actions are loaded typed into a DuckDB temp table (engine::TableAppender: no JSON or SQL
+// text in between), which DuckDB writes (COPY ... TO ... (FORMAT parquet)) into a local temp
+// file, then uploaded with one ObjectStore::Put, so a checkpoint is never visible half written.
 // _delta_log/_last_checkpoint is written after it.
 #pragma once
 

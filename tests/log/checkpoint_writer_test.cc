@@ -54,7 +54,8 @@ std::string AddLine(const std::string& path, int64_t records, std::optional<std:
   return R"({"add":{"path":")" + path + R"(","partitionValues":{"p":)" +
          (part ? Q(*part) : "null") + R"(},"size":)" + std::to_string(100 + records) +
          R"(,"modificationTime":1700000000123,"dataChange":true,"stats":"{\"numRecords\":)" +
-         std::to_string(records) + R"(,\"minValues\":{\"id\":1},\"maxValues\":{\"id\":9},\"nullCount\":{\"id\":0}}")" +
+         std::to_string(records) +
+         R"(,\"minValues\":{\"id\":1},\"maxValues\":{\"id\":9},\"nullCount\":{\"id\":0}}")" +
          extra + "}}";
 }
 
@@ -101,8 +102,9 @@ std::string Describe(const Snapshot& s) {
   for (auto& f : p.reader_features.value_or(std::vector<std::string>{})) o << " r:" << f;
   for (auto& f : p.writer_features.value_or(std::vector<std::string>{})) o << " w:" << f;
   const Metadata& m = s.metadata();
-  o << "\nmetadata " << m.id << " " << m.name.value_or("-") << " " << m.format.provider << " "
-    << m.schema_string << " " << m.created_time.value_or(-1);
+  o << "\nmetadata " << m.id << " " << m.name.value_or("-") << " " << m.description.value_or("-")
+    << " " << m.format.provider << " " << m.schema_string << " " << m.created_time.value_or(-1);
+  for (auto& [k, v] : m.format.options) o << " fo:" << k << "=" << v;
   for (auto& c : m.partition_columns) o << " pc:" << c;
   for (auto& [k, v] : m.configuration) o << " " << k << "=" << v;
   o << "\n";
@@ -122,16 +124,16 @@ std::string Describe(const Snapshot& s) {
     lines.push_back("add " + f.path + " " + pv(f.partition_values) + " " + std::to_string(f.size) +
                     " " + std::to_string(f.modification_time) + " " +
                     std::to_string(f.data_change) + " " + f.stats + " " + f.tags() + " " +
-                    dv(f.deletion_vector) + " " + std::to_string(f.base_row_id.value_or(-1)) +
-                    " " + std::to_string(f.default_row_commit_version().value_or(-1)) + " " +
+                    dv(f.deletion_vector) + " " + std::to_string(f.base_row_id.value_or(-1)) + " " +
+                    std::to_string(f.default_row_commit_version().value_or(-1)) + " " +
                     f.clustering_provider());
   }
   for (const RemoveFile& r : s.tombstones()) {
     // Checkpoints keep no stats/tags of tombstones (PROTOCOL.md "Checkpoints").
     lines.push_back("remove " + r.path + " " + std::to_string(r.deletion_timestamp.value_or(-1)) +
                     " " + std::to_string(r.data_change) + " " +
-                    std::to_string(r.extended_file_metadata) + " " + pv(r.partition_values) +
-                    " " + std::to_string(r.size.value_or(-1)) + " " + dv(r.deletion_vector));
+                    std::to_string(r.extended_file_metadata) + " " + pv(r.partition_values) + " " +
+                    std::to_string(r.size.value_or(-1)) + " " + dv(r.deletion_vector));
   }
   for (auto& [app, t] : s.app_transactions())
     lines.push_back("txn " + app + " " + std::to_string(t.version) + " " +
@@ -148,7 +150,8 @@ std::string Describe(const Snapshot& s) {
 class Builder {
  public:
   std::string dir, plain;
-  void Commit(int64_t v, const std::vector<std::string>& lines, std::optional<int64_t> mtime_ms = {}) {
+  void Commit(int64_t v, const std::vector<std::string>& lines,
+              std::optional<int64_t> mtime_ms = {}) {
     std::string data;
     for (auto& l : lines) data += l + "\n";
     if (!mtime_ms) mtime_ms = NowMs();  // both copies get the same version timestamp
@@ -231,18 +234,20 @@ void Write25(Builder& b, int64_t now) {
     std::vector<std::string> lines{CommitInfoLine(v)};
     std::string part = v % 2 ? "a" : "b";
     lines.push_back(AddLine("p=" + part + "/f" + std::to_string(v) + ".parquet", v, part,
-                            v % 5 == 0 ? R"(,"tags":{"INSERTION_TIME":"123","k":"v"},"baseRowId":)" +
-                                             std::to_string(v * 100) +
-                                             R"(,"defaultRowCommitVersion":)" + std::to_string(v)
-                                       : ""));
+                            v % 5 == 0
+                                ? R"(,"tags":{"INSERTION_TIME":"123","k":"v"},"baseRowId":)" +
+                                      std::to_string(v * 100) + R"(,"defaultRowCommitVersion":)" +
+                                      std::to_string(v)
+                                : ""));
     if (v % 3 == 0) {  // remove an earlier file (recent deletion: the tombstone is kept)
       std::string old = v - 2 == 0 ? "a" : ((v - 2) % 2 ? "a" : "b");
-      lines.push_back(RemoveLine("p=" + old + "/f" + std::to_string(v - 2) + ".parquet", now - 1000,
-                                 old));
+      lines.push_back(
+          RemoveLine("p=" + old + "/f" + std::to_string(v - 2) + ".parquet", now - 1000, old));
     }
     if (v == 7) {  // a DV on f1
       lines.push_back(RemoveLine("p=a/f1.parquet", now - 500, "a"));
-      lines.push_back(AddLine("p=a/f1.parquet", 1, "a", ",\"deletionVector\":" + DvJson("dv-one", 1)));
+      lines.push_back(
+          AddLine("p=a/f1.parquet", 1, "a", ",\"deletionVector\":" + DvJson("dv-one", 1)));
     }
     if (v == 4 || v == 18) lines.push_back(TxnLine("app-1", v, now));
     if (v == 9) lines.push_back(TxnLine("app-2", 3));
@@ -280,7 +285,8 @@ TEST_F(CheckpointTest, ReconstructsIdenticallyWithAndWithoutCheckpoint) {
   std::string last((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(last.find("\"version\":20"), std::string::npos) << last;
   EXPECT_NE(last.find("\"size\":" + std::to_string(info->num_actions)), std::string::npos) << last;
-  EXPECT_NE(last.find("\"numOfAddFiles\":" + std::to_string(info->num_add_files)), std::string::npos);
+  EXPECT_NE(last.find("\"numOfAddFiles\":" + std::to_string(info->num_add_files)),
+            std::string::npos);
   EXPECT_NE(last.find("\"sizeInBytes\":" + std::to_string(info->size_in_bytes)), std::string::npos);
   auto table = OpenTable(dir_.path());
   EXPECT_EQ(log::ReadLastCheckpointHint(*table->store()), 20);
@@ -306,7 +312,8 @@ TEST_F(CheckpointTest, ReconstructsIdenticallyWithAndWithoutCheckpoint) {
   auto latest = OpenTable(dir_.path())->LatestSnapshot();
   ASSERT_TRUE(latest.ok()) << latest.status().ToString();
   EXPECT_EQ((*latest)->version(), 24);
-  EXPECT_EQ((*latest)->TotalRecords(), (*OpenTable(plain_.path())->LatestSnapshot())->TotalRecords());
+  EXPECT_EQ((*latest)->TotalRecords(),
+            (*OpenTable(plain_.path())->LatestSnapshot())->TotalRecords());
   auto v19 = OpenTable(dir_.path())->SnapshotAtVersion(19);
   EXPECT_FALSE(v19.ok());
   EXPECT_TRUE(v19.status().IsNotFound()) << v19.status().ToString();
@@ -314,6 +321,67 @@ TEST_F(CheckpointTest, ReconstructsIdenticallyWithAndWithoutCheckpoint) {
   fs::remove(dir_.path() + "/_delta_log/" + PadVersion(20) + ".json");
   std::string a = DescribeAt(dir_.path(), 24), want = DescribeAt(plain_.path(), 24);
   EXPECT_EQ(a, want);
+}
+
+TEST_F(CheckpointTest, EveryFieldSurvivesALargeCheckpoint) {
+  // More actions than one DuckDB chunk holds (2,048), with every optional field both set and
+  // absent, so that values land in several chunks and nested lists grow within each.
+  int64_t now = NowMs();
+  b_.Commit(
+      0,
+      {CommitInfoLine(0), ProtocolLine(),
+       R"({"metaData":{"id":"tid","name":"events","description":"all the events","format":{"provider":"parquet","options":{"o1":"v1"}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},{\"name\":\"p\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":["p"],"configuration":{"delta.checkpointInterval":"100000"},"createdTime":1700000000000}})"});
+  std::vector<std::string> lines{CommitInfoLine(1)};
+  for (int i = 0; i < 5000; ++i) {
+    std::string extra;
+    if (i % 4 == 1) extra += R"(,"tags":{"INSERTION_TIME":")" + std::to_string(i) + R"(","k":"v"})";
+    if (i % 6 == 2) extra += ",\"deletionVector\":" + DvJson("dv" + std::to_string(i), i % 9 + 1);
+    if (i % 10 == 3)
+      extra +=
+          R"(,"deletionVector":{"storageType":"i","pathOrInlineDv":"wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{S","sizeInBytes":40,"cardinality":2})";
+    if (i % 5 == 4)
+      extra += R"(,"baseRowId":)" + std::to_string(i * 1000) + R"(,"defaultRowCommitVersion":1)";
+    if (i % 7 == 5) extra += R"(,"clusteringProvider":"liquid")";
+    std::optional<std::string> part;
+    if (i % 11) part = "v" + std::to_string(i % 13);
+    std::string line = AddLine("p=x/f" + std::to_string(i) + ".parquet", i, part, extra);
+    if (i % 8 == 7) {  // no stats
+      size_t at = line.find(R"(,"stats":)");
+      size_t end = line.find(R"(}}")", at);
+      ASSERT_NE(end, std::string::npos);
+      line = line.substr(0, at) + line.substr(end + 3);
+    }
+    lines.push_back(line);
+  }
+  // Tombstones with and without extended file metadata.
+  lines.push_back(RemoveLine("p=x/gone1.parquet", now - 1000, std::nullopt));
+  lines.push_back(R"({"remove":{"path":"gone2.parquet","deletionTimestamp":)" +
+                  std::to_string(now - 2000) + R"(,"dataChange":false}})");
+  for (int i = 0; i < 30; ++i)
+    lines.push_back(
+        TxnLine("app-" + std::to_string(i), i, i % 2 ? std::optional<int64_t>(now) : std::nullopt));
+  lines.push_back(DomainLine("d1", "{\\\"x\\\":1}", false));
+  b_.Commit(1, lines);
+  auto before = SnapAt(dir_.path(), 1);
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->files().size(), 5000u);
+  auto info = WriteCheckpoint(*before);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->num_actions, 2 + 5000 + 2 + 30 + 1);
+  std::string want = Describe(*before);
+  // Without commit 0 only the checkpoint can give version 1 (commit 1 stays: its timestamp).
+  fs::remove(dir_.path() + "/_delta_log/" + PadVersion(0) + ".json");
+  std::string got = DescribeAt(dir_.path(), 1);
+  EXPECT_EQ(got, want);
+  if (got != want) {  // the first differing line, for the failure message
+    std::istringstream a(got), b(want);
+    std::string la, lb;
+    while (std::getline(a, la) && std::getline(b, lb))
+      if (la != lb) {
+        ADD_FAILURE() << "checkpoint: " << la << "\nexpected:   " << lb;
+        break;
+      }
+  }
 }
 
 TEST_F(CheckpointTest, SchemaMatchesSpark) {
@@ -333,16 +401,20 @@ TEST_F(CheckpointTest, SchemaMatchesSpark) {
   ASSERT_GT(theirs.size(), 60u);
   EXPECT_EQ(ours, theirs);
   for (size_t i = 0; i < std::max(ours.size(), theirs.size()); ++i) {
-    std::string a = i < ours.size() ? ours[i] : "<none>", b = i < theirs.size() ? theirs[i] : "<none>";
+    std::string a = i < ours.size() ? ours[i] : "<none>",
+                b = i < theirs.size() ? theirs[i] : "<none>";
     if (a != b) {
-      ADD_FAILURE() << "first difference at column " << i << ": ours '" << a << "', Spark '" << b << "'";
+      ADD_FAILURE() << "first difference at column " << i << ": ours '" << a << "', Spark '" << b
+                    << "'";
       break;
     }
   }
   // Older Spark checkpoints (Delta 2.x/3.x) have a subset of these columns: every one of
   // their column paths exists in ours with the same types.
-  for (const char* older : {"/tables/delta-golden/checkpoint/_delta_log/00000000000000000010.checkpoint.parquet",
-                            "/tables/delta-kernel-java/basic-dv-with-checkpoint/_delta_log/00000000000000000040.checkpoint.parquet"}) {
+  for (const char* older :
+       {"/tables/delta-golden/checkpoint/_delta_log/00000000000000000010.checkpoint.parquet",
+        "/tables/delta-kernel-java/basic-dv-with-checkpoint/_delta_log/"
+        "00000000000000000040.checkpoint.parquet"}) {
     for (const std::string& col : SchemaPaths(conf + older)) {
       EXPECT_NE(std::find(ours.begin(), ours.end(), col), ours.end()) << col << " of " << older;
     }
@@ -361,8 +433,10 @@ TEST_F(CheckpointTest, SparkReadsAsUs_OurReaderReadsSparkStyleValues) {
   std::string f = engine::QuoteString(dir_.path() + "/" + info->key);
   auto r = (*conn)->Query(
       "SELECT \"add\".partitionValues['p'], \"add\".tags['k'], \"add\".deletionVector.cardinality, "
-      "\"add\".baseRowId, \"add\".stats FROM read_parquet(" + f +
-      ") WHERE \"add\".path = 'p=a/f5.parquet' OR \"add\".path = 'p=a/f1.parquet' ORDER BY \"add\".path");
+      "\"add\".baseRowId, \"add\".stats FROM read_parquet(" +
+      f +
+      ") WHERE \"add\".path = 'p=a/f5.parquet' OR \"add\".path = 'p=a/f1.parquet' ORDER BY "
+      "\"add\".path");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->row_count(), 2u);
   EXPECT_EQ(r->GetString(0, 0), "a");
@@ -372,9 +446,10 @@ TEST_F(CheckpointTest, SparkReadsAsUs_OurReaderReadsSparkStyleValues) {
   EXPECT_EQ(r->GetInt64(3, 1), 500);
   EXPECT_TRUE(r->IsNull(2, 1));
   EXPECT_NE(std::string(r->GetString(4, 1)).find("\"numRecords\":5"), std::string::npos);
-  auto m = (*conn)->Query("SELECT metaData.partitionColumns[1], metaData.configuration['delta.appendOnly'], "
-                          "protocol.readerFeatures[1], metaData.format.provider FROM read_parquet(" + f +
-                          ") WHERE metaData IS NOT NULL OR protocol IS NOT NULL ORDER BY metaData NULLS LAST");
+  auto m = (*conn)->Query(
+      "SELECT metaData.partitionColumns[1], metaData.configuration['delta.appendOnly'], "
+      "protocol.readerFeatures[1], metaData.format.provider FROM read_parquet(" +
+      f + ") WHERE metaData IS NOT NULL OR protocol IS NOT NULL ORDER BY metaData NULLS LAST");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ASSERT_EQ(m->row_count(), 2u);
   EXPECT_EQ(m->GetString(0, 0), "p");
@@ -391,12 +466,16 @@ TEST_F(CheckpointTest, SparkReadsAsUs_OurReaderReadsSparkStyleValues) {
 TEST_F(CheckpointTest, ExpiresTombstonesAndTransactions) {
   int64_t now = NowMs();
   b_.plain.clear();
-  b_.Commit(0, {ProtocolLine(),
-                MetaLine(R"({"delta.deletedFileRetentionDuration":"interval 2 days","delta.setTransactionRetentionDuration":"interval 1 days"})"),
-                AddLine("a", 1, "x"), AddLine("b", 1, "x"), AddLine("c", 1, "x")});
-  b_.Commit(1, {RemoveLine("a", now - 3 * log::kMsPerDay, "x"), RemoveLine("b", now - log::kMsPerDay, "x"),
-                TxnLine("old", 1, now - 2 * log::kMsPerDay), TxnLine("new", 2, now - 1000),
-                TxnLine("undated", 3)});
+  b_.Commit(
+      0,
+      {ProtocolLine(),
+       MetaLine(
+           R"({"delta.deletedFileRetentionDuration":"interval 2 days","delta.setTransactionRetentionDuration":"interval 1 days"})"),
+       AddLine("a", 1, "x"), AddLine("b", 1, "x"), AddLine("c", 1, "x")});
+  b_.Commit(
+      1, {RemoveLine("a", now - 3 * log::kMsPerDay, "x"),
+          RemoveLine("b", now - log::kMsPerDay, "x"), TxnLine("old", 1, now - 2 * log::kMsPerDay),
+          TxnLine("new", 2, now - 1000), TxnLine("undated", 3)});
   auto info = WriteCheckpoint(*SnapAt(dir_.path(), 1), CheckpointOptions{now, true});
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->num_tombstones, 1);
@@ -467,7 +546,8 @@ TEST(Retention, ParseIntervalMs) {
 
 TEST_F(CheckpointTest, WriteCheckpointIfDueIsIdempotentAndNeverThrows) {
   b_.plain.clear();
-  b_.Commit(0, {ProtocolLine(), MetaLine(R"({"delta.checkpointInterval":"5"})"), AddLine("f0", 1, "x")});
+  b_.Commit(
+      0, {ProtocolLine(), MetaLine(R"({"delta.checkpointInterval":"5"})"), AddLine("f0", 1, "x")});
   auto table = OpenTable(dir_.path());
   EXPECT_TRUE(WriteCheckpointIfDue(table, 0).ok());
   for (int v = 1; v <= 12; ++v) {
@@ -513,8 +593,9 @@ TEST(LastCheckpoint, ChecksumMatchesSpecAndSpark) {
       R"({"k0":"'v 0'", "checksum": "adsaskfljadfkjadfkj", "k1":{"k2": 2, "k3": ["v3", [1, 2], {"k4": "v4", "k5": ["v5", "v6", "v7"]}]}})";
   auto canon = CanonicalizeJsonForChecksum(json);
   ASSERT_TRUE(canon.ok()) << canon.status().ToString();
-  EXPECT_EQ(*canon,
-            R"("k0"="%27v%200%27","k1"+"k2"=2,"k1"+"k3"+0="v3","k1"+"k3"+1+0=1,"k1"+"k3"+1+1=2,"k1"+"k3"+2+"k4"="v4","k1"+"k3"+2+"k5"+0="v5","k1"+"k3"+2+"k5"+1="v6","k1"+"k3"+2+"k5"+2="v7")");
+  EXPECT_EQ(
+      *canon,
+      R"("k0"="%27v%200%27","k1"+"k2"=2,"k1"+"k3"+0="v3","k1"+"k3"+1+0=1,"k1"+"k3"+1+1=2,"k1"+"k3"+2+"k4"="v4","k1"+"k3"+2+"k5"+0="v5","k1"+"k3"+2+"k5"+1="v6","k1"+"k3"+2+"k5"+2="v7")");
   auto sum = JsonChecksum(json);
   ASSERT_TRUE(sum.ok());
   EXPECT_EQ(*sum, "6a92d155a59bf2eecbd4b4ec7fd1f875");
@@ -522,7 +603,8 @@ TEST(LastCheckpoint, ChecksumMatchesSpecAndSpark) {
   // A _last_checkpoint written by Spark (with checkpointSchema) verifies.
   std::string conf = testing::ConformanceDir();
   if (conf.empty()) GTEST_SKIP() << "needs ../shared/conformance";
-  std::ifstream in(conf + "/tables/delta-kernel-java/basic-dv-with-checkpoint/_delta_log/_last_checkpoint");
+  std::ifstream in(
+      conf + "/tables/delta-kernel-java/basic-dv-with-checkpoint/_delta_log/_last_checkpoint");
   std::string spark((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(spark.empty());
   auto s2 = JsonChecksum(spark);
@@ -612,7 +694,9 @@ TEST(LogCleanup, RandomHistoriesKeepEveryRetainedVersion) {
         live.erase(live.begin() + static_cast<long>(i));
       }
       if (rng() % 4 == 0) lines.push_back(TxnLine("app" + std::to_string(rng() % 2), v));
-      if (rng() % 5 == 0) lines.push_back(DomainLine("dom" + std::to_string(rng() % 2), "c" + std::to_string(v), rng() % 3 == 0));
+      if (rng() % 5 == 0)
+        lines.push_back(
+            DomainLine("dom" + std::to_string(rng() % 2), "c" + std::to_string(v), rng() % 3 == 0));
       b.Commit(v, lines, ts[v]);
       if (v > 0 && rng() % 4 == 0) {
         auto s = SnapAt(dir.path(), v);
