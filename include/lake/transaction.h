@@ -57,13 +57,25 @@ struct CommitOptions {
   bool build_snapshot = true;
   // Write a checkpoint after the commit when delta.checkpointInterval says so.
   bool write_checkpoints = true;
+  // ... on a background thread instead of before Commit returns: for writers that commit
+  // continuously, whose every checkpointInterval-th commit would otherwise also pay for
+  // rewriting the whole table state. Failures then surface from WaitForBackgroundCheckpoints,
+  // not in post_commit_warning. See src/txn/background_checkpointer.h.
+  bool checkpoint_in_background = false;
 };
 
+// Waits until every checkpoint handed to the background (CommitOptions::
+// checkpoint_in_background) by this process is written or has failed, and returns the failures
+// since the last call (OK when none). A commit stands either way. At exit the process drains
+// the queue by itself; call this to know the outcome, or before another process must find the
+// checkpoint.
+Status WaitForBackgroundCheckpoints();
+
 struct CommitResult {
-  int64_t version = -1;   // the version this transaction committed (-1 when skipped)
-  int attempts = 1;       // put-if-absent attempts; 1 = won the first race
+  int64_t version = -1;     // the version this transaction committed (-1 when skipped)
+  int attempts = 1;         // put-if-absent attempts; 1 = won the first race
   int winning_commits = 0;  // concurrent commits checked for conflicts
-  bool skipped = false;   // an idempotent (txn app id, version) write that was already committed
+  bool skipped = false;     // an idempotent (txn app id, version) write that was already committed
   // The table at `version` (nullptr when skipped or options.build_snapshot is false). A good
   // read snapshot for the next transaction: Transaction::Start(table, result.snapshot).
   std::shared_ptr<const Snapshot> snapshot;

@@ -10,6 +10,7 @@
 #include "log/checkpoint_writer.h"
 #include "log/log_segment.h"
 #include "log/snapshot_builder.h"
+#include "txn/background_checkpointer.h"
 #include "txn/commit_schema.h"
 #include "txn/commit_writer.h"
 #include "txn/conflict_checker.h"
@@ -358,13 +359,14 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
       // here from the metadata at hand (a concurrent metadata change would have conflicted),
       // so that a commit that is not due loads nothing.
       if (options.write_checkpoints &&
-          ShouldCheckpoint(version, CheckpointInterval(result.snapshot
-                                                           ? result.snapshot->metadata()
-                                                           : metadata))) {
-        Status cp = WriteCheckpointIfDue(table_, version, result.snapshot);
-        if (!cp.ok())
+          ShouldCheckpoint(version, CheckpointInterval(result.snapshot ? result.snapshot->metadata()
+                                                                       : metadata))) {
+        if (options.checkpoint_in_background) {
+          txn::ScheduleBackgroundCheckpoint(table_, version, result.snapshot);
+        } else if (Status cp = WriteCheckpointIfDue(table_, version, result.snapshot); !cp.ok()) {
           result.post_commit_warning +=
               (result.post_commit_warning.empty() ? "" : "; ") + cp.message();
+        }
       }
       return result;
     }
