@@ -16,7 +16,9 @@ using simdjson::dom::object;
 
 // Primitive names of the protocol, plus types of reader features lake understands.
 const std::set<std::string, std::less<>>& PrimitiveNames() {
-  static const std::set<std::string, std::less<>> k = {
+  // Never destroyed: the background checkpointer may parse schemas during exit
+  // (src/txn/background_checkpointer.h).
+  static const auto& k = *new std::set<std::string, std::less<>>{
       "string",  "long",   "integer", "short",     "byte",          "float",   "double",
       "boolean", "binary", "date",    "timestamp", "timestamp_ntz", "variant", "void"};
   return k;

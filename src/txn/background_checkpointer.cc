@@ -90,7 +90,7 @@ class Checkpointer {
 };
 
 std::mutex instance_mu;
-Checkpointer* instance = nullptr;  // never deleted: drained and stopped at exit
+Checkpointer* instance = nullptr;  // deleted only at exit, once drained and stopped
 pid_t instance_pid = 0;
 
 void DrainAtExit() {
@@ -98,6 +98,7 @@ void DrainAtExit() {
   if (instance == nullptr || instance_pid != getpid()) return;
   (void)instance->Wait();
   instance->Stop();
+  delete instance;
   instance = nullptr;
 }
 

@@ -11,6 +11,8 @@
 // the older ones are skipped (the newest covers them). Waiting is WaitForBackgroundCheckpoints
 // (include/lake/transaction.h); at process exit the queue is drained by an atexit handler
 // (registered after the DuckDB instance the worker uses exists, so it runs before that goes).
+// Statics that come into being later, on the worker's path, are destroyed before that drain
+// runs; so those are never destroyed (`static auto& x = *new T`, e.g. TempFile's registry).
 // After fork() the child starts with an empty queue and a worker of its own.
 #pragma once
 

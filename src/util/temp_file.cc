@@ -39,8 +39,10 @@ int TempFile::SweepStale(const std::string& dir, const std::string& prefix, int6
 Result<TempFile> TempFile::Create(const std::string& prefix, const std::string& suffix) {
   std::string dir = Directory();
   {
-    static std::mutex mu;
-    static std::set<std::string> swept;
+    // Never destroyed: background checkpoints may create temp files during exit
+    // (src/txn/background_checkpointer.h).
+    static auto& mu = *new std::mutex;
+    static auto& swept = *new std::set<std::string>;
     std::lock_guard<std::mutex> lock(mu);
     if (swept.insert(dir + "/" + prefix).second) SweepStale(dir, prefix, 24 * 3600);
   }

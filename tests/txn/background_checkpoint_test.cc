@@ -1,12 +1,14 @@
 // CommitOptions::checkpoint_in_background: due checkpoints written by a worker thread while
 // Commit returns, superseded ones skipped, failures reported by WaitForBackgroundCheckpoints,
 // and the queue drained at process exit.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -146,10 +148,21 @@ TEST(BackgroundCheckpoint, FailuresAreReportedByWaitAndTheCommitsStand) {
   EXPECT_EQ((*latest)->files().size(), 3u);
 }
 
+// The child half of the next test, run in a fresh process (this binary, re-executed): commits
+// in background mode and returns without waiting; the exit drain must write the checkpoint.
+TEST(BackgroundCheckpoint, ChildProcessCommitsAndExits) {
+  const char* dir = std::getenv("LAKE_BG_CHECKPOINT_CHILD_DIR");
+  if (dir == nullptr)
+    GTEST_SKIP() << "only run by AProcessThatExitsRightAfterCommittingStillWritesIt";
+  auto table = Table::Open(dir);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  for (int i = 7; i <= 9; ++i) ASSERT_TRUE(CommitOne(*table, i).ok());
+}
+
 TEST(BackgroundCheckpoint, AProcessThatExitsRightAfterCommittingStillWritesIt) {
   testing::TempDir dir;
   CreateTestTable(dir.path(), {{"delta.checkpointInterval", "3"}});
-  // A checkpoint in this process first, so that the child inherits a running worker (fork).
+  // A checkpoint in this process first, so that a forked child inherits a running worker.
   {
     auto table = Table::Open(dir.path());
     ASSERT_TRUE(table.ok());
@@ -157,23 +170,40 @@ TEST(BackgroundCheckpoint, AProcessThatExitsRightAfterCommittingStillWritesIt) {
     ASSERT_TRUE(WaitForBackgroundCheckpoints().ok());
     ASSERT_TRUE((*table)->store()->Head(CheckpointKey(3)).ok());
   }
+  // 1. After fork() the child's checkpoints are written by a worker of its own (the parent's
+  //    thread does not exist there: waiting on it would hang, hence the alarm).
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    alarm(60);
     auto table = Table::Open(dir.path());
     if (!table.ok()) _exit(2);
     for (int i = 4; i <= 6; ++i)
       if (!CommitOne(*table, i).ok()) _exit(3);
-    std::exit(0);  // no wait: the atexit drain writes version 6's checkpoint
+    _exit(WaitForBackgroundCheckpoints().ok() ? 0 : 4);
   }
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   auto store = NewLocalStore(dir.path(), dir.path());
   EXPECT_TRUE(store->Head(CheckpointKey(6)).ok());
+  // 2. A process that returns from main right after its commits: the queue is drained at exit.
+  pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("LAKE_BG_CHECKPOINT_CHILD_DIR", dir.path().c_str(), 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 1);
+    execl("/proc/self/exe", "lake_tests",
+          "--gtest_filter=BackgroundCheckpoint.ChildProcessCommitsAndExits", (char*)nullptr);
+    _exit(127);
+  }
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(store->Head(CheckpointKey(9)).ok());
   auto hint = store->Get("_delta_log/_last_checkpoint");
   ASSERT_TRUE(hint.ok());
-  EXPECT_NE(hint->find("\"version\":6"), std::string::npos) << *hint;
+  EXPECT_NE(hint->find("\"version\":9"), std::string::npos) << *hint;
 }
 
 }  // namespace
