@@ -5,8 +5,11 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "lake/object_store.h"
 
 namespace lake::testing {
 
@@ -46,5 +49,31 @@ pid_t SpawnTestProcess(const std::string& name, const std::map<std::string, std:
 
 // Reads a file's lines ("" lines dropped); missing file = no lines.
 std::vector<std::string> ReadLines(const std::string& path);
+
+// An ObjectStore that forwards every call to `inner`: fault-injecting test stores derive from it
+// and override only the calls they change.
+class ForwardingStore : public ObjectStore {
+ public:
+  explicit ForwardingStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
+  const std::string& root_uri() const override { return inner_->root_uri(); }
+  Result<std::vector<ObjectMeta>> List(std::string_view p, std::string_view s) override {
+    return inner_->List(p, s);
+  }
+  Result<std::string> Get(std::string_view k) override { return inner_->Get(k); }
+  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t l) override {
+    return inner_->GetRange(k, o, l);
+  }
+  Result<ObjectMeta> Head(std::string_view k) override { return inner_->Head(k); }
+  Status Put(std::string_view k, std::string_view d) override { return inner_->Put(k, d); }
+  Status PutIfAbsent(std::string_view k, std::string_view d) override {
+    return inner_->PutIfAbsent(k, d);
+  }
+  Status Delete(std::string_view k) override { return inner_->Delete(k); }
+  Result<std::string> LocalPath(std::string_view k) override { return inner_->LocalPath(k); }
+  bool is_local() const override { return inner_->is_local(); }
+
+ protected:
+  std::unique_ptr<ObjectStore> inner_;
+};
 
 }  // namespace lake::testing

@@ -27,9 +27,9 @@ std::string CheckpointKey(int64_t v) {
 }
 
 // A local store whose checkpoint puts wait for the test to open a gate, or fail.
-class GatedCheckpointStore : public ObjectStore {
+class GatedCheckpointStore : public testing::ForwardingStore {
  public:
-  explicit GatedCheckpointStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
+  using ForwardingStore::ForwardingStore;
   bool fail = false;
 
   void Open() {
@@ -43,15 +43,6 @@ class GatedCheckpointStore : public ObjectStore {
     return cv_.wait_for(l, std::chrono::seconds(20), [&] { return blocked_ > 0; });
   }
 
-  const std::string& root_uri() const override { return inner_->root_uri(); }
-  Result<std::vector<ObjectMeta>> List(std::string_view p, std::string_view s) override {
-    return inner_->List(p, s);
-  }
-  Result<std::string> Get(std::string_view k) override { return inner_->Get(k); }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t l) override {
-    return inner_->GetRange(k, o, l);
-  }
-  Result<ObjectMeta> Head(std::string_view k) override { return inner_->Head(k); }
   Status Put(std::string_view k, std::string_view d) override {
     if (k.find(".checkpoint.parquet") != std::string_view::npos) {
       if (fail) return Status::IOError("injected: checkpoint put failed");
@@ -63,15 +54,8 @@ class GatedCheckpointStore : public ObjectStore {
     }
     return inner_->Put(k, d);
   }
-  Status PutIfAbsent(std::string_view k, std::string_view d) override {
-    return inner_->PutIfAbsent(k, d);
-  }
-  Status Delete(std::string_view k) override { return inner_->Delete(k); }
-  Result<std::string> LocalPath(std::string_view k) override { return inner_->LocalPath(k); }
-  bool is_local() const override { return true; }
 
  private:
-  std::unique_ptr<ObjectStore> inner_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = false;

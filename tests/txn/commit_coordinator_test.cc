@@ -31,30 +31,15 @@ namespace lake {
 namespace {
 
 // PutIfAbsent without atomicity, as on a store that silently ignores the conditional header.
-class IgnoresIfNoneMatchStore : public ObjectStore {
+class IgnoresIfNoneMatchStore : public testing::ForwardingStore {
  public:
-  explicit IgnoresIfNoneMatchStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
-  const std::string& root_uri() const override { return inner_->root_uri(); }
-  Result<std::vector<ObjectMeta>> List(std::string_view p, std::string_view s) override {
-    return inner_->List(p, s);
-  }
-  Result<std::string> Get(std::string_view k) override { return inner_->Get(k); }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t l) override {
-    return inner_->GetRange(k, o, l);
-  }
-  Result<ObjectMeta> Head(std::string_view k) override { return inner_->Head(k); }
-  Status Put(std::string_view k, std::string_view d) override { return inner_->Put(k, d); }
+  using ForwardingStore::ForwardingStore;
   Status PutIfAbsent(std::string_view k, std::string_view d) override {
     if (inner_->Head(k).ok()) return Status::AlreadyExists(std::string(k));
     std::this_thread::sleep_for(std::chrono::milliseconds(3));  // the race window
     return inner_->Put(k, d);
   }
-  Status Delete(std::string_view k) override { return inner_->Delete(k); }
-  Result<std::string> LocalPath(std::string_view k) override { return inner_->LocalPath(k); }
   bool is_local() const override { return false; }
-
- private:
-  std::unique_ptr<ObjectStore> inner_;
 };
 
 std::shared_ptr<ObjectStore> MakeStore(const std::string& dir, const std::string& db) {
@@ -189,8 +174,8 @@ TEST(CommitCoordinator, WithoutItTheSameStoreLosesCommits) {
   // later PUT replaces the earlier commit). Reported, not asserted: a race may not happen.
   testing::TempDir dir;
   auto [acked, in_log] = RunWriters(dir.path() + "/t", "");
-  std::printf("[coordinator] without: %zu acknowledged, %zu in the log (%zu lost)\n", acked,
-              in_log, acked - std::min(acked, in_log));
+  std::printf("[coordinator] without: %zu acknowledged, %zu in the log (%zu lost)\n", acked, in_log,
+              acked - std::min(acked, in_log));
   EXPECT_GE(acked, in_log);
 }
 

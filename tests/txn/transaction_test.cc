@@ -748,25 +748,16 @@ TEST(TransactionTest, CheckpointsRemoveExpiredLogFiles) {
 // A store whose commit puts fail in scripted ways: "landed" (the object is written, then an
 // IOError as for a lost response), "lost" (IOError, nothing written), "ok"; and whose reads of
 // the key `fail_get` fail. Everything else is a local store.
-class FlakyCommitStore : public ObjectStore {
+class FlakyCommitStore : public testing::ForwardingStore {
  public:
-  explicit FlakyCommitStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
+  using ForwardingStore::ForwardingStore;
   std::vector<std::string> script;  // consumed front to back, then "ok"
   std::string fail_get;             // a key whose reads fail
   int puts = 0;
-  const std::string& root_uri() const override { return inner_->root_uri(); }
-  Result<std::vector<ObjectMeta>> List(std::string_view p, std::string_view s) override {
-    return inner_->List(p, s);
-  }
   Result<std::string> Get(std::string_view k) override {
     if (k == fail_get) return Status::IOError("injected: GET failed");
     return inner_->Get(k);
   }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t l) override {
-    return inner_->GetRange(k, o, l);
-  }
-  Result<ObjectMeta> Head(std::string_view k) override { return inner_->Head(k); }
-  Status Put(std::string_view k, std::string_view d) override { return inner_->Put(k, d); }
   Status PutIfAbsent(std::string_view k, std::string_view d) override {
     ++puts;
     std::string what = script.empty() ? "ok" : script.front();
@@ -776,12 +767,6 @@ class FlakyCommitStore : public ObjectStore {
     if (what == "landed" && st.ok()) return Status::IOError("injected: response lost");
     return st;
   }
-  Status Delete(std::string_view k) override { return inner_->Delete(k); }
-  Result<std::string> LocalPath(std::string_view k) override { return inner_->LocalPath(k); }
-  bool is_local() const override { return true; }
-
- private:
-  std::unique_ptr<ObjectStore> inner_;
 };
 
 // Commit settles a failed commit put by reading the key back: landed -> committed once (with a
