@@ -10,11 +10,15 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/duckdb_engine.h"
 #include "lake/object_store.h"
+#include "lake/table.h"
+#include "lake/transaction.h"
 #include "util/json_writer.h"
 
 namespace lake::bench {
@@ -44,6 +48,30 @@ inline void Die(const Status& st, const char* what) {
   }
 }
 
+// Creates (version 0) the log-only table the commit benchmarks use: (id long, p string)
+// partitioned by p, protocol 1/2, `conf` as its configuration.
+inline std::shared_ptr<Table> CreateLogOnlyTable(const std::string& uri,
+                                                 std::map<std::string, std::string> conf = {}) {
+  auto t = Table::OpenForCreate(uri);
+  Die(t.status(), "open for create");
+  auto x = Transaction::Start(*t);
+  Die(x.status(), "start");
+  Protocol p;
+  p.min_reader_version = 1;
+  p.min_writer_version = 2;
+  Metadata m;
+  m.id = "00000000-0000-4000-8000-00000000be7c";
+  m.schema_string =
+      R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
+      R"({"name":"p","type":"string","nullable":true,"metadata":{}}]})";
+  m.partition_columns = {"p"};
+  m.configuration = std::move(conf);
+  (*x)->SetProtocol(p);
+  (*x)->SetMetadata(m);
+  Die((*x)->Commit().status(), "create");
+  return *t;
+}
+
 // Writes `rows` rows of an events table (id BIGINT, ts TIMESTAMP, user_id BIGINT, event_type
 // VARCHAR, value DOUBLE, country VARCHAR partition column) into `dir` as `files` Parquet files
 // spread over `partitions` countries, and commits them as version 0 of a Delta table with
@@ -60,9 +88,10 @@ inline void GenerateEventsTable(const std::string& dir, int64_t rows, int files,
   std::string gen =
       "SELECT i AS id, TIMESTAMP '2026-01-01' + to_seconds(i % 31536000) AS ts, "
       "(i * 7919) % 1000000 AS user_id, ['click','view','buy','scroll','share'][1 + i % 5] AS "
-      "event_type, (i % 1000) / 10.0 AS value, 'c' || lpad((" + file_no + " % " +
-      std::to_string(partitions) + ")::VARCHAR, 3, '0') AS country, " + file_no + " // " +
-      std::to_string(partitions) + " AS bucket FROM range(" + std::to_string(rows) + ") t(i)";
+      "event_type, (i % 1000) / 10.0 AS value, 'c' || lpad((" +
+      file_no + " % " + std::to_string(partitions) + ")::VARCHAR, 3, '0') AS country, " + file_no +
+      " // " + std::to_string(partitions) + " AS bucket FROM range(" + std::to_string(rows) +
+      ") t(i)";
   Die(c.Execute("COPY (" + gen + ") TO " + engine::QuoteString(dir) +
                 " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (country, bucket), "
                 "FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE true)"),
@@ -80,7 +109,8 @@ inline void GenerateEventsTable(const std::string& dir, int64_t rows, int files,
   std::string log;
   log += R"({"commitInfo":{"timestamp":)" + std::to_string(time(nullptr) * 1000LL) +
          R"(,"operation":"WRITE","operationParameters":{"mode":"ErrorIfExists"},)"
-         R"("engineInfo":"lake bench generator"}})" "\n";
+         R"("engineInfo":"lake bench generator"}})"
+         "\n";
   log += R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})"
          "\n";
   const char* schema =

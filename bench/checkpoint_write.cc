@@ -21,14 +21,6 @@
 
 using namespace lake;
 
-namespace {
-
-const char* kSchema =
-    R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-    R"({"name":"p","type":"string","nullable":true,"metadata":{}}]})";
-
-}  // namespace
-
 int main(int argc, char** argv) {
   int n = argc > 1 ? std::atoi(argv[1]) : 10000;
   const char* tmp = std::getenv("TMPDIR");
@@ -36,21 +28,10 @@ int main(int argc, char** argv) {
   std::string dir = base + "/lake-checkpoint-write-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
 
-  auto created = Table::OpenForCreate(dir);
-  bench::Die(created.status(), "open for create");
-  std::shared_ptr<Table> table = *created;
+  // Checkpoints only when asked.
+  auto table = bench::CreateLogOnlyTable(dir, {{"delta.checkpointInterval", "1000000"}});
   auto x = Transaction::Start(table);
   bench::Die(x.status(), "start");
-  Protocol p;
-  p.min_reader_version = 1;
-  p.min_writer_version = 2;
-  Metadata m;
-  m.id = "00000000-0000-4000-8000-00000000c4e7";
-  m.schema_string = kSchema;
-  m.partition_columns = {"p"};
-  m.configuration["delta.checkpointInterval"] = "1000000";  // only the checkpoints made here
-  (*x)->SetProtocol(p);
-  (*x)->SetMetadata(m);
   for (int i = 0; i < n; ++i) {
     AddFile a;
     a.path = "p=" + std::to_string(i % 8) + "/part-" + std::to_string(i) + "-c000.zstd.parquet";
@@ -90,8 +71,7 @@ int main(int argc, char** argv) {
   }
   double l = bench::Median(lake_t), b = bench::Median(base_t);
   std::printf("checkpoint of %lld actions (%lld adds), %lld bytes\n",
-              static_cast<long long>(info.num_actions),
-              static_cast<long long>(info.num_add_files),
+              static_cast<long long>(info.num_actions), static_cast<long long>(info.num_add_files),
               static_cast<long long>(info.size_in_bytes));
   std::printf("lake WriteCheckpoint: %.2f ms (median of 7)\n", l * 1e3);
   std::printf("baseline DuckDB parquet->parquet rewrite: %.2f ms (median of 7)\n", b * 1e3);

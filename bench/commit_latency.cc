@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "lake/table.h"
 #include "lake/transaction.h"
 
@@ -32,32 +33,11 @@ struct Sample {
   int32_t pad = 0;
 };
 
-const char* kSchema =
-    R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-    R"({"name":"p","type":"string","nullable":true,"metadata":{}}]})";
-
 void Check(const Status& st, const char* what) {
   if (!st.ok()) {
     std::fprintf(stderr, "commit_latency: %s: %s\n", what, st.ToString().c_str());
     std::exit(1);
   }
-}
-
-void CreateTable(const std::string& dir) {
-  auto t = Table::OpenForCreate(dir);
-  Check(t.status(), "open");
-  auto x = Transaction::Start(*t);
-  Check(x.status(), "start");
-  Protocol p;
-  p.min_reader_version = 1;
-  p.min_writer_version = 2;
-  Metadata m;
-  m.id = "00000000-0000-4000-8000-00000000c0de";
-  m.schema_string = kSchema;
-  m.partition_columns = {"p"};
-  (*x)->SetProtocol(p);
-  (*x)->SetMetadata(m);
-  Check((*x)->Commit().status(), "create");
 }
 
 void Writer(const std::string& dir, int id, int commits, int fd) {
@@ -71,8 +51,8 @@ void Writer(const std::string& dir, int id, int commits, int fd) {
     auto x = Transaction::Start(*table, snap);
     Check(x.status(), "start");
     AddFile a;
-    a.path = "p=" + std::to_string(id % 4) + "/f-" + std::to_string(id) + "-" +
-             std::to_string(n) + ".parquet";
+    a.path = "p=" + std::to_string(id % 4) + "/f-" + std::to_string(id) + "-" + std::to_string(n) +
+             ".parquet";
     a.partition_values = {{"p", std::to_string(id % 4)}};
     a.size = 1024;
     a.modification_time = 1767225600000;
@@ -80,9 +60,9 @@ void Writer(const std::string& dir, int id, int commits, int fd) {
     (*x)->AddFile(std::move(a));
     (*x)->SetOperation("WRITE", R"({"mode":"Append"})", R"({"numFiles":1,"numOutputRows":100})");
     auto r = (*x)->Commit();
-    int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
-                     std::chrono::steady_clock::now() - t0)
-                     .count();
+    int64_t us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     Sample smp{us, r.ok() ? r->attempts : -1, r.ok() ? 1 : 0, id};
     if (r.ok()) {
       snap = r->snapshot;
@@ -111,10 +91,10 @@ int main(int argc, char** argv) {
   std::printf("%-8s %8s %9s %9s %9s %9s %10s %8s %8s %7s\n", "writers", "commits", "p50 ms",
               "p95 ms", "p99 ms", "max ms", "commits/s", "retries", "max att", "failed");
   for (int writers : {1, 4, 16}) {
-    std::string dir = base + "/lake-commit-bench-" + std::to_string(getpid()) + "-" +
-                      std::to_string(writers);
+    std::string dir =
+        base + "/lake-commit-bench-" + std::to_string(getpid()) + "-" + std::to_string(writers);
     std::filesystem::remove_all(dir);
-    CreateTable(dir);
+    bench::CreateLogOnlyTable(dir);
     int per = std::max(1, total / writers);
     int fds[2];
     if (pipe(fds) != 0) return 1;
@@ -152,14 +132,16 @@ int main(int argc, char** argv) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::sort(lat.begin(), lat.end());
     std::printf("%-8d %8zu %9.2f %9.2f %9.2f %9.2f %10.0f %8ld %8d %7ld\n", writers, lat.size(),
-                Pct(lat, 0.5), Pct(lat, 0.95), Pct(lat, 0.99), lat.empty() ? 0 : lat.back() / 1000.0,
-                (lat.size() - failed) / secs, retries, max_att, failed);
+                Pct(lat, 0.5), Pct(lat, 0.95), Pct(lat, 0.99),
+                lat.empty() ? 0 : lat.back() / 1000.0, (lat.size() - failed) / secs, retries,
+                max_att, failed);
     std::sort(w_att.begin(), w_att.end());
     std::sort(w_wait.begin(), w_wait.end());
-    std::printf("         per-writer worst commit: attempts min %d / median %d / max %d; "
-                "wait min %.1f / median %.1f / max %.1f ms\n",
-                w_att.front(), w_att[w_att.size() / 2], w_att.back(), w_wait.front() / 1000.0,
-                w_wait[w_wait.size() / 2] / 1000.0, w_wait.back() / 1000.0);
+    std::printf(
+        "         per-writer worst commit: attempts min %d / median %d / max %d; "
+        "wait min %.1f / median %.1f / max %.1f ms\n",
+        w_att.front(), w_att[w_att.size() / 2], w_att.back(), w_wait.front() / 1000.0,
+        w_wait[w_wait.size() / 2] / 1000.0, w_wait.back() / 1000.0);
     std::fflush(stdout);
     std::filesystem::remove_all(dir);
   }

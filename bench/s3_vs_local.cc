@@ -32,33 +32,15 @@ double Pct(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-const char* kSchema =
-    R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-    R"({"name":"p","type":"string","nullable":true,"metadata":{}}]})";
-
 // Commit latencies (ms) of `n` blind appends by one writer to a new table at `uri`.
 std::vector<double> CommitLatencies(const std::string& uri, int n) {
-  auto t = Table::OpenForCreate(uri);
-  bench::Die(t.status(), "open for create");
-  auto tx = Transaction::Start(*t);
-  bench::Die(tx.status(), "start");
-  Protocol p;
-  p.min_reader_version = 1;
-  p.min_writer_version = 2;
-  Metadata m;
-  m.id = "5f8c1a2e-0000-4000-8000-00000000b0b0";
-  m.schema_string = kSchema;
-  m.partition_columns = {"p"};
-  m.configuration = {{"delta.checkpointInterval", "1000000"}};
-  (*tx)->SetProtocol(p);
-  (*tx)->SetMetadata(m);
-  bench::Die((*tx)->Commit().status(), "create");
-  auto snap = (*t)->LatestSnapshot();
+  auto t = bench::CreateLogOnlyTable(uri, {{"delta.checkpointInterval", "1000000"}});
+  auto snap = t->LatestSnapshot();
   bench::Die(snap.status(), "snapshot");
   std::shared_ptr<const Snapshot> s = *snap;
   std::vector<double> ms;
   for (int i = 0; i < n; ++i) {
-    auto x = Transaction::Start(*t, s);
+    auto x = Transaction::Start(t, s);
     bench::Die(x.status(), "start");
     AddFile a;
     a.path = "p=a/f-" + std::to_string(i) + ".parquet";

@@ -27,10 +27,6 @@ using namespace lake;
 
 namespace {
 
-const char* kSchema =
-    R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-    R"({"name":"p","type":"string","nullable":true,"metadata":{}}]})";
-
 double Pct(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -54,23 +50,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
 
   // --- the commits ---------------------------------------------------------------------------
-  auto created = Table::OpenForCreate(dir);
-  bench::Die(created.status(), "open for create");
-  std::shared_ptr<Table> table = *created;
-  {
-    auto x = Transaction::Start(table);
-    bench::Die(x.status(), "start");
-    Protocol p;
-    p.min_reader_version = 1;
-    p.min_writer_version = 2;
-    Metadata m;
-    m.id = "00000000-0000-4000-8000-0000000010ad";
-    m.schema_string = kSchema;
-    m.partition_columns = {"p"};
-    (*x)->SetProtocol(p);
-    (*x)->SetMetadata(m);
-    bench::Die((*x)->Commit().status(), "create");
-  }
+  std::shared_ptr<Table> table = bench::CreateLogOnlyTable(dir);
   auto first = table->LatestSnapshot();
   bench::Die(first.status(), "snapshot");
   std::shared_ptr<const Snapshot> snap = *first;
@@ -95,17 +75,16 @@ int main(int argc, char** argv) {
     if (!r->post_commit_warning.empty())
       std::fprintf(stderr, "warning: %s\n", r->post_commit_warning.c_str());
     snap = r->snapshot;
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c0)
-                    .count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c0).count();
     all.push_back(ms);
     (r->version % 10 == 0 ? with_cp : without_cp).push_back(ms);
     if (i <= 1000) first_k.push_back(ms);
     if (i > n - 1000) last_k.push_back(ms);
   }
-  double commit_secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double drain_secs = bench::Seconds(
-      [&] { bench::Die(WaitForBackgroundCheckpoints(), "background checkpoints"); });
+  double commit_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double drain_secs =
+      bench::Seconds([&] { bench::Die(WaitForBackgroundCheckpoints(), "background checkpoints"); });
   if (commit_options.checkpoint_in_background)
     std::printf("checkpoints in the background; waiting for the last took %.1f ms\n",
                 drain_secs * 1e3);
@@ -171,8 +150,8 @@ int main(int argc, char** argv) {
   }
   double l = bench::Median(lake_t), b = bench::Median(base_t);
   std::printf("lake Table::Open + LatestSnapshot: %.2f ms (%zu live files)\n", l * 1e3, files);
-  std::printf("baseline read_parquet(checkpoint) + read_text(tail): %.2f ms (%zu rows)\n",
-              b * 1e3, rows);
+  std::printf("baseline read_parquet(checkpoint) + read_text(tail): %.2f ms (%zu rows)\n", b * 1e3,
+              rows);
   std::printf("ratio: %.2fx\n", l / b);
   std::filesystem::remove_all(dir);
   return 0;
