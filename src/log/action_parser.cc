@@ -485,6 +485,15 @@ Status ParseCommitInfo(sj::value& v, CommitInfo* c) {
   return Status::OK();
 }
 
+// One action of type T: parsed into a fresh T, then handed to the visitor's callback for it.
+template <typename T>
+Status ParseThenVisit(sj::value& v, Status (*parse)(sj::value&, T*), ActionVisitor& visitor,
+                      Status (ActionVisitor::*on)(T&)) {
+  T action;
+  LAKE_RETURN_IF_ERROR(parse(v, &action));
+  return (visitor.*on)(action);
+}
+
 // Parses one line held in a buffer with at least `capacity` readable bytes from `data`
 // (capacity >= len + SIMDJSON_PADDING).
 Status ParseLine(const char* data, size_t len, size_t capacity, ActionVisitor& visitor) {
@@ -510,41 +519,26 @@ Status ParseLine(const char* data, size_t len, size_t capacity, ActionVisitor& v
         LAKE_RETURN_IF_ERROR(visitor.OnAdd(a));
       }
     } else if (key == "remove") {
-      RemoveFile r;
-      LAKE_RETURN_IF_ERROR(ParseRemove(v, &r));
-      LAKE_RETURN_IF_ERROR(visitor.OnRemove(r));
+      LAKE_RETURN_IF_ERROR(ParseThenVisit(v, ParseRemove, visitor, &ActionVisitor::OnRemove));
     } else if (key == "cdc") {
-      AddCdcFile c;
-      LAKE_RETURN_IF_ERROR(ParseCdc(v, &c));
-      LAKE_RETURN_IF_ERROR(visitor.OnCdc(c));
+      LAKE_RETURN_IF_ERROR(ParseThenVisit(v, ParseCdc, visitor, &ActionVisitor::OnCdc));
     } else if (key == "metaData") {
-      Metadata m;
-      LAKE_RETURN_IF_ERROR(ParseMetadata(v, &m));
-      LAKE_RETURN_IF_ERROR(visitor.OnMetadata(m));
+      LAKE_RETURN_IF_ERROR(ParseThenVisit(v, ParseMetadata, visitor, &ActionVisitor::OnMetadata));
     } else if (key == "protocol") {
-      Protocol p;
-      LAKE_RETURN_IF_ERROR(ParseProtocol(v, &p));
-      LAKE_RETURN_IF_ERROR(visitor.OnProtocol(p));
+      LAKE_RETURN_IF_ERROR(ParseThenVisit(v, ParseProtocol, visitor, &ActionVisitor::OnProtocol));
     } else if (key == "txn") {
-      Txn t;
-      LAKE_RETURN_IF_ERROR(ParseTxn(v, &t));
-      LAKE_RETURN_IF_ERROR(visitor.OnTxn(t));
+      LAKE_RETURN_IF_ERROR(ParseThenVisit(v, ParseTxn, visitor, &ActionVisitor::OnTxn));
     } else if (key == "domainMetadata") {
-      DomainMetadata d;
-      LAKE_RETURN_IF_ERROR(ParseDomainMetadata(v, &d));
-      LAKE_RETURN_IF_ERROR(visitor.OnDomainMetadata(d));
+      LAKE_RETURN_IF_ERROR(
+          ParseThenVisit(v, ParseDomainMetadata, visitor, &ActionVisitor::OnDomainMetadata));
     } else if (key == "commitInfo") {
-      CommitInfo c;
-      LAKE_RETURN_IF_ERROR(ParseCommitInfo(v, &c));
-      LAKE_RETURN_IF_ERROR(visitor.OnCommitInfo(c));
+      LAKE_RETURN_IF_ERROR(
+          ParseThenVisit(v, ParseCommitInfo, visitor, &ActionVisitor::OnCommitInfo));
     } else if (key == "checkpointMetadata") {
-      CheckpointMetadata c;
-      LAKE_RETURN_IF_ERROR(ParseCheckpointMetadata(v, &c));
-      LAKE_RETURN_IF_ERROR(visitor.OnCheckpointMetadata(c));
+      LAKE_RETURN_IF_ERROR(ParseThenVisit(v, ParseCheckpointMetadata, visitor,
+                                          &ActionVisitor::OnCheckpointMetadata));
     } else if (key == "sidecar") {
-      Sidecar s;
-      LAKE_RETURN_IF_ERROR(ParseSidecar(v, &s));
-      LAKE_RETURN_IF_ERROR(visitor.OnSidecar(s));
+      LAKE_RETURN_IF_ERROR(ParseThenVisit(v, ParseSidecar, visitor, &ActionVisitor::OnSidecar));
     }
     // Anything else: an action this reader does not know; ignored.
   }
