@@ -39,19 +39,9 @@ class PostgresDb : public SqlDb {
 
   const char* dialect() const override { return "postgresql"; }
 
-  Status Exec(const std::string& sql, const std::vector<SqlParam>& params) override {
-    return Run(sql, params, nullptr);
-  }
-  Result<std::vector<SqlRow>> Query(const std::string& sql,
-                                    const std::vector<SqlParam>& params) override {
-    std::vector<SqlRow> rows;
-    LAKE_RETURN_IF_ERROR(Run(sql, params, &rows));
-    return rows;
-  }
   int64_t Changes() const override { return changes_; }
 
   Status Begin(bool) override { return Run("BEGIN", {}, nullptr); }
-  Status Commit() override { return Run("COMMIT", {}, nullptr); }
   void Rollback() override {
     if (PQtransactionStatus(conn_) != PQTRANS_IDLE) (void)Run("ROLLBACK", {}, nullptr);
   }
@@ -59,20 +49,13 @@ class PostgresDb : public SqlDb {
     // An arbitrary constant shared by every lake: "lakecat" in ASCII.
     return Run("SELECT pg_advisory_xact_lock(465139459138932)", {}, nullptr);
   }
-  std::string Ddl(const std::string& sql) const override {
-    std::string out = sql;
-    const std::pair<std::string, std::string> markers[] = {{"{ID_PK}", "BIGSERIAL PRIMARY KEY"},
-                                                           {"{FOR_UPDATE}", " FOR UPDATE"}};
-    for (const auto& [marker, text] : markers) {
-      for (size_t p; (p = out.find(marker)) != std::string::npos;)
-        out.replace(p, marker.size(), text);
-    }
-    return out;
-  }
 
  private:
+  const char* IdPrimaryKey() const override { return "BIGSERIAL PRIMARY KEY"; }
+  const char* ForUpdate() const override { return " FOR UPDATE"; }
+
   Status Run(const std::string& sql, const std::vector<SqlParam>& params,
-             std::vector<SqlRow>* rows) {
+             std::vector<SqlRow>* rows) override {
     changes_ = 0;
     std::vector<const char*> values;
     values.reserve(params.size());

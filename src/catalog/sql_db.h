@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lake/status.h"
@@ -28,21 +29,44 @@ class SqlDb {
  public:
   virtual ~SqlDb() = default;
   virtual const char* dialect() const = 0;  // "sqlite" / "postgresql"
-  virtual Status Exec(const std::string& sql, const std::vector<SqlParam>& params = {}) = 0;
-  virtual Result<std::vector<SqlRow>> Query(const std::string& sql,
-                                            const std::vector<SqlParam>& params = {}) = 0;
+  Status Exec(const std::string& sql, const std::vector<SqlParam>& params = {}) {
+    return Run(sql, params, nullptr);
+  }
+  Result<std::vector<SqlRow>> Query(const std::string& sql,
+                                    const std::vector<SqlParam>& params = {}) {
+    std::vector<SqlRow> rows;
+    LAKE_RETURN_IF_ERROR(Run(sql, params, &rows));
+    return rows;
+  }
   // Rows changed by the last Exec.
   virtual int64_t Changes() const = 0;
   // A write transaction takes the database's write lock up front (SQLite BEGIN IMMEDIATE;
   // PostgreSQL: a plain BEGIN, rows lock as they are written).
   virtual Status Begin(bool write) = 0;
-  virtual Status Commit() = 0;
+  Status Commit() { return Run("COMMIT", {}, nullptr); }
   virtual void Rollback() = 0;
   // Serializes schema migrations between processes (PostgreSQL: a transaction-scoped advisory
   // lock; SQLite: BEGIN IMMEDIATE already does).
   virtual Status LockForMigration() = 0;
-  // Replaces {ID_PK} and similar markers for this dialect.
-  virtual std::string Ddl(const std::string& sql) const = 0;
+  // Replaces {ID_PK} (an auto-increment primary key) and {FOR_UPDATE} (a row lock on SELECT,
+  // where the dialect has one) for this dialect.
+  std::string Ddl(const std::string& sql) const {
+    std::string out = sql;
+    const std::pair<std::string, std::string> markers[] = {{"{ID_PK}", IdPrimaryKey()},
+                                                           {"{FOR_UPDATE}", ForUpdate()}};
+    for (const auto& m : markers) {
+      for (size_t p; (p = out.find(m.first)) != std::string::npos;)
+        out.replace(p, m.first.size(), m.second);
+    }
+    return out;
+  }
+
+ protected:
+  // Runs one statement with '?' parameters; its rows into `rows` when given.
+  virtual Status Run(const std::string& sql, const std::vector<SqlParam>& params,
+                     std::vector<SqlRow>* rows) = 0;
+  virtual const char* IdPrimaryKey() const = 0;
+  virtual const char* ForUpdate() const = 0;
 };
 
 // `path`: the database file (created when missing unless `must_exist`).

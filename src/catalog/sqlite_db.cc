@@ -21,38 +21,15 @@ class SqliteDb : public SqlDb {
 
   const char* dialect() const override { return "sqlite"; }
 
-  Status Exec(const std::string& sql, const std::vector<SqlParam>& params) override {
-    return Run(sql, params, nullptr);
-  }
-
-  Result<std::vector<SqlRow>> Query(const std::string& sql,
-                                    const std::vector<SqlParam>& params) override {
-    std::vector<SqlRow> rows;
-    LAKE_RETURN_IF_ERROR(Run(sql, params, &rows));
-    return rows;
-  }
-
   int64_t Changes() const override { return sqlite3_changes64(db_); }
 
   Status Begin(bool write) override {
     return Run(write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", {}, nullptr);
   }
-  Status Commit() override { return Run("COMMIT", {}, nullptr); }
   void Rollback() override {
     if (!sqlite3_get_autocommit(db_)) (void)Run("ROLLBACK", {}, nullptr);
   }
   Status LockForMigration() override { return Status::OK(); }
-
-  std::string Ddl(const std::string& sql) const override {
-    std::string out = sql;
-    const std::pair<std::string, std::string> markers[] = {
-        {"{ID_PK}", "INTEGER PRIMARY KEY AUTOINCREMENT"}, {"{FOR_UPDATE}", ""}};
-    for (const auto& [marker, text] : markers) {
-      for (size_t p; (p = out.find(marker)) != std::string::npos;)
-        out.replace(p, marker.size(), text);
-    }
-    return out;
-  }
 
   Status Error(int rc, const std::string& what) const {
     std::string msg = what + ": " + sqlite3_errmsg(db_) + " (" + path_ + ")";
@@ -71,8 +48,11 @@ class SqliteDb : public SqlDb {
   }
 
  private:
+  const char* IdPrimaryKey() const override { return "INTEGER PRIMARY KEY AUTOINCREMENT"; }
+  const char* ForUpdate() const override { return ""; }  // BEGIN IMMEDIATE locks already
+
   Status Run(const std::string& sql, const std::vector<SqlParam>& params,
-             std::vector<SqlRow>* rows) {
+             std::vector<SqlRow>* rows) override {
     const char* tail = sql.c_str();
     const char* end = sql.c_str() + sql.size();
     size_t next_param = 0;
