@@ -154,6 +154,18 @@ class Transaction {
   bool committed_ = false;
 };
 
+// PROTOCOL.md "Row Tracking": the domain whose configuration {"rowIdHighWaterMark":N} holds the
+// highest row id assigned in the table. While the writer feature rowTracking is supported and
+// delta.rowTrackingSuspended is not true, Commit gives every add without a baseRowId a fresh
+// range of numRecords ids above the mark (re-assigned on every retry, against the winners'
+// mark) and every add without a defaultRowCommitVersion its commit's version, and writes the new
+// mark in this domain. The domain cannot be set through SetDomainMetadata then.
+inline constexpr std::string_view kRowTrackingDomain = "delta.rowTracking";
+
+// The snapshot's row id high-water mark: -1 when no row id was assigned. Corruption when the
+// domain's configuration is unreadable.
+Result<int64_t> RowIdHighWaterMark(const Snapshot& snapshot);
+
 // Percent-encodes a raw relative (or absolute) file path into protocol form: characters
 // outside RFC 2396's unreserved set and "/:@&=+$," (and '%') become %XX.
 // "p=a b/f.parquet" -> "p=a%20b/f.parquet".

@@ -583,6 +583,17 @@ Result<AlterResult> SetProperties(const std::string& uri,
     }
     if (k == "delta.columnMapping.maxColumnId")
       return Status::InvalidArgument("delta.columnMapping.maxColumnId is managed by lake");
+    if (k == "delta.enableRowTracking" && AsciiLower(v) == "true") {
+      auto cur = a.md.configuration.find(k);
+      if (cur == a.md.configuration.end() || AsciiLower(cur->second) != "true")
+        // PROTOCOL.md "Writer Requirements for Row Tracking": enabling on an existing table
+        // needs every live add re-committed with baseRowId / defaultRowCommitVersion (a
+        // backfill), which lake does not do; creating with the property works.
+        return Status::Unsupported(
+            "delta.enableRowTracking=true on an existing table needs a backfill of baseRowId / "
+            "defaultRowCommitVersion for its files, which lake does not do yet; set it at "
+            "`lake create` (or delta.feature.rowTracking=supported to assign ids to new files)");
+    }
     others[k] = v;
   }
   // Features the new settings need (MinimumProtocol of the non-mapping settings).
