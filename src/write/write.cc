@@ -866,6 +866,17 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
           in.local_paths = std::move(*paths);
         }
         in.where = "NOT coalesce((" + replace_where_ + "), false)";
+        // Row tracking with the materialized columns named (always once enabled): the kept rows
+        // are copied, so they keep their stable row ids and commit versions (PROTOCOL.md
+        // "Writer Requirements for Row Tracking"; computed and written as OPTIMIZE does).
+        {
+          const auto& tc = opts.configuration;
+          auto idn = tc.find(write::kMaterializedRowIdColumnKey);
+          auto vn = tc.find(write::kMaterializedRowCommitVersionColumnKey);
+          if (snap->protocol().HasWriterFeature("rowTracking") &&
+              !IsTrue(tc, "delta.rowTrackingSuspended") && idn != tc.end() && vn != tc.end())
+            in.row_tracking = scan::ScanInput::RowTrackingColumns{idn->second, vn->second};
+        }
         auto store = table->store();
         auto keep_sql = scan::BuildScanSql(
             *conn, in, [store](const AddFile& f) -> Result<std::vector<uint64_t>> {
@@ -873,6 +884,8 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
             });
         if (!keep_sql.ok()) return cleanup(keep_sql.status());
         write::DataWriteOptions ko = opts;
+        if (in.row_tracking)
+          ko.hidden_columns = {in.row_tracking->row_id, in.row_tracking->row_commit_version};
         ko.source_sql = *keep_sql;
         ko.require_predicate.clear();
         ko.trusted_source = true;
