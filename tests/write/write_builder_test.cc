@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
@@ -229,6 +230,36 @@ TEST(WriteBuilder, RowTrackingAppendsOverwritesAndReplaceWhere) {
   auto en = SetProperties(plain.path(), {{"delta.enableRowTracking", "true"}});
   ASSERT_FALSE(en.ok());
   EXPECT_NE(en.status().message().find("backfill"), std::string::npos) << en.status().ToString();
+}
+
+// The conformance tables with the rowTracking writer feature read, and a write to a copy is
+// refused only for their other writer feature (clustering / liquid), never for row tracking.
+TEST(WriteBuilder, RowTrackingConformanceTablesReadAndRefuseOnlyOtherFeatures) {
+  const std::string conf = testing::ConformanceDir();
+  if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
+  auto c = Conn();
+  for (auto [name, feature, rows] :
+       {std::tuple<const char*, const char*, int64_t>{"delta-kernel-rs/crc-full", "clustering", 0},
+        {"delta-rs/table_with_liquid_clustering", "liquid", 10}}) {
+    SCOPED_TRACE(name);
+    TempDir dir;
+    testing::CopyWritableTable(conf + "/tables/" + name, dir.path());
+    auto snap = At(dir.path());
+    ASSERT_TRUE(snap);
+    ASSERT_TRUE(snap->protocol().HasWriterFeature("rowTracking"));
+    auto n = c->Query("SELECT count(*) FROM (" + ScanSql(*c, dir.path()) + ")");
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(n->GetInt64(0, 0), rows);
+    auto w = WriteBuilder(dir.path())
+                 .Source({"", "SELECT 1000::BIGINT AS id"})
+                 .Mode(WriteMode::kAppend)
+                 .Execute();
+    ASSERT_FALSE(w.ok());
+    EXPECT_NE(w.status().message().find(std::string("'") + feature + "'"), std::string::npos)
+        << w.status().ToString();
+    EXPECT_EQ(w.status().message().find("row tracking"), std::string::npos)
+        << w.status().ToString();
+  }
 }
 
 TEST(WriteBuilder, ReplaceWhereKeepsNullRowsAndSkipsProvenFiles) {
