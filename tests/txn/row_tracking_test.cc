@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <thread>
 #include <vector>
@@ -213,6 +214,43 @@ TEST(RowTrackingTxn, RefusesAddsWithoutNumRecordsAndAUserSetHighWaterMark) {
   auto s = t->LatestSnapshot();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ((*s)->version(), 0) << "nothing may have been committed";
+}
+
+// Past a checkpoint (delta.checkpointInterval=3): a fresh load reads the mark and each file's
+// baseRowId / defaultRowCommitVersion back from the checkpoint, and the next append continues
+// above the mark.
+TEST(RowTrackingTxn, TheMarkAndIdsSurviveCheckpoints) {
+  TempDir dir;
+  auto t = CreateRowTrackingTable(
+      dir.path(), {{"delta.enableRowTracking", "true"}, {"delta.checkpointInterval", "3"}});
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(Append(t, {FakeAdd("f" + std::to_string(i) + ".parquet", "x", 10)}).ok());
+  ASSERT_TRUE(std::filesystem::exists(dir.path() +
+                                      "/_delta_log/00000000000000000003.checkpoint.parquet"));
+  auto fresh = Table::Open(dir.path());
+  ASSERT_TRUE(fresh.ok());
+  auto s = (*fresh)->LatestSnapshot();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(*RowIdHighWaterMark(**s), 39);
+  std::map<std::string, std::pair<int64_t, int64_t>> got;
+  for (const AddFile& f : (*s)->files())
+    got[f.path] = {f.base_row_id.value_or(-1), f.default_row_commit_version().value_or(-1)};
+  std::map<std::string, std::pair<int64_t, int64_t>> want = {{"p=x/f0.parquet", {0, 1}},
+                                                             {"p=x/f1.parquet", {10, 2}},
+                                                             {"p=x/f2.parquet", {20, 3}},
+                                                             {"p=x/f3.parquet", {30, 4}}};
+  EXPECT_EQ(got, want);
+  // Only the checkpoint and what follows it (commits 0..3 gone): the mark still comes back.
+  for (int v = 0; v <= 3; ++v)
+    std::filesystem::remove(dir.path() + "/_delta_log/0000000000000000000" + std::to_string(v) +
+                            ".json");
+  auto r = Append(*fresh, {FakeAdd("g.parquet", "y", 5)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (const AddFile& f : r->snapshot->files())
+    if (f.path == "p=y/g.parquet") {
+      EXPECT_EQ(f.base_row_id, std::optional<int64_t>(40));
+    }
+  EXPECT_EQ(*RowIdHighWaterMark(*r->snapshot), 44);
 }
 
 // Threads racing blind appends: every lost race re-assigns, so the ranges of all committed
