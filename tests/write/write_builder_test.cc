@@ -230,6 +230,12 @@ TEST(WriteBuilder, RowTrackingAppendsOverwritesAndReplaceWhere) {
   auto en = SetProperties(plain.path(), {{"delta.enableRowTracking", "true"}});
   ASSERT_FALSE(en.ok());
   EXPECT_NE(en.status().message().find("backfill"), std::string::npos) << en.status().ToString();
+  // The materialized column names are the table's own.
+  auto rename = SetProperties(dir.path(), {{"delta.rowTracking.materializedRowIdColumnName", "x"}});
+  EXPECT_FALSE(rename.ok());
+  auto drop = UnsetProperties(dir.path(), {"delta.rowTracking.materializedRowIdColumnName"});
+  EXPECT_FALSE(drop.ok());
+  EXPECT_EQ(At(dir.path())->version(), s4->version());
 }
 
 // The conformance tables with the rowTracking writer feature read, and a write to a copy is
