@@ -124,6 +124,11 @@ class Transaction {
                     std::string metrics_json = "{}");
   // commitInfo.userMetadata (omitted when empty).
   void SetUserMetadata(std::string m) { user_metadata_ = std::move(m); }
+  // Row tracking enabled (delta.enableRowTracking): commitInfo.tags gets
+  // delta.rowTracking.preserved = "true" unless the caller copied rows without keeping their
+  // stable row ids / commit versions and says so here (PROTOCOL.md "Writer Requirements for Row
+  // Tracking"). Adds and blind appends copy nothing, so the default is true.
+  void SetRowTrackingPreserved(bool preserved) { row_tracking_preserved_ = preserved; }
 
   // Single use: a second call is InvalidArgument. Errors: Conflict (a concurrent commit
   // invalidated this transaction, or the retry budget ran out), InvalidArgument (missing
@@ -150,6 +155,7 @@ class Transaction {
   std::optional<IsolationLevel> isolation_;
   std::string operation_ = "WRITE", operation_parameters_ = "{}", operation_metrics_ = "{}";
   std::string user_metadata_;
+  bool row_tracking_preserved_ = true;
   std::string txn_id_;
   bool committed_ = false;
 };

@@ -433,8 +433,10 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
   const int64_t now = NowMs();
   std::vector<int64_t> removed_sizes, added_sizes;
   int64_t dvs_removed = 0;
+  bool rt_preserved = true;  // every copied row keeps its stable row id (commitInfo tag)
   for (const auto& b : bins) {
     for (const AddFile* f : b.files) {
+      rt_preserved &= f->base_row_id.has_value() && f->default_row_commit_version().has_value();
       (*txn)->ReadFile(*f);
       (*txn)->RemoveFile(RemoveFor(*f, now, /*data_change=*/false));
       removed_sizes.push_back(f->size);
@@ -454,6 +456,7 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
     md.configuration[write::kMaterializedRowCommitVersionColumnKey] = rt_ver_col;
     (*txn)->SetMetadata(std::move(md));
   }
+  (*txn)->SetRowTrackingPreserved(rt_preserved);
   res.files_removed = static_cast<int64_t>(removed_sizes.size());
   res.files_added = static_cast<int64_t>(added_sizes.size());
   res.num_batches = static_cast<int64_t>(bins.size());

@@ -383,6 +383,9 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
       ci.isolation_level = IsolationLevelName(isolation_level());
       ci.is_blind_append = blind_append;
       ci.user_metadata = user_metadata_;
+      if (row_tracking && ConfigTrue(metadata, "delta.enableRowTracking"))
+        ci.tags.emplace_back("delta.rowTracking.preserved",
+                             row_tracking_preserved_ ? "true" : "false");
       ci.txn_id = txn_id_;
       LAKE_ASSIGN_OR_RETURN(std::string data, txn::SerializeCommitInfo(ci));
       data += '\n';

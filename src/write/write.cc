@@ -883,6 +883,11 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
               return LoadDeletedRows(*store, *f.deletion_vector);
             });
         if (!keep_sql.ok()) return cleanup(keep_sql.status());
+        // commitInfo tag delta.rowTracking.preserved: false when the copied rows lose their
+        // stable ids (no materialized column names, or files without baseRowId).
+        bool preserved = in.row_tracking.has_value();
+        for (const AddFile* f : to_rewrite) preserved &= f->base_row_id.has_value();
+        txn->SetRowTrackingPreserved(preserved);
         write::DataWriteOptions ko = opts;
         if (in.row_tracking)
           ko.hidden_columns = {in.row_tracking->row_id, in.row_tracking->row_commit_version};

@@ -487,6 +487,11 @@ TEST(Optimize, RowTrackingKeepsStableRowIdsAndCommitVersions) {
   auto cols = c->Query("SELECT * FROM (" + ScanSql(*c, dir.path()) + ") LIMIT 1");
   ASSERT_TRUE(cols.ok());
   EXPECT_EQ(cols->column_count(), 3u) << "the hidden materialized columns leak into scans";
+  auto hist = Open(dir.path())->History(1);
+  ASSERT_TRUE(hist.ok());
+  EXPECT_NE((*hist)[0].commit_info.find(R"("tags":{"delta.rowTracking.preserved":"true"})"),
+            std::string::npos)
+      << (*hist)[0].commit_info;
 
   // More rows, then OPTIMIZE again (rewrites files with materialized values), then z-order.
   Append(dir.path(),

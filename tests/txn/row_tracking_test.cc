@@ -135,6 +135,22 @@ TEST(RowTrackingTxn, AppendsGetContiguousRangesCommitVersionsAndTheHighWaterMark
   std::map<int64_t, std::string> want_domains = {{1, Hwm(14)}, {2, Hwm(21)}, {3, Hwm(22)}};
   EXPECT_EQ(log.hwm_domains, want_domains);
   EXPECT_EQ(testing::ValidateAllCommits(dir.path()), 4);
+  // delta.enableRowTracking: commitInfo says whether copied rows kept their ids (none copied).
+  auto hist = t->History(1);
+  ASSERT_TRUE(hist.ok());
+  EXPECT_NE((*hist)[0].commit_info.find(R"("tags":{"delta.rowTracking.preserved":"true"})"),
+            std::string::npos)
+      << (*hist)[0].commit_info;
+  auto txn = Transaction::Start(t);
+  ASSERT_TRUE(txn.ok());
+  (*txn)->AddFile(FakeAdd("copied.parquet", "x", 2));
+  (*txn)->SetRowTrackingPreserved(false);
+  ASSERT_TRUE((*txn)->Commit().ok());
+  hist = t->History(1);
+  ASSERT_TRUE(hist.ok());
+  EXPECT_NE((*hist)[0].commit_info.find(R"("delta.rowTracking.preserved":"false")"),
+            std::string::npos)
+      << (*hist)[0].commit_info;
 }
 
 TEST(RowTrackingTxn, ALostRaceReassignsIdsAndVersionAgainstTheWinner) {

@@ -201,6 +201,13 @@ TEST(WriteBuilder, RowTrackingAppendsOverwritesAndReplaceWhere) {
                 .Execute();
   ASSERT_TRUE(rw.ok()) << rw.status().ToString();
   EXPECT_EQ(rw->rows_rewritten, 14);
+  {
+    auto hist = (*Table::Open(dir.path()))->History(1);
+    ASSERT_TRUE(hist.ok());
+    EXPECT_NE((*hist)[0].commit_info.find(R"("delta.rowTracking.preserved":"true")"),
+              std::string::npos)
+        << (*hist)[0].commit_info;
+  }
   auto s3 = At(dir.path());
   for (auto it = want.begin(); it != want.end();) it = it->first % 10 >= 7 ? want.erase(it) : ++it;
   auto after = testing::StableRowIds(*c, dir.path(), *s3, "id");
