@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <utility>
 
+#include "lake/object_store.h"
 #include "lake/scan.h"
+#include "scan/deletion_vector.h"
+#include "scan/scan_sql.h"
 
 namespace lake::testing {
 
@@ -62,6 +66,57 @@ void CopyWritableTable(const std::string& src, const std::string& dst) {
   for (auto& e : fs::recursive_directory_iterator(dst))
     fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
   fs::permissions(dst, fs::perms::owner_write, fs::perm_options::add);
+}
+
+std::map<int64_t, std::pair<int64_t, int64_t>> StableRowIds(engine::Connection& c,
+                                                            const std::string& dir,
+                                                            const Snapshot& snap,
+                                                            const std::string& key) {
+  std::map<int64_t, std::pair<int64_t, int64_t>> out;
+  const auto& conf = snap.metadata().configuration;
+  auto name = [&](const char* k) {
+    auto it = conf.find(k);
+    return it == conf.end() ? std::string("\x01none") : it->second;
+  };
+  const std::string id_col = name("delta.rowTracking.materializedRowIdColumnName");
+  const std::string ver_col = name("delta.rowTracking.materializedRowCommitVersionColumnName");
+  for (const AddFile& f : snap.files()) {
+    EXPECT_TRUE(f.base_row_id.has_value()) << f.path;
+    EXPECT_TRUE(f.default_row_commit_version().has_value()) << f.path;
+    auto local = scan::DataFileLocalPath(dir, f.path);
+    EXPECT_TRUE(local.ok());
+    std::set<int64_t> deleted;
+    if (f.deletion_vector) {
+      auto store = NewLocalStore(dir, dir);
+      auto d = LoadDeletedRows(*store, *f.deletion_vector);
+      EXPECT_TRUE(d.ok()) << d.status().ToString();
+      if (d.ok()) deleted.insert(d->begin(), d->end());
+    }
+    auto r = c.Query("SELECT * FROM read_parquet('" + *local + "', file_row_number = true)");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) continue;
+    int kc = -1, ic = -1, vc = -1, rc = -1;
+    for (size_t i = 0; i < r->column_count(); ++i) {
+      if (r->column_name(i) == key) kc = static_cast<int>(i);
+      if (r->column_name(i) == id_col) ic = static_cast<int>(i);
+      if (r->column_name(i) == ver_col) vc = static_cast<int>(i);
+      if (r->column_name(i) == "file_row_number") rc = static_cast<int>(i);
+    }
+    EXPECT_GE(kc, 0);
+    EXPECT_GE(rc, 0);
+    if (kc < 0 || rc < 0) continue;
+    for (size_t row = 0; row < r->row_count(); ++row) {
+      int64_t pos = r->GetInt64(rc, row);
+      if (deleted.count(pos)) continue;
+      int64_t id =
+          ic >= 0 && !r->IsNull(ic, row) ? r->GetInt64(ic, row) : f.base_row_id.value_or(-1) + pos;
+      int64_t ver = vc >= 0 && !r->IsNull(vc, row) ? r->GetInt64(vc, row)
+                                                   : f.default_row_commit_version().value_or(-1);
+      EXPECT_TRUE(out.emplace(r->GetInt64(kc, row), std::make_pair(id, ver)).second)
+          << "key " << r->GetInt64(kc, row) << " twice";
+    }
+  }
+  return out;
 }
 
 }  // namespace lake::testing

@@ -136,6 +136,11 @@ class Transaction {
                     std::string metrics_json = "{}");
   // commitInfo.userMetadata (omitted when empty).
   void SetUserMetadata(std::string m) { user_metadata_ = std::move(m); }
+  // Row tracking enabled (delta.enableRowTracking): commitInfo.tags gets
+  // delta.rowTracking.preserved = "true" unless the caller copied rows without keeping their
+  // stable row ids / commit versions and says so here (PROTOCOL.md "Writer Requirements for Row
+  // Tracking"). Adds and blind appends copy nothing, so the default is true.
+  void SetRowTrackingPreserved(bool preserved) { row_tracking_preserved_ = preserved; }
 
   // Single use: a second call is InvalidArgument. Errors: Conflict (a concurrent commit
   // invalidated this transaction, or the retry budget ran out), InvalidArgument (missing
@@ -162,9 +167,22 @@ class Transaction {
   std::optional<IsolationLevel> isolation_;
   std::string operation_ = "WRITE", operation_parameters_ = "{}", operation_metrics_ = "{}";
   std::string user_metadata_;
+  bool row_tracking_preserved_ = true;
   std::string txn_id_;
   bool committed_ = false;
 };
+
+// PROTOCOL.md "Row Tracking": the domain whose configuration {"rowIdHighWaterMark":N} holds the
+// highest row id assigned in the table. While the writer feature rowTracking is supported and
+// delta.rowTrackingSuspended is not true, Commit gives every add without a baseRowId a fresh
+// range of numRecords ids above the mark (re-assigned on every retry, against the winners'
+// mark) and every add without a defaultRowCommitVersion its commit's version, and writes the new
+// mark in this domain. The domain cannot be set through SetDomainMetadata then.
+inline constexpr std::string_view kRowTrackingDomain = "delta.rowTracking";
+
+// The snapshot's row id high-water mark: -1 when no row id was assigned. Corruption when the
+// domain's configuration is unreadable.
+Result<int64_t> RowIdHighWaterMark(const Snapshot& snapshot);
 
 // Percent-encodes a raw relative (or absolute) file path into protocol form: characters
 // outside RFC 2396's unreserved set and "/:@&=+$," (and '%') become %XX.

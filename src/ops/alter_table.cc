@@ -583,6 +583,22 @@ Result<AlterResult> SetProperties(const std::string& uri,
     }
     if (k == "delta.columnMapping.maxColumnId")
       return Status::InvalidArgument("delta.columnMapping.maxColumnId is managed by lake");
+    if (k == "delta.rowTracking.materializedRowIdColumnName" ||
+        k == "delta.rowTracking.materializedRowCommitVersionColumnName")
+      // PROTOCOL.md "Writer Requirements for Row Tracking": the names must stay unique in all
+      // future versions; files already hold values under them.
+      return Status::InvalidArgument(k + " is managed by row tracking and cannot be set");
+    if (k == "delta.enableRowTracking" && AsciiLower(v) == "true") {
+      auto cur = a.md.configuration.find(k);
+      if (cur == a.md.configuration.end() || AsciiLower(cur->second) != "true")
+        // PROTOCOL.md "Writer Requirements for Row Tracking": enabling on an existing table
+        // needs every live add re-committed with baseRowId / defaultRowCommitVersion (a
+        // backfill), which lake does not do; creating with the property works.
+        return Status::Unsupported(
+            "delta.enableRowTracking=true on an existing table needs a backfill of baseRowId / "
+            "defaultRowCommitVersion for its files, which lake does not do yet; set it at "
+            "`lake create` (or delta.feature.rowTracking=supported to assign ids to new files)");
+    }
     others[k] = v;
   }
   // Features the new settings need (MinimumProtocol of the non-mapping settings).
@@ -609,6 +625,8 @@ Result<AlterResult> UnsetProperties(const std::string& uri, const std::vector<st
   for (const auto& k : keys) {
     if (k.rfind("delta.columnMapping.", 0) == 0)
       return Status::Unsupported(k + ": column mapping cannot be removed by lake");
+    if (k.rfind("delta.rowTracking.materialized", 0) == 0)
+      return Status::InvalidArgument(k + " is managed by row tracking and cannot be removed");
     if (!a.md.configuration.erase(k))
       return Status::InvalidArgument("unset-property: the table has no property '" + k + "'");
   }

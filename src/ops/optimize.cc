@@ -145,19 +145,6 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
   // partition values keyed by physical names, from the table configuration it is given.
   if (p.writer_features) {
     for (const auto& f : *p.writer_features) {
-      if (f == "rowTracking") {
-        // PROTOCOL.md "Row Tracking": every add needs a fresh baseRowId above the high-water
-        // mark (domain delta.rowTracking) and defaultRowCommitVersion = its commit's version,
-        // and copied rows must keep their stable row ids / commit versions in the materialized
-        // columns. lake assigns none of these yet (nor does its transaction layer accept the
-        // feature, even suspended), so refuse before rewriting anything.
-        return Status::Unsupported(
-            "optimize on tables with row tracking (writer feature rowTracking, not suspended) is "
-            "not supported yet: the rewritten files would need fresh baseRowId / "
-            "defaultRowCommitVersion and the old row ids and commit versions materialized into "
-            "the columns named by delta.rowTracking.materializedRowIdColumnName / "
-            "materializedRowCommitVersionColumnName");
-      }
       if (!write::WriterFeatureSupported(f))
         return Status::Unsupported("optimize: table uses writer feature '" + f +
                                    "', which lake cannot write yet");
@@ -167,6 +154,22 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
   const Schema& schema = snap->schema();
   const auto& parts = snap->metadata().partition_columns;
   std::map<std::string, std::string> conf = snap->metadata().configuration;
+  // Row tracking (PROTOCOL.md "Writer Requirements for Row Tracking"), supported and not
+  // suspended: the rewritten files get fresh baseRowId / defaultRowCommitVersion (assigned by the
+  // transaction), and each copied row keeps its stable row id and row commit version in the
+  // hidden materialized columns the table properties name. A table without those names gets
+  // them (as Spark names them) in a metadata update of the same commit.
+  const bool row_tracking = p.min_writer_version == 7 && p.HasWriterFeature("rowTracking") &&
+                            !ConfTrue(conf, "delta.rowTrackingSuspended");
+  bool new_rt_names = false;
+  if (row_tracking) {
+    new_rt_names = !conf.count(write::kMaterializedRowIdColumnKey) ||
+                   !conf.count(write::kMaterializedRowCommitVersionColumnKey);
+    LAKE_RETURN_IF_ERROR(write::AssignMaterializedRowTrackingColumns(schema, &conf));
+  }
+  const std::string rt_id_col = row_tracking ? conf[write::kMaterializedRowIdColumnKey] : "";
+  const std::string rt_ver_col =
+      row_tracking ? conf[write::kMaterializedRowCommitVersionColumnKey] : "";
 
   OptimizeResult res;
   res.read_version = snap->version();
@@ -328,6 +331,10 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
   wo.trusted_source = true;
   std::string cols_sql;
   for (const auto& f : schema.fields) cols_sql += (cols_sql.empty() ? "" : ", ") + engine::QuoteIdent(f.name);
+  if (row_tracking) {
+    wo.hidden_columns = {rt_id_col, rt_ver_col};
+    cols_sql += ", " + engine::QuoteIdent(rt_id_col) + ", " + engine::QuoteIdent(rt_ver_col);
+  }
 
   std::string zorder_stats;
   int64_t zrows_total = 0;
@@ -342,6 +349,7 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
     in.partition_columns = parts;
     in.mapping_mode = snap->column_mapping_mode();
     in.files = b.files;
+    if (row_tracking) in.row_tracking = scan::ScanInput::RowTrackingColumns{rt_id_col, rt_ver_col};
     if (remote) {
       auto paths = write::FetchDataFiles(*store, b.files);
       if (!paths.ok()) return cleanup(paths.status().WithContext("optimize: fetching files"));
@@ -425,8 +433,10 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
   const int64_t now = NowMs();
   std::vector<int64_t> removed_sizes, added_sizes;
   int64_t dvs_removed = 0;
+  bool rt_preserved = true;  // every copied row keeps its stable row id (commitInfo tag)
   for (const auto& b : bins) {
     for (const AddFile* f : b.files) {
+      rt_preserved &= f->base_row_id.has_value() && f->default_row_commit_version().has_value();
       (*txn)->ReadFile(*f);
       (*txn)->RemoveFile(RemoveFor(*f, now, /*data_change=*/false));
       removed_sizes.push_back(f->size);
@@ -440,6 +450,13 @@ Result<OptimizeResult> Optimize(const std::shared_ptr<Table>& table, const Optim
     res.bytes_added += f.size;
     (*txn)->AddFile(std::move(f));
   }
+  if (new_rt_names) {
+    Metadata md = snap->metadata();
+    md.configuration[write::kMaterializedRowIdColumnKey] = rt_id_col;
+    md.configuration[write::kMaterializedRowCommitVersionColumnKey] = rt_ver_col;
+    (*txn)->SetMetadata(std::move(md));
+  }
+  (*txn)->SetRowTrackingPreserved(rt_preserved);
   res.files_removed = static_cast<int64_t>(removed_sizes.size());
   res.files_added = static_cast<int64_t>(added_sizes.size());
   res.num_batches = static_cast<int64_t>(bins.size());

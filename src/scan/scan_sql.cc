@@ -408,6 +408,34 @@ Result<std::string> UnitSql(engine::Connection& conn, const ScanInput& in,
     exprs.push_back(e + " AS " + QuoteIdent(c.field->name));
   }
 
+  if (in.row_tracking) {
+    // Stable row ids / commit versions (PROTOCOL.md "Reader Requirements for Row Tracking"):
+    // the materialized column where present and not null, else the default generated value of
+    // the row's file (a CASE over file_index: one leaf per file).
+    auto per_file = [&](auto value_of) {
+      std::vector<std::pair<size_t, std::string>> leaves;
+      for (size_t fi = 0; fi < files.size(); ++fi) {
+        std::optional<int64_t> v = value_of(*files[fi].add);
+        leaves.emplace_back(fi, v ? std::to_string(*v) + "::BIGINT" : "NULL::BIGINT");
+      }
+      return CaseTree(leaves, 0, leaves.size());
+    };
+    auto materialized = [&](const std::string& col, const std::string& fallback) {
+      size_t present = 0;
+      for (const auto& f : files) present += f.schema->Find(col) != nullptr;
+      if (present == 0) return fallback;
+      if (present != files.size()) union_by_name = true;
+      return "COALESCE(CAST(__lake_t." + QuoteIdent(col) + " AS BIGINT), " + fallback + ")";
+    };
+    std::string base = per_file([](const AddFile& a) { return a.base_row_id; });
+    std::string drcv = per_file([](const AddFile& a) { return a.default_row_commit_version(); });
+    exprs.push_back(materialized(in.row_tracking->row_id,
+                                 "(" + base + " + CAST(__lake_t.file_row_number AS BIGINT))") +
+                    " AS " + QuoteIdent(in.row_tracking->row_id));
+    exprs.push_back(materialized(in.row_tracking->row_commit_version, drcv) + " AS " +
+                    QuoteIdent(in.row_tracking->row_commit_version));
+  }
+
   std::vector<std::string> paths;
   paths.reserve(files.size());
   for (const auto& f : files) paths.push_back(f.local);
@@ -540,7 +568,7 @@ Result<std::string> BuildScanSql(engine::Connection& conn, const ScanInput& in,
     sizes.push_back(a->size);
     entries.push_back(std::move(e));
   }
-  bool needs_data = false;
+  bool needs_data = in.row_tracking.has_value();  // the materialized columns may be present
   for (const auto& c : cols) needs_data |= !c.is_partition;
   if (!entries.empty()) {
     // Partition-only projections still need the files' row counts, but not their columns.
@@ -569,6 +597,10 @@ Result<std::string> BuildScanSql(engine::Connection& conn, const ScanInput& in,
     for (size_t i = 0; i < cols.size(); ++i) {
       body += (i ? ", " : "") + std::string("CAST(NULL AS ") + cols[i].duck_type + ") AS " +
               QuoteIdent(cols[i].field->name);
+    }
+    if (in.row_tracking) {
+      body += ", NULL::BIGINT AS " + QuoteIdent(in.row_tracking->row_id) + ", NULL::BIGINT AS " +
+              QuoteIdent(in.row_tracking->row_commit_version);
     }
     body += " WHERE false";
   } else {

@@ -45,6 +45,17 @@ struct ScanInput {
   std::vector<std::string> columns;            // projection, logical names; empty = all
   std::string where;                           // SQL over logical names; "" = none
   std::optional<int64_t> limit;
+  // Row tracking (OPTIMIZE): when set, two BIGINT columns named by these (the table's
+  // materialized row id / row commit version columns) follow the requested ones, holding each
+  // row's stable row id and row commit version (PROTOCOL.md "Reader Requirements for Row
+  // Tracking"): the file's materialized value when present and not null, else baseRowId +
+  // the row's physical position (file_row_number) / defaultRowCommitVersion of its add (NULL
+  // for a file without them).
+  struct RowTrackingColumns {
+    std::string row_id;
+    std::string row_commit_version;
+  };
+  std::optional<RowTrackingColumns> row_tracking;
 };
 
 // Prepares what the query needs in `conn` (temp tables for deletion vectors and large partition

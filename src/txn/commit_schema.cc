@@ -219,6 +219,7 @@ Status CheckAction(std::string_view key, element v) {
                         {"operationMetrics", T::kStringMap, false},
                         {"readVersion", T::kLong, false},
                         {"isBlindAppend", T::kBool, false},
+                        {"tags", T::kStringMap, false},
                         {"engineInfo", T::kString, false},
                         {"txnId", T::kString, false}});
   }

@@ -72,6 +72,11 @@ Result<std::string> SerializeCommitInfo(const CommitInfoFields& ci) {
   w.Key("isBlindAppend").Bool(ci.is_blind_append);
   w.Key("operationMetrics").Raw(metrics);
   if (!ci.user_metadata.empty()) w.Key("userMetadata").String(ci.user_metadata);
+  if (!ci.tags.empty()) {
+    w.Key("tags").BeginObject();
+    for (const auto& [k, v] : ci.tags) w.Key(k).String(v);
+    w.EndObject();
+  }
   w.Key("engineInfo").String(ci.engine_info);
   w.Key("txnId").String(ci.txn_id);
   w.EndObject().EndObject();

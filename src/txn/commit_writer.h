@@ -10,6 +10,8 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "lake/actions.h"
 #include "lake/status.h"
@@ -29,6 +31,8 @@ struct CommitInfoFields {
   std::string isolation_level;              // "" = omitted
   bool is_blind_append = false;
   std::string user_metadata;                // "" = omitted
+  // commitInfo.tags (a string map; omitted when empty), e.g. delta.rowTracking.preserved.
+  std::vector<std::pair<std::string, std::string>> tags;
   std::string engine_info = std::string(kEngineInfo);
   std::string txn_id;
 };

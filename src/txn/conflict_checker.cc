@@ -154,6 +154,10 @@ Status ConflictChecker::Check(const WinningCommit& w) {
     }
   }
   for (const DomainMetadata& d : w.domains) {
+    // delta.rowTracking (the row id high-water mark) is never in txn_.domains: Commit re-assigns
+    // its row ids above the winner's mark instead (PROTOCOL.md "Writer Requirements for Row
+    // Tracking"); a concurrent append must not fail ours.
+    if (d.domain == "delta.rowTracking") continue;
     if (txn_.domains.count(d.domain)) {
       return Status::Conflict(at + "ConcurrentDomainMetadata: a concurrent commit wrote domain '" +
                               d.domain + "'");

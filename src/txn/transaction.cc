@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include <simdjson.h>
+
 #include "log/checkpoint_writer.h"
 #include "log/log_segment.h"
 #include "log/snapshot_builder.h"
@@ -25,15 +27,15 @@ bool ConfigTrue(const Metadata& m, const std::string& key) {
 }
 
 // Writer features lake's transaction layer honours (PROTOCOL.md "Valid Feature Names").
-// rowTracking (baseRowId assignment), identityColumns, generatedColumns, checkConstraints,
-// changeDataFeed and clustering need writer work lake does not do yet.
+// rowTracking: Commit assigns baseRowId / defaultRowCommitVersion and the high-water mark
+// (see Commit). identityColumns and clustering need writer work lake does not do yet.
 bool IsSupportedWriterFeature(std::string_view f) {
   static constexpr std::string_view kSupported[] = {
-      "appendOnly",          "invariants",      "timestampNtz",         "domainMetadata",
-      "inCommitTimestamp",   "deletionVectors", "columnMapping",        "v2Checkpoint",
-      "vacuumProtocolCheck", "typeWidening",    "typeWidening-preview", "variantType",
-      "variantType-preview", "checkConstraints", "generatedColumns",  "changeDataFeed",
-      "allowColumnDefaults",
+      "appendOnly",          "invariants",       "timestampNtz",         "domainMetadata",
+      "inCommitTimestamp",   "deletionVectors",  "columnMapping",        "v2Checkpoint",
+      "vacuumProtocolCheck", "typeWidening",     "typeWidening-preview", "variantType",
+      "variantType-preview", "checkConstraints", "generatedColumns",     "changeDataFeed",
+      "allowColumnDefaults", "rowTracking",
   };
   return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported);
 }
@@ -58,6 +60,50 @@ Status CheckWritable(const Protocol& p) {
   return Status::OK();
 }
 
+// PROTOCOL.md "Writer Requirements for Row Tracking": while the writer feature rowTracking is
+// supported and delta.rowTrackingSuspended is not true, every add a commit writes carries a
+// baseRowId and a defaultRowCommitVersion.
+bool RowTrackingActive(const Protocol& p, const Metadata& m) {
+  return p.min_writer_version == 7 && p.HasWriterFeature("rowTracking") &&
+         !ConfigTrue(m, "delta.rowTrackingSuspended");
+}
+
+// rowIdHighWaterMark of a delta.rowTracking domain configuration ({"rowIdHighWaterMark":N}).
+Result<int64_t> ParseHighWaterMark(const std::string& configuration) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  int64_t n = 0;
+  if (p.parse(configuration).get(doc) || doc["rowIdHighWaterMark"].get_int64().get(n)) {
+    return Status::Corruption("domain metadata '" + std::string(kRowTrackingDomain) +
+                              "' has no integer rowIdHighWaterMark: " + configuration);
+  }
+  return n;
+}
+
+// The high-water mark of a table state: -1 (no row id assigned yet) without the domain.
+Result<int64_t> HighWaterMark(const Snapshot* snap) {
+  if (!snap) return int64_t{-1};
+  auto it = snap->domain_metadata().find(std::string(kRowTrackingDomain));
+  if (it == snap->domain_metadata().end() || it->second.removed) return int64_t{-1};
+  return ParseHighWaterMark(it->second.configuration);
+}
+
+// The highest row id a winning commit holds: its delta.rowTracking domain, and (defensively,
+// for writers that assign ids without the domain) the ranges of its adds.
+Result<int64_t> WinnerHighWaterMark(const txn::WinningCommit& w, int64_t hwm) {
+  for (const DomainMetadata& d : w.domains) {
+    if (d.domain != kRowTrackingDomain || d.removed) continue;
+    LAKE_ASSIGN_OR_RETURN(int64_t n, ParseHighWaterMark(d.configuration));
+    hwm = std::max(hwm, n);
+  }
+  for (const AddFile& a : w.adds) {
+    if (!a.base_row_id) continue;
+    auto n = log::NumRecordsFromStats(a.stats);
+    hwm = std::max(hwm, *a.base_row_id + std::max<int64_t>(n.value_or(1), 1) - 1);
+  }
+  return hwm;
+}
+
 std::string TableRoot(ObjectStore& store) {
   std::string root;
   if (auto lp = store.LocalPath(""); lp.ok()) {
@@ -68,6 +114,8 @@ std::string TableRoot(ObjectStore& store) {
 }
 
 }  // namespace
+
+Result<int64_t> RowIdHighWaterMark(const Snapshot& snapshot) { return HighWaterMark(&snapshot); }
 
 const char* IsolationLevelName(IsolationLevel l) {
   return l == IsolationLevel::kSerializable ? "Serializable" : "WriteSerializable";
@@ -224,23 +272,85 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
   const bool blind_append = read_predicates_.empty() && read_files_.empty() && removes_.empty() &&
                             data_adds_only && !adds_.empty();
 
-  // The actions after commitInfo (and metadata, which may change per attempt with ICT).
-  std::string body;
+  // Row tracking (PROTOCOL.md "Writer Requirements for Row Tracking"): an add without a
+  // baseRowId gets a fresh range of numRecords ids above the high-water mark, an add without a
+  // defaultRowCommitVersion the version of its commit; the commit records the new high-water
+  // mark in the delta.rowTracking domain. Adds that carry them already (a recommitted file keeps
+  // those of its last add) are left alone. Both values depend on the attempt (its version and the
+  // winners' high-water mark), so with row tracking the adds are re-serialized per attempt: ids
+  // are always assigned against the newest table state, and ranges never overlap.
+  const bool row_tracking = RowTrackingActive(protocol, metadata);
+  std::vector<size_t> fresh_ids, fresh_versions;  // indices into adds_
+  std::vector<int64_t> fresh_rows;                // numRecords of adds_[fresh_ids[k]]
+  int64_t hwm = -1;                               // the newest high-water mark seen
+  if (row_tracking) {
+    for (const auto& d : domains_) {
+      if (d.domain == kRowTrackingDomain) {
+        return Status::InvalidArgument(
+            "domain '" + std::string(kRowTrackingDomain) +
+            "' is managed by the transaction (row tracking); it cannot be set directly");
+      }
+    }
+    LAKE_ASSIGN_OR_RETURN(hwm, HighWaterMark(read_snapshot_.get()));
+    for (size_t i = 0; i < adds_.size(); ++i) {
+      const lake::AddFile& a = adds_[i];
+      if (!a.base_row_id) {
+        auto n = log::NumRecordsFromStats(a.stats);
+        if (!n || *n < 0) {
+          return Status::InvalidArgument(
+              "add '" + a.path +
+              "': the table has row tracking (writer feature rowTracking), which needs the "
+              "numRecords statistic of every added file to assign its row ids (PROTOCOL.md "
+              "\"Writer Requirements for Row Tracking\"), and this file's stats have none" +
+              (a.stats.empty() ? std::string(" (no stats)") : ": " + a.stats));
+        }
+        fresh_ids.push_back(i);
+        fresh_rows.push_back(*n);
+      }
+      if (!a.default_row_commit_version()) fresh_versions.push_back(i);
+    }
+  }
   for (const auto& a : adds_) {
     if (!txn::IsEncodedPath(a.path))
       return Status::InvalidArgument("add path '" + a.path +
                                      "' is not URI-encoded (use EncodeDeltaPath)");
-    body += txn::SerializeAction(a);
-    body += '\n';
   }
+  // The actions after commitInfo (and metadata, which may change per attempt with ICT): the
+  // adds (per attempt with row tracking), then `rest`.
+  std::string rest;
   for (const auto& r : removes_) {
     if (!txn::IsEncodedPath(r.path))
       return Status::InvalidArgument("remove path '" + r.path + "' is not URI-encoded");
-    body += txn::SerializeAction(r);
-    body += '\n';
+    rest += txn::SerializeAction(r);
+    rest += '\n';
   }
-  if (app_txn_) body += txn::SerializeAction(*app_txn_) + "\n";
-  for (const auto& d : domains_) body += txn::SerializeAction(d) + "\n";
+  if (app_txn_) rest += txn::SerializeAction(*app_txn_) + "\n";
+  for (const auto& d : domains_) rest += txn::SerializeAction(d) + "\n";
+  auto make_body = [&](int64_t commit_version) {
+    std::string b;
+    int64_t next = hwm;  // the highest row id assigned so far
+    if (row_tracking) {
+      for (size_t k = 0; k < fresh_ids.size(); ++k) {
+        adds_[fresh_ids[k]].base_row_id = next + 1;
+        next += fresh_rows[k];
+      }
+      for (size_t i : fresh_versions)
+        adds_[i].mutable_extras().default_row_commit_version = commit_version;
+    }
+    for (const auto& a : adds_) {
+      b += txn::SerializeAction(a);
+      b += '\n';
+    }
+    b += rest;
+    if (next > hwm) {
+      DomainMetadata d;
+      d.domain = std::string(kRowTrackingDomain);
+      d.configuration = "{\"rowIdHighWaterMark\":" + std::to_string(next) + "}";
+      b += txn::SerializeAction(d) + "\n";
+    }
+    return b;
+  };
+  std::string body = row_tracking ? std::string() : make_body(read_version() + 1);
 
   // --- the race -------------------------------------------------------------------------------
   // The commit bytes are staged once (LocalStore: one temp file written and fsynced) and linked
@@ -261,7 +371,8 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
   for (int attempt = 1;; ++attempt) {
     result.attempts = attempt;
     std::string key = txn::CommitKey(version);
-    if (!staged || ict) {
+    if (!staged || ict || row_tracking) {
+      if (row_tracking) body = make_body(version);
       txn::CommitInfoFields ci;
       ci.timestamp = ict ? NowMs() : first_attempt_ms;
       if (ict)
@@ -273,6 +384,9 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
       ci.isolation_level = IsolationLevelName(isolation_level());
       ci.is_blind_append = blind_append;
       ci.user_metadata = user_metadata_;
+      if (row_tracking && ConfigTrue(metadata, "delta.enableRowTracking"))
+        ci.tags.emplace_back("delta.rowTracking.preserved",
+                             row_tracking_preserved_ ? "true" : "false");
       ci.txn_id = txn_id_;
       LAKE_ASSIGN_OR_RETURN(std::string data, txn::SerializeCommitInfo(ci));
       data += '\n';
@@ -385,6 +499,11 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
       LAKE_ASSIGN_OR_RETURN(txn::WinningCommit w, txn::ParseWinningCommit(version, *wdata, wkey));
       ++result.winning_commits;
       LAKE_RETURN_IF_ERROR(checker.Check(w));
+      // A winner that assigned row ids moved the high-water mark: ours are re-assigned above
+      // it (a rebase, not a conflict).
+      if (row_tracking) {
+        LAKE_ASSIGN_OR_RETURN(hwm, WinnerHighWaterMark(w, hwm));
+      }
       if (w.commit_info && w.commit_info->in_commit_timestamp)
         prev_ict = w.commit_info->in_commit_timestamp;
       else if (ict && w.commit_info && w.commit_info->timestamp)

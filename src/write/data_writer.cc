@@ -786,6 +786,9 @@ Result<DataWriteResult> WriteDataFiles(engine::Connection& conn, const DataWrite
   if (select.empty()) {
     return Status::InvalidArgument("a table needs at least one column that is not a partition column");
   }
+  if (!o.hidden_columns.empty() && !o.trusted_source)
+    return Status::InvalidArgument("hidden columns need a trusted source");
+  for (const auto& h : o.hidden_columns) select += ", " + QuoteIdent(h);
   if (!part_idx.empty()) {
     std::string key;
     for (size_t k = 0; k < part_idx.size(); ++k) {

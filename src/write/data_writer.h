@@ -70,6 +70,10 @@ struct DataWriteOptions {
   // partitioned COPY, or cut with FILE_SIZE_BYTES (row groups <= target/4) and its remainder
   // under target/4 folded into another file: files of ~0.75x..1.75x the target.
   bool optimize_write = false;
+  // Columns outside the schema copied as they are from the source into every data file, after
+  // the table's columns (trusted sources only): OPTIMIZE's materialized row tracking columns
+  // (PROTOCOL.md "Row IDs": hidden, not in schemaString). No statistics are collected on them.
+  std::vector<std::string> hidden_columns;
   std::function<void(const std::string&)> progress;
 };
 
@@ -123,6 +127,19 @@ Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration);
 // Whether lake's writers honour the writer feature `feature` (the write path's list: a table
 // with any other writer feature is refused by every operation that commits data files).
 bool WriterFeatureSupported(const std::string& feature);
+
+// PROTOCOL.md "Row IDs" / "Row Commit Versions": the table properties naming the hidden
+// columns that hold materialized (preserved) row ids and row commit versions.
+inline constexpr const char* kMaterializedRowIdColumnKey =
+    "delta.rowTracking.materializedRowIdColumnName";
+inline constexpr const char* kMaterializedRowCommitVersionColumnKey =
+    "delta.rowTracking.materializedRowCommitVersionColumnName";
+// Sets both properties in `configuration` when absent, as Spark names them
+// (_row-id-col-<uuid>, _row-commit-version-col-<uuid>). InvalidArgument when a name (given or
+// present) equals a column name of `schema` (logical or physical, case-insensitively) or the two
+// are equal: the spec requires them unique.
+Status AssignMaterializedRowTrackingColumns(const Schema& schema,
+                                            std::map<std::string, std::string>* configuration);
 
 // delta.targetFileSize (bytes, or with a kb/mb/gb suffix; default 128 MB).
 Result<int64_t> TargetFileSize(const std::map<std::string, std::string>& configuration);

@@ -88,7 +88,8 @@ const std::set<std::string>& SupportedWriterFeatures() {
       "appendOnly",        "invariants",       "changeDataFeed",       "timestampNtz",
       "deletionVectors",   "v2Checkpoint",     "vacuumProtocolCheck",  "domainMetadata",
       "inCommitTimestamp", "checkConstraints", "generatedColumns",     "identityColumns",
-      "columnMapping",     "typeWidening",     "typeWidening-preview", "allowColumnDefaults"};
+      "columnMapping",     "typeWidening",     "typeWidening-preview", "allowColumnDefaults",
+      "rowTracking"};
   return k;
 }
 // Legacy protocol versions of features that predate table features: {reader, writer}.
@@ -115,11 +116,13 @@ Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
   }
   const auto& conf = snap.metadata().configuration;
   // Column mapping (name / id): the data writer writes physical names, field ids and
-  // physically keyed statistics and partition values.
-  if (IsTrue(conf, "delta.enableRowTracking") ||
-      (p.writer_features && std::count(p.writer_features->begin(), p.writer_features->end(),
-                                       "rowTracking"))) {
-    return Status::Unsupported("writing to tables with row tracking is not supported yet");
+  // physically keyed statistics and partition values. Row tracking: the transaction assigns
+  // baseRowId / defaultRowCommitVersion from the files' numRecords (always in lake's stats);
+  // appends and overwrites copy no rows, so there are no stable ids to preserve.
+  if (IsTrue(conf, "delta.enableRowTracking") && !p.HasWriterFeature("rowTracking")) {
+    return Status::Unsupported(
+        "table sets delta.enableRowTracking but its protocol lacks the rowTracking writer "
+        "feature (PROTOCOL.md \"Row Tracking\", Enablement)");
   }
   // CHECK constraints, invariants and generated columns are enforced by the data writer (rules),
   // identity columns by WriteBuilder (write/identity.h).
@@ -375,8 +378,9 @@ Result<Protocol> MinimumProtocol(const Schema& schema,
     return Status::Unsupported("delta.columnMapping.mode '" + it->second +
                                "': lake cannot write column-mapped tables yet");
   }
-  if (IsTrue(conf, "delta.enableRowTracking"))
-    return Status::Unsupported("delta.enableRowTracking: lake cannot write row tracking yet");
+  // PROTOCOL.md "Row Tracking", Enablement: writer feature rowTracking, which needs
+  // domainMetadata (the high-water mark). Both are writer-only features.
+  if (IsTrue(conf, "delta.enableRowTracking")) features.insert("rowTracking");
   for (const auto& [k, v] : conf) {
     if (k.rfind("delta.feature.", 0) == 0) {
       std::string f = k.substr(14);
@@ -389,6 +393,7 @@ Result<Protocol> MinimumProtocol(const Schema& schema,
       return Status::Unsupported("CHECK constraints are not supported by lake's writer yet");
     }
   }
+  if (features.count("rowTracking")) features.insert("domainMetadata");
   Protocol p;
   bool table_features = false;
   int reader = 1, writer = 2;
@@ -488,6 +493,33 @@ namespace write {
 bool WriterFeatureSupported(const std::string& feature) {
   return SupportedWriterFeatures().count(feature) > 0;
 }
+
+Status AssignMaterializedRowTrackingColumns(const Schema& schema,
+                                            std::map<std::string, std::string>* configuration) {
+  auto& conf = *configuration;
+  if (!conf.count(kMaterializedRowIdColumnKey))
+    conf[kMaterializedRowIdColumnKey] = "_row-id-col-" + RandomUuid();
+  if (!conf.count(kMaterializedRowCommitVersionColumnKey))
+    conf[kMaterializedRowCommitVersionColumnKey] = "_row-commit-version-col-" + RandomUuid();
+  const std::string& id_col = conf[kMaterializedRowIdColumnKey];
+  const std::string& ver_col = conf[kMaterializedRowCommitVersionColumnKey];
+  if (id_col.empty() || ver_col.empty() || AsciiLower(id_col) == AsciiLower(ver_col))
+    return Status::InvalidArgument(std::string(kMaterializedRowIdColumnKey) + " and " +
+                                   kMaterializedRowCommitVersionColumnKey +
+                                   " must be two different, non-empty column names");
+  const std::string mode = conf.count("delta.columnMapping.mode")
+                               ? AsciiLower(conf.at("delta.columnMapping.mode"))
+                               : std::string("none");
+  for (const auto& f : schema.fields) {
+    for (const std::string* c : {&id_col, &ver_col}) {
+      if (AsciiLower(f.name) == AsciiLower(*c) ||
+          AsciiLower(f.PhysicalName(mode)) == AsciiLower(*c))
+        return Status::InvalidArgument("materialized row tracking column '" + *c +
+                                       "' is also a column of the table");
+    }
+  }
+  return Status::OK();
+}
 }  // namespace write
 
 Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& schema,
@@ -508,6 +540,12 @@ Result<CreateTableResult> CreateTable(const std::string& uri, const Schema& sche
     props.erase(it);
   }
   LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, props));
+  // Row tracking enabled at creation: the materialized row id / row commit version columns are
+  // named now, as Spark does (PROTOCOL.md "Writer Requirements for Row Tracking": enabling needs
+  // both names assigned; a new table has no file without baseRowId to backfill).
+  if (IsTrue(props, "delta.enableRowTracking")) {
+    LAKE_RETURN_IF_ERROR(write::AssignMaterializedRowTrackingColumns(schema, &props));
+  }
   Schema mapped = schema;
   if (mapping && *mapping == "name") alter::EnableColumnMapping(&mapped, &props, &protocol);
   if (mapping && *mapping == "none") props["delta.columnMapping.mode"] = "none";
@@ -669,6 +707,9 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
     LAKE_RETURN_IF_ERROR(ValidateNewSchema(schema));
     LAKE_RETURN_IF_ERROR(ValidatePartitionColumns(schema, &parts));
     LAKE_ASSIGN_OR_RETURN(Protocol protocol, MinimumProtocol(schema, conf));
+    // Row tracking enabled at creation: name the materialized columns (as CreateTable does).
+    if (IsTrue(conf, "delta.enableRowTracking"))
+      LAKE_RETURN_IF_ERROR(write::AssignMaterializedRowTrackingColumns(schema, &conf));
     LAKE_ASSIGN_OR_RETURN(Metadata md, NewMetadata(schema, parts, conf, ""));
     txn->SetProtocol(protocol);
     txn->SetMetadata(std::move(md));
@@ -825,13 +866,31 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
           in.local_paths = std::move(*paths);
         }
         in.where = "NOT coalesce((" + replace_where_ + "), false)";
+        // Row tracking with the materialized columns named (always once enabled): the kept rows
+        // are copied, so they keep their stable row ids and commit versions (PROTOCOL.md
+        // "Writer Requirements for Row Tracking"; computed and written as OPTIMIZE does).
+        {
+          const auto& tc = opts.configuration;
+          auto idn = tc.find(write::kMaterializedRowIdColumnKey);
+          auto vn = tc.find(write::kMaterializedRowCommitVersionColumnKey);
+          if (snap->protocol().HasWriterFeature("rowTracking") &&
+              !IsTrue(tc, "delta.rowTrackingSuspended") && idn != tc.end() && vn != tc.end())
+            in.row_tracking = scan::ScanInput::RowTrackingColumns{idn->second, vn->second};
+        }
         auto store = table->store();
         auto keep_sql = scan::BuildScanSql(
             *conn, in, [store](const AddFile& f) -> Result<std::vector<uint64_t>> {
               return LoadDeletedRows(*store, *f.deletion_vector);
             });
         if (!keep_sql.ok()) return cleanup(keep_sql.status());
+        // commitInfo tag delta.rowTracking.preserved: false when the copied rows lose their
+        // stable ids (no materialized column names, or files without baseRowId).
+        bool preserved = in.row_tracking.has_value();
+        for (const AddFile* f : to_rewrite) preserved &= f->base_row_id.has_value();
+        txn->SetRowTrackingPreserved(preserved);
         write::DataWriteOptions ko = opts;
+        if (in.row_tracking)
+          ko.hidden_columns = {in.row_tracking->row_id, in.row_tracking->row_commit_version};
         ko.source_sql = *keep_sql;
         ko.require_predicate.clear();
         ko.trusted_source = true;

@@ -491,9 +491,22 @@ contains "column-mapped optimize compacts 6 files into 2" "$(json_get "$out" "(j
 expect_rc "scan the optimized column-mapped table" 0 "$lake" scan "$work/cm" --columns ident --where "ident >= 300" --format csv
 contains "column-mapped rows after optimize" "$(($(printf '%s\n' "$out" | wc -l) - 1))" "10"
 cp -r "$conf/delta-rs/table_with_liquid_clustering" "$work/rt"
-expect_rc "optimize a row-tracking table" 1 "$lake" optimize "$work/rt"
-one_line_error "optimize a row-tracking table"
-contains "row tracking refusal says why" "$err" "row tracking (writer feature rowTracking"
+expect_rc "optimize a liquid-clustered table" 1 "$lake" optimize "$work/rt"
+one_line_error "optimize a liquid-clustered table"
+contains "liquid refusal names the feature" "$err" "writer feature 'liquid'"
+# Row tracking: created with delta.enableRowTracking=true, two appends, OPTIMIZE; the scan shows
+# the user's columns only (not the hidden materialized row id / commit version columns).
+expect_rc "create with row tracking" 0 "$lake" create "$work/rtc" --schema "id BIGINT" --property delta.enableRowTracking=true
+contains "row tracking protocol" "$out" "rowTracking"
+for i in 1 2; do
+  expect_rc "append $i to a row-tracking table" 0 "$lake" write "$work/rtc" --query "SELECT (i + $i * 100)::BIGINT AS id FROM range(10) t(i)"
+done
+expect_rc "optimize a row-tracking table" 0 "$lake" optimize "$work/rtc" --json
+contains "row-tracking optimize compacts 2 files into 1" "$(json_get "$out" "(j['files_removed'], j['files_added'], j['rows'])")" "(2, 1, 20)"
+expect_rc "scan the optimized row-tracking table" 0 "$lake" scan "$work/rtc" --format csv
+contains "row-tracking scan has the user's column only" "$(printf '%s\n' "$out" | head -n 1)" "id"
+contains "row-tracking scan rows" "$(($(printf '%s\n' "$out" | wc -l) - 1))" "20"
+if printf '%s\n' "$out" | head -n 1 | grep -q "_row-"; then bad "row-tracking scan shows a materialized column"; else ok "row-tracking scan hides the materialized columns"; fi
 fi
 
 # optimized writes: --optimize-write cuts each partition into files near delta.targetFileSize

@@ -12,18 +12,24 @@
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
 #include "lake/table.h"
+#include "lake/transaction.h"
 #include "lake/write.h"
+#include "log/snapshot_builder.h"
 #include "ops/alter_table.h"
+#include "scan/deletion_vector.h"
+#include "scan/scan_sql.h"
 #include "table_test_util.h"
 #include "test_util.h"
+#include "txn/txn_test_util.h"
 
 namespace lake {
 namespace {
 
-using lake::testing::TempDir;
 using lake::testing::At;
 using lake::testing::Conn;
 using lake::testing::ExpectSameRows;
+using lake::testing::StableRowIds;
+using lake::testing::TempDir;
 
 std::string ScanSql(engine::Connection& c, const std::string& dir, int64_t version = -1) {
   return lake::testing::ScanSql(c, At(dir, version));
@@ -428,28 +434,216 @@ TEST(Optimize, ColumnMappedTablesKeepPhysicalNamesFieldIdsAndRows) {
   }
 }
 
-// Row tracking: refused unless suspended (lake cannot assign fresh row ids / preserve stable
-// ones yet); other writer features lake cannot write are refused by name.
-TEST(Optimize, RowTrackingAndUnknownWriterFeaturesAreRefusedPrecisely) {
+// --- row tracking -------------------------------------------------------------------------------
+
+// The highest id of the default generated ranges of the live files (baseRowId + numRecords - 1).
+int64_t MaxFreshRowId(const Snapshot& snap) {
+  int64_t m = -1;
+  for (const AddFile& f : snap.files())
+    m = std::max(m, f.base_row_id.value_or(-1) + *log::NumRecordsFromStats(f.stats) - 1);
+  return m;
+}
+
+// A table created with delta.enableRowTracking=true: appends get fresh ranges; OPTIMIZE (twice,
+// the second time over files that already hold materialized values, and once z-ordered) keeps
+// every row's stable id and commit version, gives the new files fresh ranges above the mark,
+// and scans still return the user's columns only.
+TEST(Optimize, RowTrackingKeepsStableRowIdsAndCommitVersions) {
+  TempDir dir;
+  SmallAppends(dir.path(), 4, true, {{"delta.enableRowTracking", "true"}});
+  auto c = Conn();
+  auto before = At(dir.path());
+  ASSERT_TRUE(before->protocol().HasWriterFeature("rowTracking"));
+  ASSERT_TRUE(before->protocol().HasWriterFeature("domainMetadata"));
+  const auto& conf = before->metadata().configuration;
+  ASSERT_EQ(conf.count("delta.rowTracking.materializedRowIdColumnName"), 1u);
+  EXPECT_EQ(conf.at("delta.rowTracking.materializedRowIdColumnName").rfind("_row-id-col-", 0), 0u);
+  EXPECT_EQ(conf.at("delta.rowTracking.materializedRowCommitVersionColumnName")
+                .rfind("_row-commit-version-col-", 0),
+            0u);
+  auto ids0 = StableRowIds(*c, dir.path(), *before, "id");
+  ASSERT_EQ(ids0.size(), 120u);
+  // Appends: ids 0..119, each append's rows at its own version (0 = the create+first append).
+  std::set<int64_t> all_ids;
+  for (const auto& [k, v] : ids0) all_ids.insert(v.first);
+  EXPECT_EQ(all_ids.size(), 120u);
+  EXPECT_EQ(*all_ids.begin(), 0);
+  EXPECT_EQ(*all_ids.rbegin(), 119);
+  EXPECT_EQ(*RowIdHighWaterMark(*before), 119);
+  for (const auto& [k, v] : ids0) EXPECT_EQ(v.second, k / 1000) << "id " << k;
+
+  auto r = Optimize(Open(dir.path()), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_added, 3);
+  auto after = At(dir.path());
+  EXPECT_EQ(StableRowIds(*c, dir.path(), *after, "id"), ids0);
+  for (const AddFile& f : after->files()) {
+    EXPECT_GT(*f.base_row_id, 119) << "a rewritten file reuses old fresh ids";
+    EXPECT_EQ(f.default_row_commit_version(), std::optional<int64_t>(r->version));
+  }
+  EXPECT_EQ(*RowIdHighWaterMark(*after), 119 + 120);
+  EXPECT_EQ(MaxFreshRowId(*after), 119 + 120);
+  ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), before->version()));
+  auto cols = c->Query("SELECT * FROM (" + ScanSql(*c, dir.path()) + ") LIMIT 1");
+  ASSERT_TRUE(cols.ok());
+  EXPECT_EQ(cols->column_count(), 3u) << "the hidden materialized columns leak into scans";
+  auto hist = Open(dir.path())->History(1);
+  ASSERT_TRUE(hist.ok());
+  EXPECT_NE((*hist)[0].commit_info.find(R"("tags":{"delta.rowTracking.preserved":"true"})"),
+            std::string::npos)
+      << (*hist)[0].commit_info;
+
+  // More rows, then OPTIMIZE again (rewrites files with materialized values), then z-order.
+  Append(dir.path(),
+         "SELECT (5000 + i)::BIGINT AS id, 'w' AS s, ['a','b','c'][1 + i % 3] AS p "
+         "FROM range(30) t(i)",
+         {"p"});
+  auto mid = At(dir.path());
+  auto ids1 = StableRowIds(*c, dir.path(), *mid, "id");
+  ASSERT_EQ(ids1.size(), 150u);
+  for (int64_t i = 0; i < 30; ++i)
+    EXPECT_EQ(ids1[5000 + i].second, mid->version()) << "the append's rows are at its version";
+  auto r2 = Optimize(Open(dir.path()), {});
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  auto after2 = At(dir.path());
+  EXPECT_EQ(StableRowIds(*c, dir.path(), *after2, "id"), ids1);
+  Append(dir.path(),
+         "SELECT (6000 + i)::BIGINT AS id, 'z' AS s, ['a','b','c'][1 + i % 3] AS p "
+         "FROM range(30) t(i)",
+         {"p"});
+  auto ids2 = StableRowIds(*c, dir.path(), *At(dir.path()), "id");
+  ASSERT_EQ(ids2.size(), 180u);
+  OptimizeOptions z;
+  z.zorder_by = {"id"};
+  auto r3 = Optimize(Open(dir.path()), z);
+  ASSERT_TRUE(r3.ok()) << r3.status().ToString();
+  EXPECT_EQ(r3->files_removed, 6);
+  auto after3 = At(dir.path());
+  EXPECT_EQ(StableRowIds(*c, dir.path(), *after3, "id"), ids2);
+  EXPECT_GT(*RowIdHighWaterMark(*after3), *RowIdHighWaterMark(*after2));
+  EXPECT_EQ(MaxFreshRowId(*after3), *RowIdHighWaterMark(*after3));
+  EXPECT_EQ(testing::ValidateAllCommits(dir.path()), after3->version() + 1);
+}
+
+// Spark/delta-rs' row-tracking table (baseRowId 0..9, high-water mark 9, materialized column
+// names set) with its 'liquid' feature removed: it reads, accepts an append (ids from 10), and
+// OPTIMIZE keeps each row's stable id and commit version.
+TEST(Optimize, RowTrackingConformanceTableAppendAndOptimize) {
+  const std::string conf = testing::ConformanceDir();
+  if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
+  TempDir dir;
+  testing::CopyWritableTable(conf + "/tables/delta-rs/table_with_liquid_clustering", dir.path());
+  // As is, the table is refused for its 'liquid' writer feature, not for row tracking.
+  auto refused = WriteBuilder(dir.path())
+                     .Source({"", "SELECT 100::BIGINT AS id"})
+                     .Mode(WriteMode::kAppend)
+                     .Execute();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("liquid"), std::string::npos)
+      << refused.status().ToString();
+  const std::string log0 = dir.path() + "/_delta_log/00000000000000000000.json";
+  std::ifstream in(log0);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  size_t at = text.find(",\"liquid\"");
+  ASSERT_NE(at, std::string::npos);
+  text.erase(at, std::string(",\"liquid\"").size());
+  testing::WriteFile(log0, text);
+
+  auto c = Conn();
+  auto v0 = At(dir.path());
+  EXPECT_EQ(*RowIdHighWaterMark(*v0), 9);
+  Append(dir.path(), "SELECT (100 + i)::BIGINT AS id FROM range(5) t(i)");
+  auto v1 = At(dir.path());
+  auto ids = StableRowIds(*c, dir.path(), *v1, "id");
+  std::map<int64_t, std::pair<int64_t, int64_t>> want;
+  for (int64_t i = 0; i < 10; ++i) want[i] = {i, 0};
+  for (int64_t i = 0; i < 5; ++i) want[100 + i] = {10 + i, 1};
+  EXPECT_EQ(ids, want);
+  EXPECT_EQ(*RowIdHighWaterMark(*v1), 14);
+
+  auto r = Optimize(Open(dir.path()), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_removed, 11);
+  auto v2 = At(dir.path());
+  EXPECT_EQ(StableRowIds(*c, dir.path(), *v2, "id"), want);
+  EXPECT_EQ(*RowIdHighWaterMark(*v2), 14 + 15);
+  ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), v1->version()));
+}
+
+// Deletion vectors on a row-tracking table (the kernel's DV table given rowTracking, baseRowId
+// 50 and a mark of 59 by editing its log): OPTIMIZE drops the deleted rows and keeps the ids
+// (50 + position) and commit version (0) of the others.
+TEST(Optimize, RowTrackingWithDeletionVectorsKeepsIdsOfLiveRowsOnly) {
+  const std::string conf = testing::ConformanceDir();
+  if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
+  TempDir dir;
+  testing::CopyWritableTable(conf + "/tables/delta-kernel-rs/table-with-dv-small", dir.path());
+  for (const char* v : {"0", "1"}) {
+    const std::string p = dir.path() + "/_delta_log/0000000000000000000" + v + ".json";
+    std::ifstream in(p);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    auto replace = [&](const std::string& from, const std::string& to) {
+      size_t at = text.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      text.replace(at, from.size(), to);
+    };
+    replace("{\"add\":{", "{\"add\":{\"baseRowId\":50,\"defaultRowCommitVersion\":0,");
+    if (std::string(v) == "0") {
+      replace("\"writerFeatures\":[\"deletionVectors\"]",
+              "\"writerFeatures\":[\"deletionVectors\",\"domainMetadata\",\"rowTracking\"]");
+      text +=
+          "{\"domainMetadata\":{\"domain\":\"delta.rowTracking\",\"configuration\":"
+          "\"{\\\"rowIdHighWaterMark\\\":59}\",\"removed\":false}}\n";
+    }
+    testing::WriteFile(p, text);
+  }
+  auto c = Conn();
+  auto before = At(dir.path());
+  ASSERT_EQ(*RowIdHighWaterMark(*before), 59);
+  auto ids = StableRowIds(*c, dir.path(), *before, "value");
+  ASSERT_EQ(ids.size(), 8u);  // 10 rows, 2 deleted by the DV
+  for (const auto& [k, v] : ids) EXPECT_EQ(v.second, 0);
+  auto r = Optimize(Open(dir.path()), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows, 8);
+  auto after = At(dir.path());
+  for (const AddFile& f : after->files()) EXPECT_FALSE(f.deletion_vector);
+  EXPECT_EQ(StableRowIds(*c, dir.path(), *after, "value"), ids);
+  EXPECT_EQ(*RowIdHighWaterMark(*after), 59 + 8);
+  ExpectSameRows(*c, ScanSql(*c, dir.path()), ScanSql(*c, dir.path(), before->version()));
+}
+
+// A table that only supports row tracking (delta.feature.rowTracking=supported, no materialized
+// column names yet): OPTIMIZE names them in a metadata update of its own commit.
+TEST(Optimize, RowTrackingNamesMaterializedColumnsWhenMissing) {
+  TempDir dir;
+  SmallAppends(dir.path(), 3, false, {{"delta.feature.rowTracking", "supported"}});
+  auto c = Conn();
+  auto before = At(dir.path());
+  ASSERT_TRUE(before->protocol().HasWriterFeature("rowTracking"));
+  EXPECT_EQ(before->metadata().configuration.count("delta.rowTracking.materializedRowIdColumnName"),
+            0u);
+  auto ids = StableRowIds(*c, dir.path(), *before, "id");
+  ASSERT_EQ(ids.size(), 90u);
+  auto r = Optimize(Open(dir.path()), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto after = At(dir.path());
+  const auto& conf = after->metadata().configuration;
+  ASSERT_EQ(conf.count("delta.rowTracking.materializedRowIdColumnName"), 1u);
+  EXPECT_EQ(conf.at("delta.rowTracking.materializedRowIdColumnName").rfind("_row-id-col-", 0), 0u);
+  EXPECT_EQ(conf.count("delta.targetFileSize"), 0u) << "optimize's working settings leaked";
+  EXPECT_EQ(StableRowIds(*c, dir.path(), *after, "id"), ids);
+}
+
+// Other writer features lake cannot write are refused by name before anything is rewritten.
+TEST(Optimize, UnknownWriterFeaturesAreRefusedPrecisely) {
   const std::string conf = testing::ConformanceDir();
   if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
   TempDir dir;
   std::filesystem::copy(conf + "/tables/delta-rs/table_with_liquid_clustering", dir.path(),
                         std::filesystem::copy_options::recursive);
-  auto r = Optimize(Open(dir.path()), {});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(r.status().message().find("row tracking"), std::string::npos) << r.status().ToString();
-  EXPECT_NE(r.status().message().find("materializedRowIdColumnName"), std::string::npos);
-  // The same table without rowTracking: the other writer feature lake cannot write ('liquid')
-  // is named, before any file is rewritten.
-  const std::string log0 = dir.path() + "/_delta_log/00000000000000000000.json";
-  std::ifstream in(log0);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t at = text.find("\"rowTracking\",");
-  ASSERT_NE(at, std::string::npos);
-  text.erase(at, std::string("\"rowTracking\",").size());
-  testing::WriteFile(log0, text);
   auto r2 = Optimize(Open(dir.path()), {});
   ASSERT_FALSE(r2.ok());
   EXPECT_NE(r2.status().message().find("writer feature 'liquid'"), std::string::npos)

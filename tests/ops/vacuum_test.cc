@@ -436,7 +436,7 @@ TEST(VacuumTest, RefusesProtocolWithUnsupportedFeatures) {
   WriteFile(dir.path() + "/_delta_log/00000000000000000000.json",
             R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,)"
             R"("readerFeatures":["vacuumProtocolCheck"],)"
-            R"("writerFeatures":["vacuumProtocolCheck","rowTracking"]}})"
+            R"("writerFeatures":["vacuumProtocolCheck","clustering"]}})"
             "\n"
             R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},)"
             R"("schemaString":"{\"type\":\"struct\",\"fields\":[]}","partitionColumns":[],)"
@@ -447,7 +447,7 @@ TEST(VacuumTest, RefusesProtocolWithUnsupportedFeatures) {
   auto r = Vacuum(*table, Opts(kT0, VacuumMode::kFull, true));
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().code() == StatusCode::kUnsupported) << r.status().ToString();
-  EXPECT_NE(r.status().message().find("rowTracking"), std::string::npos);
+  EXPECT_NE(r.status().message().find("clustering"), std::string::npos);
   EXPECT_NE(r.status().message().find("vacuumProtocolCheck"), std::string::npos);
 }
 

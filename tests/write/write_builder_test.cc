@@ -4,10 +4,12 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "engine/duckdb_engine.h"
 #include "lake/scan.h"
 #include "lake/table.h"
+#include "lake/transaction.h"
 #include "lake/write.h"
 #include "ops/alter_table.h"
 #include "storage/test_hooks.h"
@@ -160,6 +162,117 @@ TEST(WriteBuilder, OverwriteAndReplaceWhere) {
   ASSERT_EQ(snap->files().size(), 1u);
   EXPECT_FALSE(snap->files()[0].partition_values[0].second.has_value());
   ExpectSameRows(*c, ScanSql(*c, dir.path()), "SELECT 7::BIGINT AS id, 7 AS v, NULL::VARCHAR AS p");
+}
+
+// Row tracking (created with delta.enableRowTracking=true): the protocol and the materialized
+// column names Spark sets; appends get fresh ranges at their versions; replace-where keeps the
+// stable row ids and commit versions of the rows it rewrites and gives the new rows fresh ones;
+// an overwrite gives fresh ids above the mark; enabling on an existing table is refused.
+TEST(WriteBuilder, RowTrackingAppendsOverwritesAndReplaceWhere) {
+  TempDir dir;
+  auto c = Conn();
+  auto schema = ParseSchemaDDL("id BIGINT, v INT");
+  auto created = CreateTable(dir.path(), *schema, {}, {{"delta.enableRowTracking", "true"}});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->protocol.min_reader_version, 1);
+  EXPECT_EQ(created->protocol.min_writer_version, 7);
+  EXPECT_TRUE(created->protocol.HasWriterFeature("rowTracking"));
+  EXPECT_TRUE(created->protocol.HasWriterFeature("domainMetadata"));
+  for (int k = 0; k < 2; ++k) {
+    auto a = WriteBuilder(dir.path())
+                 .Source({"", "SELECT (i + " + std::to_string(k * 100) +
+                                  ")::BIGINT AS id, (i % 10)::INT AS v FROM range(10) t(i)"})
+                 .Execute();
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+  }
+  auto s2 = At(dir.path());
+  auto ids = testing::StableRowIds(*c, dir.path(), *s2, "id");
+  std::map<int64_t, std::pair<int64_t, int64_t>> want;
+  for (int64_t i = 0; i < 10; ++i) want[i] = {i, 1};
+  for (int64_t i = 0; i < 10; ++i) want[100 + i] = {10 + i, 2};
+  EXPECT_EQ(ids, want);
+  EXPECT_EQ(*RowIdHighWaterMark(*s2), 19);
+
+  // Replace the rows v >= 7 of both files: 3 new rows; the 14 kept rows keep id and version.
+  auto rw = WriteBuilder(dir.path())
+                .Source({"", "SELECT (500 + i)::BIGINT AS id, 9 AS v FROM range(3) t(i)"})
+                .Mode(WriteMode::kOverwrite)
+                .ReplaceWhere("v >= 7")
+                .Execute();
+  ASSERT_TRUE(rw.ok()) << rw.status().ToString();
+  EXPECT_EQ(rw->rows_rewritten, 14);
+  {
+    auto hist = (*Table::Open(dir.path()))->History(1);
+    ASSERT_TRUE(hist.ok());
+    EXPECT_NE((*hist)[0].commit_info.find(R"("delta.rowTracking.preserved":"true")"),
+              std::string::npos)
+        << (*hist)[0].commit_info;
+  }
+  auto s3 = At(dir.path());
+  for (auto it = want.begin(); it != want.end();) it = it->first % 10 >= 7 ? want.erase(it) : ++it;
+  auto after = testing::StableRowIds(*c, dir.path(), *s3, "id");
+  for (int64_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(after.count(500 + i), 1u);
+    EXPECT_GT(after[500 + i].first, 19) << "a new row reuses an old id";
+    EXPECT_EQ(after[500 + i].second, s3->version());
+    after.erase(500 + i);
+  }
+  EXPECT_EQ(after, want);
+  EXPECT_EQ(*RowIdHighWaterMark(*s3), 19 + 3 + 14);
+
+  // Full overwrite: fresh ids above the mark.
+  auto ow = WriteBuilder(dir.path())
+                .Source({"", "SELECT 7::BIGINT AS id, 7 AS v"})
+                .Mode(WriteMode::kOverwrite)
+                .Execute();
+  ASSERT_TRUE(ow.ok()) << ow.status().ToString();
+  auto s4 = At(dir.path());
+  ASSERT_EQ(s4->files().size(), 1u);
+  EXPECT_EQ(s4->files()[0].base_row_id, std::optional<int64_t>(19 + 3 + 14 + 1));
+  EXPECT_EQ(ScanSql(*c, dir.path()).find("_row-id-col"), std::string::npos);
+
+  // Enabling on an existing table would need a backfill: refused by name.
+  TempDir plain;
+  ASSERT_TRUE(CreateTable(plain.path(), *schema, {}).ok());
+  auto en = SetProperties(plain.path(), {{"delta.enableRowTracking", "true"}});
+  ASSERT_FALSE(en.ok());
+  EXPECT_NE(en.status().message().find("backfill"), std::string::npos) << en.status().ToString();
+  // The materialized column names are the table's own.
+  auto rename = SetProperties(dir.path(), {{"delta.rowTracking.materializedRowIdColumnName", "x"}});
+  EXPECT_FALSE(rename.ok());
+  auto drop = UnsetProperties(dir.path(), {"delta.rowTracking.materializedRowIdColumnName"});
+  EXPECT_FALSE(drop.ok());
+  EXPECT_EQ(At(dir.path())->version(), s4->version());
+}
+
+// The conformance tables with the rowTracking writer feature read, and a write to a copy is
+// refused only for their other writer feature (clustering / liquid), never for row tracking.
+TEST(WriteBuilder, RowTrackingConformanceTablesReadAndRefuseOnlyOtherFeatures) {
+  const std::string conf = testing::ConformanceDir();
+  if (conf.empty()) GTEST_SKIP() << "SKIPPED: ../shared/conformance not found";
+  auto c = Conn();
+  for (auto [name, feature, rows] :
+       {std::tuple<const char*, const char*, int64_t>{"delta-kernel-rs/crc-full", "clustering", 0},
+        {"delta-rs/table_with_liquid_clustering", "liquid", 10}}) {
+    SCOPED_TRACE(name);
+    TempDir dir;
+    testing::CopyWritableTable(conf + "/tables/" + name, dir.path());
+    auto snap = At(dir.path());
+    ASSERT_TRUE(snap);
+    ASSERT_TRUE(snap->protocol().HasWriterFeature("rowTracking"));
+    auto n = c->Query("SELECT count(*) FROM (" + ScanSql(*c, dir.path()) + ")");
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(n->GetInt64(0, 0), rows);
+    auto w = WriteBuilder(dir.path())
+                 .Source({"", "SELECT 1000::BIGINT AS id"})
+                 .Mode(WriteMode::kAppend)
+                 .Execute();
+    ASSERT_FALSE(w.ok());
+    EXPECT_NE(w.status().message().find(std::string("'") + feature + "'"), std::string::npos)
+        << w.status().ToString();
+    EXPECT_EQ(w.status().message().find("row tracking"), std::string::npos)
+        << w.status().ToString();
+  }
 }
 
 TEST(WriteBuilder, ReplaceWhereKeepsNullRowsAndSkipsProvenFiles) {
