@@ -15,7 +15,9 @@
 namespace lake::testing {
 
 int RunStressWriter(const std::string& uri, int id, int commits, unsigned seed,
-                    const std::string& out_path) {
+                    const std::string& out_path, bool background_checkpoints) {
+  CommitOptions options;
+  options.checkpoint_in_background = background_checkpoints;
   std::ofstream out(out_path);
   auto table = Table::Open(uri);
   if (!table.ok()) return 2;
@@ -51,7 +53,7 @@ int RunStressWriter(const std::string& uri, int id, int commits, unsigned seed,
     }
     x.AddFile(testing::FakeAdd("f-" + tag + ".parquet", part, records));
     x.SetUserMetadata(tag);
-    auto r = x.Commit();
+    auto r = x.Commit(options);
     if (r.ok()) {
       out << "ack " << r->version << " " << tag << " " << r->attempts << "\n";
       snap = r->snapshot;
@@ -66,6 +68,10 @@ int RunStressWriter(const std::string& uri, int id, int commits, unsigned seed,
       return 6;
     }
     out.flush();
+  }
+  if (Status st = WaitForBackgroundCheckpoints(); !st.ok()) {
+    out << "error checkpoints " << st.ToString() << "\n";
+    return 8;
   }
   return acked == commits ? 0 : 7;
 }

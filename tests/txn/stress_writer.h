@@ -18,9 +18,10 @@ namespace lake::testing {
 // starts from the snapshot the previous commit returned. Writes one line per try to
 // `out_path`: "ack <version> <tag> <attempts>", "refused <tag>" (a conflict) or
 // "error <tag> <status>"; the tag is also the commit's userMetadata. Returns the exit code:
-// 0 when all were acknowledged. Never touches DuckDB, so a forked child may run it.
+// 0 when all were acknowledged. DuckDB is used only to write checkpoints (inline, or with
+// `background_checkpoints` by CommitOptions::checkpoint_in_background, waited for at the end).
 int RunStressWriter(const std::string& uri, int id, int commits, unsigned seed,
-                    const std::string& out_path);
+                    const std::string& out_path, bool background_checkpoints = false);
 
 // What writers were told, read back from their output files `<prefix>0` .. `<prefix>N-1`
 // (the format RunStressWriter writes; "ack <version> <tag>" without attempts is read too). A
