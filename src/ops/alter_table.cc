@@ -15,6 +15,7 @@
 #include "lake/write.h"
 #include "txn/commit_writer.h"
 #include "util/ascii.h"
+#include "write/data_writer.h"
 #include "util/json_writer.h"
 
 namespace lake {
@@ -155,14 +156,6 @@ void ForEachField(std::vector<StructField>* fields, const std::function<void(Str
   }
 }
 
-// Legacy protocol versions of features that predate table features: {reader, writer}.
-const std::map<std::string, std::pair<int, int>>& LegacyFeatures() {
-  static const std::map<std::string, std::pair<int, int>> k = {
-      {"appendOnly", {1, 2}},      {"invariants", {1, 2}},     {"checkConstraints", {1, 3}},
-      {"changeDataFeed", {1, 4}},  {"generatedColumns", {1, 4}}, {"columnMapping", {2, 5}},
-      {"identityColumns", {1, 6}}};
-  return k;
-}
 
 // Every feature a protocol has (explicit or implied by legacy versions): {writer, reader}.
 std::pair<std::set<std::string>, std::set<std::string>> Features(const Protocol& p) {
@@ -170,7 +163,7 @@ std::pair<std::set<std::string>, std::set<std::string>> Features(const Protocol&
   if (p.min_writer_version >= 7) {
     if (p.writer_features) w.insert(p.writer_features->begin(), p.writer_features->end());
   } else {
-    for (const auto& [f, v] : LegacyFeatures())
+    for (const auto& [f, v] : write::LegacyFeatures())
       if (p.min_writer_version >= v.second) w.insert(f);
   }
   if (p.min_reader_version >= 3) {
@@ -288,8 +281,8 @@ std::string TypeWideningFeature(const Protocol& p) {
 void AddFeature(Protocol* p, const std::string& feature, bool reader_writer) {
   auto [w, r] = Features(*p);
   if (w.count(feature) && (!reader_writer || r.count(feature))) return;
-  auto legacy = LegacyFeatures().find(feature);
-  if (p->min_writer_version < 7 && legacy != LegacyFeatures().end()) {
+  auto legacy = write::LegacyFeatures().find(feature);
+  if (p->min_writer_version < 7 && legacy != write::LegacyFeatures().end()) {
     p->min_reader_version = std::max(p->min_reader_version, legacy->second.first);
     p->min_writer_version = std::max(p->min_writer_version, legacy->second.second);
     return;

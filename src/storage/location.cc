@@ -8,15 +8,16 @@
 #include <thread>
 
 namespace lake {
+std::optional<std::string_view> S3UriBody(std::string_view uri) {
+  if (uri.rfind("s3://", 0) == 0) return uri.substr(5);
+  if (uri.rfind("s3a://", 0) == 0) return uri.substr(6);
+  return std::nullopt;
+}
+
 bool SplitS3Uri(std::string_view uri, std::string* bucket, std::string* key) {
-  std::string_view rest;
-  if (uri.rfind("s3://", 0) == 0) {
-    rest = uri.substr(5);
-  } else if (uri.rfind("s3a://", 0) == 0) {
-    rest = uri.substr(6);
-  } else {
-    return false;
-  }
+  std::optional<std::string_view> body = S3UriBody(uri);
+  if (!body) return false;
+  std::string_view rest = *body;
   size_t q = rest.find('?');
   if (q != std::string_view::npos) rest = rest.substr(0, q);
   size_t slash = rest.find('/');

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,8 @@ namespace lake {
 
 // "s3://bucket/a/b" or "s3a://..." -> {"bucket", "a/b"}; false when `uri` is not an S3 URI.
 bool SplitS3Uri(std::string_view uri, std::string* bucket, std::string* key);
+// What follows "s3://" or "s3a://" ("bucket/a/b?query"); nullopt when `uri` is not an S3 URI.
+std::optional<std::string_view> S3UriBody(std::string_view uri);
 
 class LocationResolver {
  public:

@@ -411,14 +411,9 @@ Result<ListPage> ParseListObjectsV2(std::string_view xml) {
 Result<S3Config> ConfigFromUri(std::string_view uri) {
   S3Config c;
   c.root_uri = std::string(uri);
-  std::string_view rest;
-  if (uri.rfind("s3://", 0) == 0) {
-    rest = uri.substr(5);
-  } else if (uri.rfind("s3a://", 0) == 0) {
-    rest = uri.substr(6);
-  } else {
-    return Status::InvalidArgument("not an s3:// URI: '" + std::string(uri) + "'");
-  }
+  std::optional<std::string_view> body = S3UriBody(uri);
+  if (!body) return Status::InvalidArgument("not an s3:// URI: '" + std::string(uri) + "'");
+  std::string_view rest = *body;
   // Settings registered for this location (catalog table properties, CLI flags) win over the
   // environment (storage/store_overrides.h).
   const StoreSettings overrides = StoreOverridesFor(uri);

@@ -127,6 +127,9 @@ Result<Codec> CodecFor(const std::map<std::string, std::string>& configuration);
 // Whether lake's writers honour the writer feature `feature` (the write path's list: a table
 // with any other writer feature is refused by every operation that commits data files).
 bool WriterFeatureSupported(const std::string& feature);
+// The protocol versions {reader, writer} that imply a feature older than table features
+// (PROTOCOL.md "Table Features": legacy writer versions 2-6).
+const std::map<std::string, std::pair<int, int>>& LegacyFeatures();
 
 // PROTOCOL.md "Row IDs" / "Row Commit Versions": the table properties naming the hidden
 // columns that hold materialized (preserved) row ids and row commit versions.

@@ -92,14 +92,6 @@ const std::set<std::string>& SupportedWriterFeatures() {
       "rowTracking"};
   return k;
 }
-// Legacy protocol versions of features that predate table features: {reader, writer}.
-const std::map<std::string, std::pair<int, int>>& LegacyFeatures() {
-  static const std::map<std::string, std::pair<int, int>> k = {
-      {"appendOnly", {1, 2}},      {"invariants", {1, 2}},     {"checkConstraints", {1, 3}},
-      {"changeDataFeed", {1, 4}},  {"generatedColumns", {1, 4}}, {"columnMapping", {2, 5}},
-      {"identityColumns", {1, 6}}};
-  return k;
-}
 
 // Refuses writes lake would get wrong on an existing table.
 Status CheckWritable(const Snapshot& snap, WriteMode mode, bool replace_where) {
@@ -398,8 +390,8 @@ Result<Protocol> MinimumProtocol(const Schema& schema,
   bool table_features = false;
   int reader = 1, writer = 2;
   for (const auto& f : features) {
-    auto it = LegacyFeatures().find(f);
-    if (it == LegacyFeatures().end()) {
+    auto it = write::LegacyFeatures().find(f);
+    if (it == write::LegacyFeatures().end()) {
       table_features = true;
     } else {
       reader = std::max(reader, it->second.first);
@@ -492,6 +484,14 @@ std::string OperationParameters(WriteMode mode, const std::vector<std::string>& 
 namespace write {
 bool WriterFeatureSupported(const std::string& feature) {
   return SupportedWriterFeatures().count(feature) > 0;
+}
+
+const std::map<std::string, std::pair<int, int>>& LegacyFeatures() {
+  static const std::map<std::string, std::pair<int, int>> k = {
+      {"appendOnly", {1, 2}},      {"invariants", {1, 2}},     {"checkConstraints", {1, 3}},
+      {"changeDataFeed", {1, 4}},  {"generatedColumns", {1, 4}}, {"columnMapping", {2, 5}},
+      {"identityColumns", {1, 6}}};
+  return k;
 }
 
 Status AssignMaterializedRowTrackingColumns(const Schema& schema,
