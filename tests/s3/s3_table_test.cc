@@ -30,10 +30,10 @@
 #include "log/action_parser.h"
 #include "log/log_segment.h"
 #include "ops/optimize.h"
+#include "s3/s3_test_env.h"
 #include "scan/deletion_vector.h"
 #include "storage/file_cache.h"
 #include "storage/s3_store.h"
-#include "s3/s3_test_env.h"
 #include "test_util.h"
 #include "txn/stress_writer.h"
 #include "txn/txn_test_util.h"
@@ -254,6 +254,37 @@ TEST_F(S3Table, IncrementalLatestSnapshotOnS3) {
   ASSERT_TRUE(s1.ok()) << s1.status().ToString();
   EXPECT_EQ((*s1)->version(), 1);
   EXPECT_EQ((*s1)->files().size(), 1u);
+}
+
+// Checkpoints written by the background worker while the main thread keeps committing through
+// the same S3Store (its handle pool shared by both threads).
+TEST_F(S3Table, BackgroundCheckpointsOnS3) {
+  testing::CreateTestTable(Uri("bg"), {{"delta.checkpointInterval", "4"}});
+  auto table = Table::Open(Uri("bg"));
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  CommitOptions options;
+  options.checkpoint_in_background = true;
+  for (int i = 1; i <= 13; ++i) {
+    auto tx = Transaction::Start(*table);
+    ASSERT_TRUE(tx.ok());
+    (*tx)->AddFile(testing::FakeAdd("f" + std::to_string(i) + ".parquet", i % 2 ? "a" : "b", i));
+    auto r = (*tx)->Commit(options);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  ASSERT_TRUE(WaitForBackgroundCheckpoints().ok());
+  auto store = (*table)->store();
+  EXPECT_TRUE(store->Head("_delta_log/00000000000000000012.checkpoint.parquet").ok());
+  auto hint = store->Get("_delta_log/_last_checkpoint");
+  ASSERT_TRUE(hint.ok()) << hint.status().ToString();
+  EXPECT_NE(hint->find("\"version\":12"), std::string::npos) << *hint;
+  // A fresh reader starts from that checkpoint and sees every commit.
+  auto fresh = Table::Open(Uri("bg"));
+  ASSERT_TRUE(fresh.ok());
+  auto snap = (*fresh)->LatestSnapshot();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ((*snap)->version(), 13);
+  EXPECT_EQ((*snap)->files().size(), 13u);
+  EXPECT_EQ((*snap)->TotalRecords(), 13 * 14 / 2);
 }
 
 // ---- 8 forked writers x 25 commits on S3 ----------------------------------------------------
