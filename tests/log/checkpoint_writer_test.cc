@@ -384,6 +384,38 @@ TEST_F(CheckpointTest, EveryFieldSurvivesALargeCheckpoint) {
   }
 }
 
+TEST_F(CheckpointTest, WriteStatsAsJsonFalseLeavesTheStatsColumnOut) {
+  // PROTOCOL.md "Checkpoints": with delta.checkpoint.writeStatsAsJson=false the add column has
+  // no stats field; every other field is still written.
+  b_.Commit(0, {CommitInfoLine(0), ProtocolLine(),
+                MetaLine(R"({"delta.checkpoint.writeStatsAsJson":"false"})"),
+                AddLine("p=a/f0.parquet", 10, "a", R"(,"tags":{"k":"v"},"baseRowId":7)"),
+                AddLine("f1.parquet", 3, std::nullopt)});
+  auto snap = SnapAt(dir_.path(), 0);
+  ASSERT_TRUE(snap);
+  auto info = WriteCheckpoint(*snap);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  std::vector<std::string> cols = SchemaPaths(dir_.path() + "/" + info->key);
+  auto has = [&](const std::string& prefix) {
+    return std::any_of(cols.begin(), cols.end(),
+                       [&](const std::string& c) { return c.rfind(prefix, 0) == 0; });
+  };
+  EXPECT_FALSE(has("add.stats ")) << "stats column written";
+  EXPECT_TRUE(has("add.baseRowId ")) << "the fields after stats's slot are missing";
+  EXPECT_TRUE(has("add.tags."));
+  fs::remove(dir_.path() + "/_delta_log/" + PadVersion(0) + ".json");
+  auto from_checkpoint = OpenTable(dir_.path())->LatestSnapshot();
+  ASSERT_TRUE(from_checkpoint.ok()) << from_checkpoint.status().ToString();
+  ASSERT_EQ((*from_checkpoint)->files().size(), 2u);
+  for (const AddFile& f : (*from_checkpoint)->files()) {
+    EXPECT_TRUE(f.stats.empty()) << f.path << ": " << f.stats;
+    if (f.path == "p=a/f0.parquet") {
+      EXPECT_EQ(f.base_row_id.value_or(-1), 7);
+      EXPECT_NE(f.tags().find("\"k\""), std::string::npos) << f.tags();
+    }
+  }
+}
+
 TEST_F(CheckpointTest, SchemaMatchesSpark) {
   std::string conf = testing::ConformanceDir();
   if (conf.empty()) GTEST_SKIP() << "needs ../shared/conformance";
