@@ -224,10 +224,7 @@ Status PutJsonObjectMap(ColumnWriter c, size_t row, const std::string& json) {
       std::string_view sv;
       if (v.get_string().get(sv)) return bad();
       value = std::string(sv);
-    } else if (type == sj::json_type::null) {
-      bool is_null = false;
-      if (v.is_null().get(is_null)) return bad();
-    } else {
+    } else if (type != sj::json_type::null) {
       std::string_view raw;  // a number, bool, object or array: its JSON text
       if (simdjson::to_json_string(v).get(raw)) return bad();
       value = std::string(TrimWs(raw));
@@ -322,12 +319,14 @@ class RowSink {
     for (size_t c = 0; c < app_.column_count(); ++c)
       if (c != column) app_.Column(c).SetNull(row_);
     LAKE_RETURN_IF_ERROR(fill(app_.Column(column), row_));
+    ++rows_;
     if (++row_ == app_.capacity()) {
       LAKE_RETURN_IF_ERROR(app_.FlushChunk(row_));
       row_ = 0;
     }
     return Status::OK();
   }
+  int64_t rows() const { return rows_; }  // rows added so far
   Status Finish() {
     LAKE_RETURN_IF_ERROR(app_.FlushChunk(row_));
     row_ = 0;
@@ -336,7 +335,8 @@ class RowSink {
 
  private:
   engine::TableAppender& app_;
-  size_t row_ = 0;
+  size_t row_ = 0;  // in the chunk being filled
+  int64_t rows_ = 0;
 };
 
 }  // namespace
@@ -438,7 +438,6 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
         c.Field(1).StartList(r, 0);  // tags: {}
         return Status::OK();
       }));
-      ++info.num_actions;
     }
     LAKE_RETURN_IF_ERROR(sink.Row(kProtocolCol, [&](ColumnWriter c, size_t r) {
       PutProtocol(c, r, snap.protocol());
@@ -448,7 +447,6 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
       PutMetadata(c, r, md);
       return Status::OK();
     }));
-    info.num_actions += 2;
     for (const auto& entry : snap.app_transactions()) {
       const Txn& t = entry.second;  // a named reference: clang 14 cannot capture bindings
       if (txn_retention && t.last_updated && *t.last_updated < now - *txn_retention) continue;
@@ -459,7 +457,6 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
         return Status::OK();
       }));
       ++info.num_txns;
-      ++info.num_actions;
     }
     for (const auto& entry : snap.domain_metadata()) {
       const DomainMetadata& d = entry.second;
@@ -471,13 +468,11 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
         return Status::OK();
       }));
       ++info.num_domains;
-      ++info.num_actions;
     }
     for (const AddFile& f : snap.files()) {
       LAKE_RETURN_IF_ERROR(
           sink.Row(kAddCol, [&](ColumnWriter c, size_t r) { return PutAdd(c, r, f, json_stats); }));
       ++info.num_add_files;
-      ++info.num_actions;
     }
     // Tombstones expire deletedFileRetentionDuration after their deletion (Spark: a missing
     // deletionTimestamp counts as 0, i.e. expired).
@@ -491,9 +486,9 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snap, const CheckpointOpt
         return Status::OK();
       }));
       ++info.num_tombstones;
-      ++info.num_actions;
     }
     LAKE_RETURN_IF_ERROR(sink.Finish().WithContext("cannot write " + what));
+    info.num_actions = sink.rows();
   }
 
   // 2. The rows -> Parquet, in Spark's column order.
