@@ -156,6 +156,14 @@ class WriteBuilder {
     optimize_write_ = on;
     return *this;
   }
+  // A checkpoint this write's commit makes due is written by the background worker instead of
+  // before Execute returns (CommitOptions::checkpoint_in_background; for long-lived processes
+  // that write often, e.g. a SQL session). Its failures surface from
+  // WaitForBackgroundCheckpoints, not in WriteResult.
+  WriteBuilder& CheckpointInBackground(bool on = true) {
+    checkpoint_in_background_ = on;
+    return *this;
+  }
   // Only used when the write creates the table.
   WriteBuilder& PartitionBy(std::vector<std::string> cols) { partition_by_ = std::move(cols); return *this; }
   WriteBuilder& Properties(std::map<std::string, std::string> p) { properties_ = std::move(p); return *this; }
@@ -179,6 +187,7 @@ class WriteBuilder {
   std::string app_id_;
   int64_t app_version_ = -1;
   bool merge_schema_ = false, overwrite_schema_ = false, optimize_write_ = false;
+  bool checkpoint_in_background_ = false;
   std::string quarantine_;
   std::vector<std::string> partition_by_;
   std::map<std::string, std::string> properties_;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cli/cli_common.h"
+#include "lake/transaction.h"
 #include "sql/executor.h"
 #include "sql/parser.h"
 
@@ -185,6 +186,13 @@ void Interactive(sql::Session& session) {
   if (!history.empty()) write_history(history.c_str());
 }
 
+// INSERTs leave due checkpoints to the background worker; wait for them before leaving, and
+// say if one failed (the inserts stand either way).
+void ReportBackgroundCheckpoints() {
+  if (Status st = WaitForBackgroundCheckpoints(); !st.ok())
+    std::fprintf(stderr, "lake: warning: %s\n", OneLine(st.message()).c_str());
+}
+
 void RunSql(const SqlArgs& a) {
   if (!a.command.empty() && !a.file.empty())
     throw CliError{Status::InvalidArgument("give -c SQL or -f FILE, not both"), 2};
@@ -210,9 +218,12 @@ void RunSql(const SqlArgs& a) {
     script = ss.str();
   } else {
     Interactive(*session);
+    ReportBackgroundCheckpoints();
     return;
   }
-  OrDie(session->ExecuteScript(script));
+  Status st = session->ExecuteScript(script);
+  ReportBackgroundCheckpoints();
+  OrDie(st);
 }
 
 }  // namespace

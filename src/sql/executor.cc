@@ -367,6 +367,9 @@ Status Session::InsertStmt(const Statement& s) {
   WriteBuilder b(entry.location);
   b.Source({"", "SELECT " + select + " FROM " + QuoteIdent(src)});
   b.Mode(s.overwrite ? WriteMode::kOverwrite : WriteMode::kAppend);
+  // A session inserts often and lives on: checkpoints need not hold up the next statement
+  // (lake sql waits for them before it exits).
+  b.CheckpointInBackground();
   if (!s.replace_where.empty()) b.ReplaceWhere(s.replace_where);
   auto r = b.Execute();
   (void)conn_->Execute("DROP TABLE IF EXISTS " + QuoteIdent(src));

@@ -952,7 +952,9 @@ Result<WriteResult> WriteBuilder::ExecuteOnce(bool* retry_on_conflict) {
   progress("committing");
   PauseBeforeCommitForTests();
   commit_attempted = true;
-  auto committed = txn->Commit();
+  CommitOptions commit_options;
+  commit_options.checkpoint_in_background = checkpoint_in_background_;
+  auto committed = txn->Commit(commit_options);
   if (!committed.ok()) return cleanup(committed.status());
   if (committed->skipped) {
     write::DeleteDataFiles(root, all_new);

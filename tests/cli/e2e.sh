@@ -413,6 +413,14 @@ contains "sql identity ids" "$out" "$(printf 'id\n-2\n-1')"
 expect_rc "sql insert into an identity table" 0 "$lake" sql --format csv -c "INSERT INTO idn.ids (v) VALUES (9); SELECT id, v FROM idn.ids ORDER BY id"
 contains "sql insert generates the next id" "$out" "$(printf 'id,v\n-3,9\n-2')"
 expect_rc "sql drop the identity table" 0 "$lake" sql -c "DROP TABLE idn.ids PURGE; DROP NAMESPACE idn"
+# INSERTs in lake sql leave due checkpoints to the background writer; lake sql waits for them
+# before it exits
+expect_rc "sql checkpointed table" 0 "$lake" sql -c "CREATE NAMESPACE cpn; CREATE TABLE cpn.t (id BIGINT) TBLPROPERTIES ('delta.checkpointInterval' = '2'); INSERT INTO cpn.t VALUES (1); INSERT INTO cpn.t VALUES (2); INSERT INTO cpn.t VALUES (3)"
+contains "sql background checkpoint written before exit" "$(ls "$work/home/warehouse/cpn/t/_delta_log")" "00000000000000000002.checkpoint.parquet"
+case "$err" in *warning*) bad "sql background checkpoint: no warning ($err)" ;; *) ok "sql background checkpoint: no warning" ;; esac
+expect_rc "sql reads the checkpointed table" 0 "$lake" sql --format csv -c "SELECT sum(id) AS s FROM cpn.t"
+contains "sql checkpointed rows" "$out" "$(printf 's\n6')"
+expect_rc "sql drop the checkpointed table" 0 "$lake" sql -c "DROP TABLE cpn.t PURGE; DROP NAMESPACE cpn"
 expect_rc "catalog summary after sql writes" 0 "$lake" catalog tables web --json
 contains "sql writes refresh the summary" "$(json_get "$out" "[(t['name'], t['summary']['version'], t['summary']['num_files']) for t in j]")" "[('web.events', 4, 3)]"
 expect_rc "sql stops at the first error" 1 "$lake" sql -c "SELECT 1 AS a; SELECT * FROM web.nope VERSION AS OF 1; CREATE NAMESPACE never"
