@@ -689,12 +689,12 @@ Status PrepareRowTracking(const std::shared_ptr<Table>& table,
   }
 }
 
-// One SET TBLPROPERTIES commit. `enabling_rt`: delta.enableRowTracking goes from not true to
-// true, and PrepareRowTracking has run; a file without baseRowId in the snapshot read here (a
-// writer that ignored the feature) makes it a Conflict, so that the caller backfills again.
+// One SET TBLPROPERTIES commit. `enabling_rt` (not null): delta.enableRowTracking goes from not
+// true to true, and PrepareRowTracking has run; a file without baseRowId in the snapshot read here
+// (a writer that ignored the feature) makes it a Conflict, so that the caller backfills again.
 Result<AlterResult> SetPropertiesOnce(const std::string& uri,
                                       const std::map<std::string, std::string>& props,
-                                      bool enabling_rt) {
+                                      const RowTrackingEnableOptions* enabling_rt) {
   LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
   std::map<std::string, std::string> others;
   for (const auto& [k, v] : props) {
@@ -745,6 +745,7 @@ Result<AlterResult> SetPropertiesOnce(const std::string& uri,
   pw.BeginObject();
   for (const auto& [k, v] : props) pw.Key(k).String(v);
   pw.EndObject();
+  if (enabling_rt && enabling_rt->before_final_commit) enabling_rt->before_final_commit();
   return Finish(a, "SET TBLPROPERTIES", Params({{"properties", pw.str()}}),
                 "set " + std::to_string(props.size()) + " propert" + (props.size() == 1 ? "y" : "ies"));
 }
@@ -761,7 +762,7 @@ Result<AlterResult> SetProperties(const std::string& uri,
                                   const RowTrackingEnableOptions& row_tracking) {
   auto it = props.find("delta.enableRowTracking");
   if (it == props.end() || AsciiLower(it->second) != "true")
-    return SetPropertiesOnce(uri, props, false);
+    return SetPropertiesOnce(uri, props, nullptr);
   LAKE_ASSIGN_OR_RETURN(auto table, Table::Open(uri));
   {
     LAKE_ASSIGN_OR_RETURN(auto snap, table->LatestSnapshot());
@@ -774,7 +775,7 @@ Result<AlterResult> SetProperties(const std::string& uri,
         auto c = cur.find(k);
         same &= c != cur.end() && (c->second == v || (k == it->first && ConfTrue(cur, k)));
       }
-      if (!same) return SetPropertiesOnce(uri, props, false);
+      if (!same) return SetPropertiesOnce(uri, props, nullptr);
       AlterResult r;
       r.version = snap->version();
       r.summary = "delta.enableRowTracking is already true; nothing to change";
@@ -784,7 +785,7 @@ Result<AlterResult> SetProperties(const std::string& uri,
   BackfillProgress pr;
   for (;;) {
     LAKE_RETURN_IF_ERROR(PrepareRowTracking(table, props, row_tracking, &pr));
-    auto r = SetPropertiesOnce(uri, props, true);
+    auto r = SetPropertiesOnce(uri, props, &row_tracking);
     if (!r.ok()) {
       if (IsConflict(r.status()) && ++pr.conflicts < row_tracking.max_conflicts) continue;
       return r.status().WithContext("enabling row tracking");

@@ -77,8 +77,10 @@ struct RowTrackingEnableOptions {
   int max_conflicts = 10;
   // Files re-added per backfill commit (a huge table is backfilled in several commits).
   size_t max_files_per_commit = 100000;
-  // Tests: called before each backfill commit, after its files were read.
+  // Tests: called before each backfill commit, after its files were read, and before each
+  // attempt of the final commit, after its snapshot was checked.
   std::function<void()> before_backfill_commit;
+  std::function<void()> before_final_commit;
 };
 Result<AlterResult> SetProperties(const std::string& uri,
                                   const std::map<std::string, std::string>& props,

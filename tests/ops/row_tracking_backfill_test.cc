@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "ops/optimize.h"
 #include "table_test_util.h"
 #include "test_util.h"
+#include "txn/commit_writer.h"
 #include "txn/txn_test_util.h"
 
 namespace lake {
@@ -349,6 +351,49 @@ TEST(RowTrackingBackfill, GivesUpAfterMaxConflictsAndALaterRunCompletes) {
   EXPECT_EQ(ExpectDisjointLiveRanges(*after), 59);
   EXPECT_EQ(OperationsSince(dir.path(), mid->version()),
             (std::vector<std::string>{"ROW TRACKING BACKFILL", "SET TBLPROPERTIES"}));
+}
+
+// A writer that ignores the rowTracking feature (a raw commit: an add without baseRowId) just
+// before the final commit: the property is not set in a version with a file without baseRowId
+// (PROTOCOL.md "Row IDs"); the final commit conflicts, that file is backfilled, then it lands.
+TEST(RowTrackingBackfill, FileWithoutIdBeforeTheFinalCommitIsBackfilledFirst) {
+  TempDir dir;
+  auto t = testing::CreateTestTable(dir.path());
+  {
+    auto txn = Transaction::Start(t);
+    ASSERT_TRUE(txn.ok());
+    (*txn)->AddFile(testing::FakeAdd("a.parquet", "x", 10));
+    (*txn)->AddFile(testing::FakeAdd("b.parquet", "y", 5));
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  int calls = 0;
+  RowTrackingEnableOptions o;
+  o.before_final_commit = [&] {
+    if (calls++ > 0) return;
+    int64_t v = At(dir.path())->version() + 1;
+    char name[32];
+    std::snprintf(name, sizeof(name), "%020lld.json", static_cast<long long>(v));
+    AddFile third = testing::FakeAdd("c.parquet", "x", 7);
+    testing::WriteFile(dir.path() + "/_delta_log/" + name,
+                       R"({"commitInfo":{"timestamp":1767225600000,"operation":"WRITE"}})"
+                       "\n" +
+                           txn::SerializeAction(third) + "\n");
+  };
+  auto r = SetProperties(dir.path(), kEnable, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(OperationsSince(dir.path(), 1),
+            (std::vector<std::string>{"UPGRADE PROTOCOL", "ROW TRACKING BACKFILL", "WRITE",
+                                      "ROW TRACKING BACKFILL", "SET TBLPROPERTIES"}));
+  auto after = At(dir.path());
+  ASSERT_EQ(after->files().size(), 3u);
+  EXPECT_EQ(ExpectDisjointLiveRanges(*after), 21);
+  EXPECT_EQ(*RowIdHighWaterMark(*after), 21);
+  for (const AddFile& f : after->files()) {
+    if (f.path == "p=x/c.parquet") {
+      EXPECT_EQ(f.base_row_id, std::optional<int64_t>(15));
+    }
+  }
 }
 
 // Refused before any commit: a file without numRecords, and delta.rowTrackingSuspended=true.
