@@ -692,9 +692,11 @@ Status PrepareRowTracking(const std::shared_ptr<Table>& table,
 // One SET TBLPROPERTIES commit. `enabling_rt` (not null): delta.enableRowTracking goes from not
 // true to true, and PrepareRowTracking has run; a file without baseRowId in the snapshot read here
 // (a writer that ignored the feature) makes it a Conflict, so that the caller backfills again.
+// `dry_run`: every check, no commit (and no baseRowId check: the backfill has not run yet).
 Result<AlterResult> SetPropertiesOnce(const std::string& uri,
                                       const std::map<std::string, std::string>& props,
-                                      const RowTrackingEnableOptions* enabling_rt) {
+                                      const RowTrackingEnableOptions* enabling_rt,
+                                      bool dry_run = false) {
   LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
   std::map<std::string, std::string> others;
   for (const auto& [k, v] : props) {
@@ -725,7 +727,7 @@ Result<AlterResult> SetPropertiesOnce(const std::string& uri,
     // has a baseRowId. A concurrent append after this snapshot conflicts with the metadata
     // change, so checking the snapshot read is enough.
     for (const AddFile& f : a.snap->files()) {
-      if (!f.base_row_id)
+      if (!f.base_row_id && !dry_run)
         return Status::Conflict("file '" + f.path + "' has no baseRowId yet (a concurrent commit)");
     }
     if (ConfTrue(conf, "delta.rowTrackingSuspended"))
@@ -745,6 +747,7 @@ Result<AlterResult> SetPropertiesOnce(const std::string& uri,
   pw.BeginObject();
   for (const auto& [k, v] : props) pw.Key(k).String(v);
   pw.EndObject();
+  if (dry_run) return AlterResult{};
   if (enabling_rt && enabling_rt->before_final_commit) enabling_rt->before_final_commit();
   return Finish(a, "SET TBLPROPERTIES", Params({{"properties", pw.str()}}),
                 "set " + std::to_string(props.size()) + " propert" + (props.size() == 1 ? "y" : "ies"));
@@ -782,6 +785,8 @@ Result<AlterResult> SetProperties(const std::string& uri,
       return r;
     }
   }
+  // Every refusal of the final commit (bad or managed properties, ...) before the first commit.
+  LAKE_RETURN_IF_ERROR(SetPropertiesOnce(uri, props, &row_tracking, /*dry_run=*/true).status());
   BackfillProgress pr;
   for (;;) {
     LAKE_RETURN_IF_ERROR(PrepareRowTracking(table, props, row_tracking, &pr));

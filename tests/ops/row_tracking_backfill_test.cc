@@ -396,7 +396,8 @@ TEST(RowTrackingBackfill, FileWithoutIdBeforeTheFinalCommitIsBackfilledFirst) {
   }
 }
 
-// Refused before any commit: a file without numRecords, and delta.rowTrackingSuspended=true.
+// Refused before any commit: a file without numRecords, delta.rowTrackingSuspended=true, and a
+// property the final commit would refuse.
 TEST(RowTrackingBackfill, RefusesFilesWithoutNumRecordsAndSuspension) {
   TempDir dir;
   auto t = testing::CreateTestTable(dir.path());
@@ -428,6 +429,16 @@ TEST(RowTrackingBackfill, RefusesFilesWithoutNumRecordsAndSuspension) {
   EXPECT_NE(s.status().message().find("delta.rowTrackingSuspended"), std::string::npos)
       << s.status().ToString();
   EXPECT_EQ(At(dir2.path())->version(), 1);
+
+  // A property the final commit would refuse is refused before the protocol upgrade.
+  TempDir dir3;
+  Appends(dir3.path(), 1);
+  auto bad = SetProperties(dir3.path(), {{"delta.enableRowTracking", "true"},
+                                         {"delta.rowTracking.materializedRowIdColumnName", "x"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("managed by row tracking"), std::string::npos)
+      << bad.status().ToString();
+  EXPECT_EQ(At(dir3.path())->version(), 0);
 }
 
 }  // namespace
