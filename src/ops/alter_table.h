@@ -22,7 +22,8 @@
 //                  --mode overwrite`).
 //   SetProperties / UnsetProperties / SetTableComment / SetColumnComment
 //
-// Every change is one commit; a concurrent metadata change makes it fail with a Conflict.
+// Every change is one commit (except enabling row tracking on an existing table: see
+// RowTrackingEnableOptions); a concurrent metadata change makes it fail with a Conflict.
 #pragma once
 
 #include <cstdint>
