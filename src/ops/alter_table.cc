@@ -13,6 +13,7 @@
 #include "lake/table.h"
 #include "lake/transaction.h"
 #include "lake/write.h"
+#include "log/snapshot_builder.h"
 #include "txn/commit_writer.h"
 #include "util/ascii.h"
 #include "write/data_writer.h"
@@ -559,8 +560,143 @@ Result<AlterResult> ChangeColumnType(const std::string& uri, const std::string& 
                     " (existing files are read with the new type)");
 }
 
-Result<AlterResult> SetProperties(const std::string& uri,
-                                  const std::map<std::string, std::string>& props) {
+namespace {
+
+bool ConfTrue(const std::map<std::string, std::string>& conf, const std::string& key) {
+  auto it = conf.find(key);
+  return it != conf.end() && AsciiLower(it->second) == "true";
+}
+
+bool IsConflict(const Status& s) { return s.code() == StatusCode::kConflict; }
+
+// PROTOCOL.md "Row Tracking": supported = writer version 7 with rowTracking (which requires
+// domainMetadata, for the high-water mark) in writerFeatures.
+bool RowTrackingSupported(const Protocol& p) {
+  return p.min_writer_version == 7 && p.HasWriterFeature("rowTracking") &&
+         p.HasWriterFeature("domainMetadata");
+}
+
+// A file's row ids are baseRowId + its physical row position (PROTOCOL.md "Row IDs"), so the
+// backfill must know how many rows each file has; lake does not open files to count them.
+Status RequireNumRecords(const Snapshot& snap) {
+  for (const AddFile& f : snap.files()) {
+    if (f.base_row_id) continue;
+    auto n = log::NumRecordsFromStats(f.stats);
+    if (!n || *n < 0) {
+      return Status::InvalidArgument(
+          "delta.enableRowTracking=true: file '" + f.path +
+          "' has no numRecords statistic, which the backfill needs to give its rows a baseRowId "
+          "range (lake does not count the rows of existing files); nothing was committed. "
+          "Rewrite the files without statistics (e.g. lake write --mode overwrite) first");
+    }
+  }
+  return Status::OK();
+}
+
+std::string ProtocolJson(const Protocol& p) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("minReaderVersion").Int(p.min_reader_version);
+  w.Key("minWriterVersion").Int(p.min_writer_version);
+  for (const auto& [key, list] : {std::make_pair("readerFeatures", &p.reader_features),
+                                  std::make_pair("writerFeatures", &p.writer_features)}) {
+    if (!*list) continue;
+    w.Key(key).BeginArray();
+    for (const auto& f : **list) w.String(f);
+    w.EndArray();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+struct BackfillProgress {
+  int64_t upgrade_version = -1;
+  int64_t files = 0;  // files re-added by backfill commits
+  std::vector<int64_t> backfill_versions;
+  int conflicts = 0;
+};
+
+// Steps 1 and 2 of enabling row tracking (see SetProperties in alter_table.h): returns once the
+// newest snapshot supports row tracking and every live file has a baseRowId. Every step starts
+// from the newest snapshot, so a conflict or an earlier interrupted run only means less to do.
+Status PrepareRowTracking(const std::shared_ptr<Table>& table,
+                          const std::map<std::string, std::string>& props,
+                          const RowTrackingEnableOptions& o, BackfillProgress* pr) {
+  auto conflict = [&](const Status& s, const std::string& step) -> Status {
+    if (IsConflict(s) && ++pr->conflicts < o.max_conflicts) return Status::OK();
+    return s.WithContext("enabling row tracking: " + step);
+  };
+  for (;;) {
+    LAKE_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snap, table->LatestSnapshot());
+    std::map<std::string, std::string> conf = snap->metadata().configuration;
+    for (const auto& [k, v] : props) conf[k] = v;
+    // PROTOCOL.md "Row Tracking": delta.rowTrackingSuspended should not be true together with
+    // delta.enableRowTracking, and while it is, writers assign no ids (nothing to backfill with).
+    if (ConfTrue(conf, "delta.rowTrackingSuspended")) {
+      return Status::InvalidArgument(
+          "delta.enableRowTracking=true: the table sets delta.rowTrackingSuspended=true, which "
+          "must not be true while row tracking is enabled (PROTOCOL.md \"Row Tracking\"); unset "
+          "it first");
+    }
+    LAKE_RETURN_IF_ERROR(RequireNumRecords(*snap));
+    if (!RowTrackingSupported(snap->protocol())) {
+      // Commit 1: the protocol only. Writers that read an older version conflict with it
+      // (ProtocolChanged), so every file committed after it gets row ids from its own writer.
+      Protocol p = snap->protocol();
+      alter::AddFeature(&p, "domainMetadata", false);
+      alter::AddFeature(&p, "rowTracking", false);
+      LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table, snap));
+      txn->SetProtocol(p);
+      txn->SetOperation("UPGRADE PROTOCOL", Params({{"newProtocol", ProtocolJson(p)}}));
+      auto c = txn->Commit();
+      if (!c.ok()) {
+        LAKE_RETURN_IF_ERROR(conflict(c.status(), "protocol upgrade"));
+        continue;
+      }
+      pr->upgrade_version = c->version;
+      continue;
+    }
+    std::vector<const AddFile*> todo;
+    for (const AddFile& f : snap->files())
+      if (!f.base_row_id) todo.push_back(&f);
+    if (todo.empty()) return Status::OK();
+    if (todo.size() > std::max<size_t>(o.max_files_per_commit, 1))
+      todo.resize(std::max<size_t>(o.max_files_per_commit, 1));
+    // Commit 2..: re-add each file unchanged but for dataChange=false; the transaction assigns
+    // baseRowId above the high-water mark, defaultRowCommitVersion and the new mark (an add of
+    // a live (path, deletion vector) replaces it, PROTOCOL.md "Action Reconciliation"). Reading
+    // the files makes a concurrent remove or re-add of one of them a conflict.
+    LAKE_ASSIGN_OR_RETURN(auto txn, Transaction::Start(table, snap));
+    for (const AddFile* f : todo) {
+      txn->ReadFile(*f);
+      AddFile a = *f;
+      a.data_change = false;
+      txn->AddFile(std::move(a));
+    }
+    JsonWriter metrics;
+    metrics.BeginObject().Key("numFiles").String(std::to_string(todo.size())).EndObject();
+    txn->SetOperation("ROW TRACKING BACKFILL",
+                      Params({{"batchId", std::to_string(pr->backfill_versions.size())}}),
+                      metrics.Take());
+    if (o.before_backfill_commit) o.before_backfill_commit();
+    auto c = txn->Commit();
+    if (!c.ok()) {
+      LAKE_RETURN_IF_ERROR(conflict(c.status(), "backfill of baseRowId"));
+      continue;
+    }
+    pr->files += static_cast<int64_t>(todo.size());
+    pr->backfill_versions.push_back(c->version);
+  }
+}
+
+// One SET TBLPROPERTIES commit. `enabling_rt` (not null): delta.enableRowTracking goes from not
+// true to true, and PrepareRowTracking has run; a file without baseRowId in the snapshot read here
+// (a writer that ignored the feature) makes it a Conflict, so that the caller backfills again.
+// `dry_run`: every check, no commit (and no baseRowId check: the backfill has not run yet).
+Result<AlterResult> SetPropertiesOnce(const std::string& uri,
+                                      const std::map<std::string, std::string>& props,
+                                      const RowTrackingEnableOptions* enabling_rt,
+                                      bool dry_run = false) {
   LAKE_ASSIGN_OR_RETURN(Alter a, Begin(uri));
   std::map<std::string, std::string> others;
   for (const auto& [k, v] : props) {
@@ -581,22 +717,24 @@ Result<AlterResult> SetProperties(const std::string& uri,
       // PROTOCOL.md "Writer Requirements for Row Tracking": the names must stay unique in all
       // future versions; files already hold values under them.
       return Status::InvalidArgument(k + " is managed by row tracking and cannot be set");
-    if (k == "delta.enableRowTracking" && AsciiLower(v) == "true") {
-      auto cur = a.md.configuration.find(k);
-      if (cur == a.md.configuration.end() || AsciiLower(cur->second) != "true")
-        // PROTOCOL.md "Writer Requirements for Row Tracking": enabling on an existing table
-        // needs every live add re-committed with baseRowId / defaultRowCommitVersion (a
-        // backfill), which lake does not do; creating with the property works.
-        return Status::Unsupported(
-            "delta.enableRowTracking=true on an existing table needs a backfill of baseRowId / "
-            "defaultRowCommitVersion for its files, which lake does not do yet; set it at "
-            "`lake create` (or delta.feature.rowTracking=supported to assign ids to new files)");
-    }
     others[k] = v;
   }
   // Features the new settings need (MinimumProtocol of the non-mapping settings).
   std::map<std::string, std::string> conf = a.md.configuration;
   for (const auto& [k, v] : others) conf[k] = v;
+  if (enabling_rt) {
+    // PROTOCOL.md "Row IDs": every file of the version that sets delta.enableRowTracking=true
+    // has a baseRowId. A concurrent append after this snapshot conflicts with the metadata
+    // change, so checking the snapshot read is enough.
+    for (const AddFile& f : a.snap->files()) {
+      if (!f.base_row_id && !dry_run)
+        return Status::Conflict("file '" + f.path + "' has no baseRowId yet (a concurrent commit)");
+    }
+    if (ConfTrue(conf, "delta.rowTrackingSuspended"))
+      return Status::InvalidArgument(
+          "delta.enableRowTracking=true together with delta.rowTrackingSuspended=true");
+    LAKE_RETURN_IF_ERROR(write::AssignMaterializedRowTrackingColumns(a.schema, &conf));
+  }
   std::map<std::string, std::string> for_min;
   for (const auto& [k, v] : conf)
     if (k.rfind("delta.columnMapping.", 0) != 0 && k.rfind("delta.constraints.", 0) != 0) for_min[k] = v;
@@ -609,8 +747,68 @@ Result<AlterResult> SetProperties(const std::string& uri,
   pw.BeginObject();
   for (const auto& [k, v] : props) pw.Key(k).String(v);
   pw.EndObject();
+  if (dry_run) return AlterResult{};
+  if (enabling_rt && enabling_rt->before_final_commit) enabling_rt->before_final_commit();
   return Finish(a, "SET TBLPROPERTIES", Params({{"properties", pw.str()}}),
                 "set " + std::to_string(props.size()) + " propert" + (props.size() == 1 ? "y" : "ies"));
+}
+
+}  // namespace
+
+Result<AlterResult> SetProperties(const std::string& uri,
+                                  const std::map<std::string, std::string>& props) {
+  return SetProperties(uri, props, RowTrackingEnableOptions{});
+}
+
+Result<AlterResult> SetProperties(const std::string& uri,
+                                  const std::map<std::string, std::string>& props,
+                                  const RowTrackingEnableOptions& row_tracking) {
+  auto it = props.find("delta.enableRowTracking");
+  if (it == props.end() || AsciiLower(it->second) != "true")
+    return SetPropertiesOnce(uri, props, nullptr);
+  LAKE_ASSIGN_OR_RETURN(auto table, Table::Open(uri));
+  {
+    LAKE_ASSIGN_OR_RETURN(auto snap, table->LatestSnapshot());
+    const auto& cur = snap->metadata().configuration;
+    if (ConfTrue(cur, "delta.enableRowTracking")) {
+      // Already enabled (e.g. a re-run after success): nothing to backfill; commit only when
+      // another property changes.
+      bool same = true;
+      for (const auto& [k, v] : props) {
+        auto c = cur.find(k);
+        same &= c != cur.end() && (c->second == v || (k == it->first && ConfTrue(cur, k)));
+      }
+      if (!same) return SetPropertiesOnce(uri, props, nullptr);
+      AlterResult r;
+      r.version = snap->version();
+      r.summary = "delta.enableRowTracking is already true; nothing to change";
+      return r;
+    }
+  }
+  // Every refusal of the final commit (bad or managed properties, ...) before the first commit.
+  LAKE_RETURN_IF_ERROR(SetPropertiesOnce(uri, props, &row_tracking, /*dry_run=*/true).status());
+  BackfillProgress pr;
+  for (;;) {
+    LAKE_RETURN_IF_ERROR(PrepareRowTracking(table, props, row_tracking, &pr));
+    auto r = SetPropertiesOnce(uri, props, &row_tracking);
+    if (!r.ok()) {
+      if (IsConflict(r.status()) && ++pr.conflicts < row_tracking.max_conflicts) continue;
+      return r.status().WithContext("enabling row tracking");
+    }
+    std::string steps;
+    if (pr.upgrade_version >= 0)
+      steps += "protocol upgraded at version " + std::to_string(pr.upgrade_version);
+    if (!pr.backfill_versions.empty()) {
+      steps += (steps.empty() ? "" : "; ") + std::string("baseRowId backfilled for ") +
+               std::to_string(pr.files) + " file" + (pr.files == 1 ? "" : "s") + " in " +
+               std::to_string(pr.backfill_versions.size()) + " commit" +
+               (pr.backfill_versions.size() == 1 ? "" : "s") + " (versions " +
+               std::to_string(pr.backfill_versions.front()) + ".." +
+               std::to_string(pr.backfill_versions.back()) + ")";
+    }
+    if (!steps.empty()) r->summary += " (" + steps + ")";
+    return r;
+  }
 }
 
 Result<AlterResult> UnsetProperties(const std::string& uri, const std::vector<std::string>& keys) {

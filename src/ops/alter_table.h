@@ -22,10 +22,12 @@
 //                  --mode overwrite`).
 //   SetProperties / UnsetProperties / SetTableComment / SetColumnComment
 //
-// Every change is one commit; a concurrent metadata change makes it fail with a Conflict.
+// Every change is one commit (except enabling row tracking on an existing table: see
+// RowTrackingEnableOptions); a concurrent metadata change makes it fail with a Conflict.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -51,6 +53,39 @@ Result<AlterResult> ChangeColumnType(const std::string& uri, const std::string& 
                                      std::string_view new_type_ddl);
 Result<AlterResult> SetProperties(const std::string& uri,
                                   const std::map<std::string, std::string>& props);
+
+// Enabling row tracking on a table that already has files (SetProperties with
+// delta.enableRowTracking=true; PROTOCOL.md "Row Tracking", Enablement and "Row IDs": every file
+// of the version that sets the property must have a baseRowId) takes several commits, as Spark's
+// backfill does:
+//   1. "UPGRADE PROTOCOL": writer features rowTracking + domainMetadata (writer version 7, the
+//      table's other features kept). From then on every commit assigns row ids to its new files.
+//   2. "ROW TRACKING BACKFILL" (one or more): every live file without a baseRowId is re-added
+//      unchanged (same path, partition values, stats, deletion vector, tags; dataChange=false),
+//      and the transaction gives it a fresh range above the high-water mark and
+//      defaultRowCommitVersion = the backfill's version. The files are read (ReadFile), so a
+//      concurrent commit that removes or re-adds one of them conflicts; the backfill then starts
+//      over from the newest snapshot.
+//   3. "SET TBLPROPERTIES": delta.enableRowTracking=true (with the other properties given) and
+//      the materialized column names, committed only from a snapshot in which every file has a
+//      baseRowId (a concurrent append conflicts with the metadata change; it is retried).
+// Each step only does what the table still needs, so re-running after a failure (or a crash
+// between the commits: the table is valid, row tracking supported but not enabled) completes
+// it. Files without the numRecords statistic are refused before any commit (lake does not
+// compute it); so is delta.rowTrackingSuspended=true.
+struct RowTrackingEnableOptions {
+  // Conflicts tolerated over all steps before giving up (each retry re-reads the table).
+  int max_conflicts = 10;
+  // Files re-added per backfill commit (a huge table is backfilled in several commits).
+  size_t max_files_per_commit = 100000;
+  // Tests: called before each backfill commit, after its files were read, and before each
+  // attempt of the final commit, after its snapshot was checked.
+  std::function<void()> before_backfill_commit;
+  std::function<void()> before_final_commit;
+};
+Result<AlterResult> SetProperties(const std::string& uri,
+                                  const std::map<std::string, std::string>& props,
+                                  const RowTrackingEnableOptions& row_tracking);
 Result<AlterResult> UnsetProperties(const std::string& uri, const std::vector<std::string>& keys);
 Result<AlterResult> SetTableComment(const std::string& uri, const std::string& comment);
 // Column defaults (allowColumnDefaults): CURRENT_DEFAULT = a SQL expression written when a

@@ -147,6 +147,17 @@ Status ConflictChecker::Check(const WinningCommit& w) {
       }
     }
   }
+  // A winner that re-added a file this transaction read (same path, no remove: e.g. a row
+  // tracking backfill giving it a baseRowId, PROTOCOL.md "Action Reconciliation") replaced the
+  // add action this transaction read, as a remove and add would have.
+  if (!txn_.read_files.empty()) {
+    for (const AddFile& a : w.adds) {
+      if (txn_.read_files.count(Canon(a.path))) {
+        return Status::Conflict(at + "ConcurrentDeleteRead: a concurrent commit re-added '" +
+                                a.path + "', replacing the add this transaction read");
+      }
+    }
+  }
   for (const Txn& t : w.txns) {
     if (txn_.app_ids.count(t.app_id)) {
       return Status::Conflict(at + "ConcurrentTransaction: a concurrent commit wrote txn appId '" +

@@ -9,7 +9,8 @@
 //     *blind append* are ignored (unless this transaction changes the metadata); under
 //     Serializable they count.
 //  4. ConcurrentDeleteRead: the winning commit removed a file this transaction read (or any
-//     file, when it read the whole table).
+//     file, when it read the whole table), or re-added one (an add of the same path replaces
+//     the add that was read, e.g. a row tracking backfill).
 //  5. ConcurrentDeleteDelete: the winning commit removed a file this transaction removes.
 //  6. ConcurrentTransaction: the winning commit holds a txn for an app id this transaction
 //     writes (idempotent writes).

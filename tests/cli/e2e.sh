@@ -516,6 +516,20 @@ contains "row-tracking scan has the user's column only" "$(printf '%s\n' "$out" 
 contains "row-tracking scan rows" "$(($(printf '%s\n' "$out" | wc -l) - 1))" "20"
 if printf '%s\n' "$out" | head -n 1 | grep -q "_row-"; then bad "row-tracking scan shows a materialized column"; else ok "row-tracking scan hides the materialized columns"; fi
 fi
+# Row tracking enabled on a table with files: protocol upgrade, baseRowId backfill, property.
+expect_rc "create a table without row tracking" 0 "$lake" create "$work/rtb" --schema "id BIGINT"
+for i in 1 2; do
+  expect_rc "append $i before enabling row tracking" 0 "$lake" write "$work/rtb" --query "SELECT (i + $i * 100)::BIGINT AS id FROM range(10) t(i)"
+done
+expect_rc "enable row tracking on a table with files" 0 "$lake" alter "$work/rtb" set-property delta.enableRowTracking=true
+contains "enabling row tracking backfills both files" "$out" "backfilled for 2 files"
+contains "the backfill commit" "$(cat "$work/rtb/_delta_log/00000000000000000004.json")" '"operation":"ROW TRACKING BACKFILL"'
+contains "backfilled files have baseRowId" "$(grep -c '"baseRowId"' "$work/rtb/_delta_log/00000000000000000004.json")" "2"
+expect_rc "enable row tracking again" 0 "$lake" alter "$work/rtb" set-property delta.enableRowTracking=true
+contains "enabling again changes nothing" "$out" "nothing to change"
+expect_rc "append after enabling row tracking" 0 "$lake" write "$work/rtb" --query "SELECT 7::BIGINT AS id"
+expect_rc "scan after enabling row tracking" 0 "$lake" scan "$work/rtb" --format csv
+contains "rows after enabling row tracking" "$(($(printf '%s\n' "$out" | wc -l) - 1))" "21"
 
 # optimized writes: --optimize-write cuts each partition into files near delta.targetFileSize
 # (a plain partitioned write gives one file per partition whatever its size).

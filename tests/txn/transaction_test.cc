@@ -391,6 +391,30 @@ TEST_F(ConflictTest, ConcurrentDeleteRead) {
   ExpectConflict(Race(*w, *l), "ConcurrentDeleteRead");
 }
 
+// A winner that re-adds a file (same path, no remove; e.g. a row tracking backfill) replaced
+// the add the loser read: a conflict too. A file the loser did not read is no conflict.
+TEST_F(ConflictTest, ConcurrentReaddOfAReadFile) {
+  auto w = Txn();
+  AddFile again = File("x");
+  again.data_change = false;
+  w->AddFile(again);
+  auto l = Txn();
+  l->ReadFile(File("x"));
+  l->AddFile(FakeAdd("l1", "y"));
+  ExpectConflict(Race(*w, *l), "ConcurrentDeleteRead");
+}
+
+TEST_F(ConflictTest, ConcurrentReaddOfAnUnreadFileDoesNotConflict) {
+  auto w2 = Txn();
+  AddFile other = File("y");
+  other.data_change = false;
+  w2->AddFile(other);
+  auto l2 = Txn();
+  l2->ReadFile(File("x"));
+  l2->AddFile(FakeAdd("l2", "y"));
+  EXPECT_TRUE(Race(*w2, *l2).ok());
+}
+
 TEST_F(ConflictTest, ConcurrentDeleteReadWholeTable) {
   auto w = Txn();
   w->RemoveFile(RemoveFor(File("y"), 1));
