@@ -13,6 +13,7 @@
 #include "lake/table.h"
 #include "lake/transaction.h"
 #include "lake/write.h"
+#include "log/action_json.h"
 #include "log/snapshot_builder.h"
 #include "txn/commit_writer.h"
 #include "util/ascii.h"
@@ -595,17 +596,7 @@ Status RequireNumRecords(const Snapshot& snap) {
 
 std::string ProtocolJson(const Protocol& p) {
   JsonWriter w;
-  w.BeginObject();
-  w.Key("minReaderVersion").Int(p.min_reader_version);
-  w.Key("minWriterVersion").Int(p.min_writer_version);
-  for (const auto& [key, list] : {std::make_pair("readerFeatures", &p.reader_features),
-                                  std::make_pair("writerFeatures", &p.writer_features)}) {
-    if (!*list) continue;
-    w.Key(key).BeginArray();
-    for (const auto& f : **list) w.String(f);
-    w.EndArray();
-  }
-  w.EndObject();
+  log::WriteProtocolJson(w, p);
   return w.Take();
 }
 
